@@ -1,0 +1,16 @@
+//! # alwayson-proto
+//!
+//! A sans-IO implementation of the ThingWorx **AlwaysOn** protocol: the byte-exact codec,
+//! multipart chunking, and (in later modules) the edge and platform session state machines.
+//! No sockets, no async, no clock: bytes and time go in, bytes, events and deadlines come out.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod codec;
+pub mod multipart;
+
+pub use codec::*;
+mod transmit;
+pub use transmit::{
+    RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_PROTOCOL_ERROR,
+};

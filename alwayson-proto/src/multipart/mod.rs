@@ -1,0 +1,16 @@
+//! Multipart: splitting a message into chunks and reassembling received chunks
+//! (wire-format.md §8).
+//!
+//! * [`split`] follows §8.4: a single message iff `15 + body ≤ chunk_size`, otherwise
+//!   `ceil(body / E)` chunks, never an empty trailing chunk, every chunk ≤ `chunk_size`,
+//!   request chunks carry the entity prefix.
+//! * [`Reassembler`] accepts chunks in any order (and the reference SDK's empty final chunk),
+//!   checks `1 ≤ chunkId ≤ chunkCount` and that chunks agree, and is bounded by a maximum
+//!   message size, a maximum number of messages in progress, and expiry at a time the caller
+//!   passes in.
+
+mod reassemble;
+mod split;
+
+pub use reassemble::{Reassembler, ReassemblyError, ReassemblyLimits};
+pub use split::{split, Split, SplitError, MIN_CHUNK_SIZE};

@@ -1,0 +1,83 @@
+//! What a session asks its runtime to put on the websocket.
+
+use bytes::Bytes;
+
+/// One output of a session for the runtime to send, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transmit {
+    /// One binary websocket message (a complete AlwaysOn message or one multipart chunk).
+    Message(Bytes),
+    /// A websocket ping (the edge's keep-alive).
+    Ping,
+    /// Close the websocket with this status code and reason text, then report
+    /// `handle_closed` to the session when it is gone.
+    Close {
+        /// Websocket close status (1000 = normal, 1008 = policy violation, …).
+        code: u16,
+        /// Close reason text (keep ≤ 110 bytes for the reference SDK, sdk-quirks.md Q38).
+        reason: String,
+    },
+}
+
+/// Websocket close status for a normal close.
+pub const CLOSE_NORMAL: u16 = 1000;
+/// Websocket close status for a protocol violation by the peer.
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// Websocket close status for a policy violation (AUTH-first, auth deadline, bad credentials).
+pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
+
+/// Request ids for one side: pre-incremented like the reference SDK (the first id is 1),
+/// wrapping past `u32::MAX` back to 1: id 0 is skipped because a response with id 0 can never
+/// be matched by the SDK (sdk-quirks.md Q30).
+#[derive(Debug, Clone)]
+pub struct RequestIds {
+    last: u32,
+}
+
+impl RequestIds {
+    /// A generator whose first id is 1.
+    pub fn new() -> Self {
+        Self { last: 0 }
+    }
+
+    /// A generator whose first id is `first` (0 is replaced by 1). Useful in tests of
+    /// wrap-around.
+    pub fn starting_at(first: u32) -> Self {
+        Self {
+            last: first.wrapping_sub(1),
+        }
+    }
+
+    /// The next request id (never 0).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u32 {
+        self.last = self.last.wrapping_add(1);
+        if self.last == 0 {
+            self.last = 1;
+        }
+        self.last
+    }
+}
+
+impl Default for RequestIds {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_start_at_one_and_wrap_past_max_skipping_zero() {
+        let mut ids = RequestIds::new();
+        assert_eq!(ids.next(), 1);
+        assert_eq!(ids.next(), 2);
+        let mut ids = RequestIds::starting_at(u32::MAX);
+        assert_eq!(ids.next(), u32::MAX);
+        assert_eq!(ids.next(), 1);
+        let mut ids = RequestIds::starting_at(0);
+        assert_eq!(ids.next(), 1);
+    }
+}
