@@ -14,3 +14,18 @@ mod transmit;
 pub use transmit::{
     RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_PROTOCOL_ERROR,
 };
+
+pub mod conventions;
+pub mod edge;
+pub mod platform;
+mod request;
+mod wire;
+
+pub use conventions::PropertyUpdate;
+pub use edge::{EdgeConfig, EdgeEvent, EdgeSession, EdgeState};
+pub use platform::{
+    BindPolicy, ConnectionId, PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
+    ThingStatus,
+};
+pub use request::{RequestError, RespondError};
+pub use wire::InboundError;
