@@ -86,7 +86,7 @@ fn chunk(r: &mut Reader<'_>, raw: RawHeader) -> DResult<Chunk> {
     } else {
         None
     };
-    let data = r.rest_bytes();
+    let data = r.take_rest();
     Ok(Chunk {
         header: raw.header,
         code: raw.code,

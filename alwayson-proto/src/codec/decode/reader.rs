@@ -43,6 +43,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Consumes everything after the current position, sharing the buffer.
+    pub(crate) fn take_rest(&mut self) -> Bytes {
+        let rest = self.rest_bytes();
+        self.pos = self.buf.len();
+        rest
+    }
+
     fn number<T>(
         &mut self,
         what: &'static str,
