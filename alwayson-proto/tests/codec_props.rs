@@ -226,7 +226,7 @@ proptest! {
         // Every field is required, so no strict prefix of a canonical message is a message.
         let r = Message::decode(enc.slice(..at));
         prop_assert!(r.is_err(), "prefix of {} bytes decoded: {:?}", at, r);
-        let e = r.err().expect("error");
+        let e = r.expect_err("error");
         prop_assert!(e.offset <= at);
         prop_assert!(Frame::decode(enc.slice(..at)).is_err());
     }
@@ -237,7 +237,7 @@ proptest! {
         let at = cut.index(enc.len());
         let r = Value::decode(enc.slice(..at));
         prop_assert!(r.is_err());
-        prop_assert!(r.err().expect("error").offset <= at);
+        prop_assert!(r.expect_err("error").offset <= at);
     }
 
     #[test]
@@ -250,8 +250,8 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..512)) {
         let b = Bytes::from(b);
-        for r in [Frame::decode(b.clone()).err(), Message::decode(b.clone()).err()] {
-            if let Some(e) = r { prop_assert!(e.offset <= b.len()); }
+        for e in [Frame::decode(b.clone()).err(), Message::decode(b.clone()).err()].into_iter().flatten() {
+            prop_assert!(e.offset <= b.len());
         }
         if let Err(e) = Value::decode(b.clone()) { prop_assert!(e.offset <= b.len()); }
         if let Err(e) = InfoTable::decode(b.clone()) { prop_assert!(e.offset <= b.len()); }
