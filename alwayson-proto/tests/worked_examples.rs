@@ -602,3 +602,37 @@ fn encoder_count_limits() {
     let enc = t.encode().expect("encodes");
     assert_eq!(InfoTable::decode(enc).expect("decodes").value, t);
 }
+
+#[test]
+fn display_shows_header_body_and_tables() {
+    let m = Message::decode(unhex(
+        "01 40 00000066 00000000 0000002A 00 00 05 01 02 4F6E 00 02 0000 00 01 0001 02 01 00",
+    ))
+    .expect("decodes")
+    .value;
+    let text = Frame::Message(m).to_string();
+    for needle in [
+        "SUCCESS(0x40)",
+        "request id 102",
+        "session id 42",
+        "reason: none",
+        "content: InfoTable (1 field(s), 1 row(s))",
+        "[0] \"On\" : BOOLEAN(0x02)",
+        "\"On\" = BOOLEAN true",
+    ] {
+        assert!(text.contains(needle), "{needle:?} missing in:\n{text}");
+    }
+    assert!(text.lines().count() >= 6);
+    let chunk = Frame::decode(unhex(
+        "01 02 00000007 00000000 0000002A 01 0002 0002 0040 0A 01 54 4A4B",
+    ))
+    .expect("chunk")
+    .value;
+    let text = chunk.to_string();
+    assert!(text.contains("chunk 2 of 2"), "{text}");
+    assert!(text.contains("THING(0x0a) \"T\""), "{text}");
+    assert_eq!(
+        Value::variant(Value::Integer(7)).to_string(),
+        "VARIANT(INTEGER 7)"
+    );
+}
