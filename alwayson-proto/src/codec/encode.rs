@@ -1,5 +1,9 @@
 //! Encoding into `BytesMut` with the exact length computed first.
 //!
+//! `encode()` writes into a `Vec<u8>` of exactly the computed capacity and converts it to
+//! [`Bytes`] without copying (measurably faster than `BytesMut` on the hot path);
+//! `encode_into` appends to a caller's `BytesMut`.
+//!
 //! Every `encode_into` first runs the length pass (`encoded_len`), which also performs every
 //! check (string/blob lengths, count fields, base types, nesting), then reserves exactly that
 //! many bytes and writes without further checks. Strings are always written in the canonical
@@ -53,8 +57,8 @@ fn enter(depth: usize) -> EResult<usize> {
     }
 }
 
-#[inline]
-fn put_str(buf: &mut BytesMut, s: &WireString) {
+#[inline(always)]
+fn put_str<B: BufMut>(buf: &mut B, s: &WireString) {
     let b = s.as_bytes();
     let n = b.len();
     if n < 128 {
@@ -68,6 +72,7 @@ fn put_str(buf: &mut BytesMut, s: &WireString) {
 
 // ---------------------------------------------------------------- values and tables
 
+#[inline]
 fn value_len(v: &Value, depth: usize) -> EResult<usize> {
     Ok(match v {
         Value::Nothing => 1,
@@ -95,7 +100,8 @@ fn value_len(v: &Value, depth: usize) -> EResult<usize> {
     })
 }
 
-fn put_value(buf: &mut BytesMut, v: &Value) {
+#[inline]
+fn put_value<B: BufMut>(buf: &mut B, v: &Value) {
     match v {
         Value::Nothing => buf.put_u8(0xFF),
         Value::String(t, s) => {
@@ -164,7 +170,7 @@ fn table_len(t: &InfoTable, depth: usize) -> EResult<usize> {
     Ok(len)
 }
 
-fn put_table(buf: &mut BytesMut, t: &InfoTable) {
+fn put_table<B: BufMut>(buf: &mut B, t: &InfoTable) {
     for f in &t.data_shape.fields {
         buf.put_u8(0x01);
         put_str(buf, &f.name);
@@ -194,7 +200,7 @@ fn opt_table_len(t: &Option<InfoTable>) -> EResult<usize> {
     }
 }
 
-fn put_opt_table(buf: &mut BytesMut, t: &Option<InfoTable>) {
+fn put_opt_table<B: BufMut>(buf: &mut B, t: &Option<InfoTable>) {
     match t {
         Some(t) => {
             buf.put_u8(INFOTABLE_TYPE);
@@ -219,7 +225,7 @@ fn bind_len(b: &Bind) -> EResult<usize> {
     Ok(len)
 }
 
-fn put_bind(buf: &mut BytesMut, b: &Bind) {
+fn put_bind<B: BufMut>(buf: &mut B, b: &Bind) {
     match &b.gateway {
         Some(g) => {
             buf.put_u8(0x01);
@@ -267,7 +273,7 @@ fn body_len(body: &Body) -> EResult<usize> {
     }
 }
 
-fn put_body(buf: &mut BytesMut, body: &Body) {
+fn put_body<B: BufMut>(buf: &mut B, body: &Body) {
     match body {
         Body::Auth(a) => {
             buf.put_u8(a.claims.len() as u8);
@@ -324,23 +330,27 @@ impl Message {
     /// Appends the encoded message (multipart byte 0) to `buf`. Nothing is written on error.
     pub fn encode_into(&self, buf: &mut BytesMut) -> Result<(), EncodeError> {
         let len = self.encoded_len()?;
-        encode_with(buf, len, |buf| {
-            let h = &self.header;
-            buf.put_u8(h.version);
-            buf.put_u8(self.code().0);
-            buf.put_u32(h.request_id);
-            buf.put_u32(h.endpoint_id);
-            buf.put_u32(h.session_id);
-            buf.put_u8(0x00);
-            put_body(buf, &self.body);
-        })
+        encode_with(buf, len, |buf| self.write(buf))
     }
 
     /// Encodes the message into a buffer of exactly the right size.
     pub fn encode(&self) -> Result<Bytes, EncodeError> {
-        let mut buf = BytesMut::new();
-        self.encode_into(&mut buf)?;
-        Ok(buf.freeze())
+        let len = self.encoded_len()?;
+        let mut buf = Vec::with_capacity(len);
+        self.write(&mut buf);
+        debug_assert_eq!(buf.len(), len, "encoded length differs from encoded_len");
+        Ok(Bytes::from(buf))
+    }
+
+    fn write<B: BufMut>(&self, buf: &mut B) {
+        let h = &self.header;
+        buf.put_u8(h.version);
+        buf.put_u8(self.code().0);
+        buf.put_u32(h.request_id);
+        buf.put_u32(h.endpoint_id);
+        buf.put_u32(h.session_id);
+        buf.put_u8(0x00);
+        put_body(buf, &self.body);
     }
 
     /// Exact encoded length of the body alone (what follows the 15-byte header).
@@ -369,9 +379,11 @@ impl Value {
 
     /// Encodes the typed value into a buffer of exactly the right size.
     pub fn encode(&self) -> Result<Bytes, EncodeError> {
-        let mut buf = BytesMut::new();
-        self.encode_into(&mut buf)?;
-        Ok(buf.freeze())
+        let len = self.encoded_len()?;
+        let mut buf = Vec::with_capacity(len);
+        put_value(&mut buf, self);
+        debug_assert_eq!(buf.len(), len, "encoded length differs from encoded_len");
+        Ok(Bytes::from(buf))
     }
 }
 
@@ -389,8 +401,10 @@ impl InfoTable {
 
     /// Encodes the InfoTable into a buffer of exactly the right size.
     pub fn encode(&self) -> Result<Bytes, EncodeError> {
-        let mut buf = BytesMut::new();
-        self.encode_into(&mut buf)?;
-        Ok(buf.freeze())
+        let len = self.encoded_len()?;
+        let mut buf = Vec::with_capacity(len);
+        put_table(&mut buf, self);
+        debug_assert_eq!(buf.len(), len, "encoded length differs from encoded_len");
+        Ok(Bytes::from(buf))
     }
 }
