@@ -168,6 +168,9 @@ impl BaseType {
     /// Whether a typed value of this type can be decoded and encoded. False for TIMESPAN,
     /// SCHEDULE and every unassigned byte (LONG 0x17 included).
     pub fn has_value_encoding(self) -> bool {
-        !matches!(self, BaseType::Timespan | BaseType::Schedule | BaseType::Unknown(_))
+        !matches!(
+            self,
+            BaseType::Timespan | BaseType::Schedule | BaseType::Unknown(_)
+        )
     }
 }

@@ -55,7 +55,10 @@ impl Auth {
 
     /// The value of the first claim with this name.
     pub fn claim(&self, name: &str) -> Option<&WireString> {
-        self.claims.iter().find(|c| c.name == *name).map(|c| &c.value)
+        self.claims
+            .iter()
+            .find(|c| c.name == *name)
+            .map(|c| &c.value)
     }
 
     /// The `appKey` claim, if present.
