@@ -360,3 +360,154 @@ fn assemble(
     debug_assert_eq!(body.len(), size);
     Ok(Message::decode_body(header, code, body.freeze())?)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Paths that never reach the body decoder; complete messages are tested in
+    //! `tests/multipart.rs`.
+    use super::*;
+    use crate::codec::EntityType;
+
+    fn chunk(request_id: u32, code: u8, id: u16, count: u16, data: &'static [u8]) -> Chunk {
+        let code = MessageCode(code);
+        Chunk {
+            header: Header::new(request_id, 5),
+            code,
+            chunk_id: id,
+            chunk_count: count,
+            chunk_size: 8192,
+            entity: code.is_request().then(|| ChunkEntity {
+                entity_type: EntityType::Thing,
+                entity_name: "T".into(),
+            }),
+            data: Bytes::from_static(data),
+        }
+    }
+
+    fn limits(max_message_size: usize, max_in_progress: usize) -> ReassemblyLimits {
+        ReassemblyLimits {
+            max_message_size,
+            max_in_progress,
+            expiry: Duration::from_secs(50),
+        }
+    }
+
+    #[test]
+    fn keyed_by_request_id_and_code_class() {
+        let mut r = Reassembler::default();
+        let now = Instant::now();
+        for code in [0x01, 0x40, 0x0A, 0x0B, 0x14] {
+            assert_eq!(r.push(now, chunk(1, code, 1, 2, b"ab")), Ok(None));
+        }
+        assert_eq!(r.in_progress(), 5);
+        // Same class, same id: the same message (a duplicate here).
+        assert_eq!(
+            r.push(now, chunk(1, 0x02, 1, 2, b"ab")),
+            Err(ReassemblyError::Inconsistent {
+                request_id: 1,
+                what: "code differs between chunks"
+            })
+        );
+        assert_eq!(r.in_progress(), 4);
+        assert_eq!(r.buffered_bytes(), 8);
+        r.clear();
+        assert_eq!(r.in_progress(), 0);
+    }
+
+    #[test]
+    fn duplicate_replaces_and_recounts_size() {
+        let mut r = Reassembler::new(limits(10, 4));
+        let now = Instant::now();
+        assert_eq!(r.push(now, chunk(1, 0x40, 1, 3, b"abcdef")), Ok(None));
+        assert_eq!(r.push(now, chunk(1, 0x40, 1, 3, b"abc")), Ok(None));
+        assert_eq!(r.buffered_bytes(), 3);
+        assert_eq!(r.push(now, chunk(1, 0x40, 2, 3, b"defghij")), Ok(None));
+        assert_eq!(r.buffered_bytes(), 10);
+        assert_eq!(
+            r.push(now, chunk(1, 0x40, 2, 3, b"defghijk")),
+            Err(ReassemblyError::TooLarge {
+                request_id: 1,
+                limit: 10
+            })
+        );
+        assert_eq!(r.in_progress(), 0);
+        assert_eq!(r.buffered_bytes(), 0);
+    }
+
+    #[test]
+    fn request_prefix_counts_towards_size() {
+        // Prefix THING "T" = 3 bytes.
+        let mut r = Reassembler::new(limits(5, 4));
+        let now = Instant::now();
+        assert_eq!(r.push(now, chunk(1, 0x02, 2, 2, b"ab")), Ok(None));
+        assert_eq!(r.buffered_bytes(), 5);
+        assert!(matches!(
+            r.push(now, chunk(1, 0x02, 1, 2, b"c")),
+            Err(ReassemblyError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn per_chunk_validation() {
+        let mut r = Reassembler::default();
+        let now = Instant::now();
+        let inconsistent = |res| matches!(res, Err(ReassemblyError::Inconsistent { .. }));
+        assert!(inconsistent(r.push(now, chunk(1, 0x40, 0, 2, b"a"))));
+        assert!(inconsistent(r.push(now, chunk(1, 0x40, 3, 2, b"a"))));
+        assert!(inconsistent(r.push(now, chunk(1, 0x40, 1, 0, b"a"))));
+        assert!(inconsistent(r.push(now, chunk(1, 0x40, 1, 2, b""))));
+        let mut c = chunk(1, 0x40, 1, 2, b"a");
+        c.entity = Some(ChunkEntity {
+            entity_type: EntityType::Thing,
+            entity_name: "T".into(),
+        });
+        assert!(inconsistent(r.push(now, c)));
+        let mut c = chunk(1, 0x01, 1, 2, b"a");
+        c.entity = None;
+        assert!(inconsistent(r.push(now, c)));
+        assert!(matches!(
+            r.push(now, chunk(1, 0x1F, 1, 2, b"a")),
+            Err(ReassemblyError::Decode(_))
+        ));
+        // An empty *final* chunk is fine.
+        assert_eq!(r.push(now, chunk(1, 0x40, 2, 2, b"")), Ok(None));
+        assert_eq!(r.in_progress(), 1);
+    }
+
+    #[test]
+    fn chunk_count_that_cannot_fit_is_refused_up_front() {
+        let mut r = Reassembler::new(limits(100, 4));
+        let now = Instant::now();
+        assert_eq!(r.push(now, chunk(1, 0x40, 1, 101, b"a")), Ok(None));
+        assert_eq!(
+            r.push(now, chunk(2, 0x40, 1, 102, b"a")),
+            Err(ReassemblyError::TooLarge {
+                request_id: 2,
+                limit: 100
+            })
+        );
+        assert_eq!(r.in_progress(), 1);
+    }
+
+    #[test]
+    fn in_progress_limit_and_expiry() {
+        let mut r = Reassembler::new(limits(1000, 2));
+        let t0 = Instant::now();
+        assert_eq!(r.push(t0, chunk(1, 0x40, 1, 2, b"a")), Ok(None));
+        let t1 = t0 + Duration::from_secs(1);
+        assert_eq!(r.push(t1, chunk(2, 0x40, 1, 2, b"a")), Ok(None));
+        assert_eq!(
+            r.push(t1, chunk(3, 0x40, 1, 2, b"a")),
+            Err(ReassemblyError::TooManyInProgress { limit: 2 })
+        );
+        assert_eq!(r.in_progress(), 2);
+        assert_eq!(r.next_expiry(), Some(t0 + Duration::from_secs(50)));
+        // At exactly t0 + 50 s, message 1 is gone and message 3 finds a free slot.
+        let t50 = t0 + Duration::from_secs(50);
+        assert_eq!(r.push(t50, chunk(3, 0x40, 1, 2, b"a")), Ok(None));
+        assert_eq!(r.in_progress(), 2);
+        assert_eq!(r.next_expiry(), Some(t1 + Duration::from_secs(50)));
+        assert_eq!(r.expire(t50 + Duration::from_secs(60)), 2);
+        assert_eq!(r.next_expiry(), None);
+    }
+}
