@@ -1,38 +1,4 @@
 //! The receiver side: chunks in any order → one complete message.
-//!
-//! # Decisions
-//!
-//! * **Keying.** Messages are keyed by (request id, code class): requests, responses,
-//!   BIND, UNBIND and AUTH are separate classes, so a request and the response with the
-//!   same id never mix (the SDK keys by request id only, sdk-quirks.md Q12). One
-//!   `Reassembler` serves one connection.
-//! * **Consistency.** Every chunk of a message must carry the same header (version,
-//!   endpoint id, session id), the same code byte and the same chunkCount, and
-//!   `1 ≤ chunkId ≤ chunkCount`. A request chunk must carry an entity prefix and other
-//!   chunks must not. Anything else is [`ReassemblyError::Inconsistent`] and the message is
-//!   discarded.
-//! * **Entity prefix.** The SDK takes the prefix of chunk 1 and ignores the others
-//!   (Q13). This crate *rejects* a message whose chunks carry different prefixes
-//!   (`Inconsistent`): the reference SDK always repeats the same bytes, so a difference
-//!   means the chunks do not belong together. The prefix is re-encoded canonically at the
-//!   front of the reassembled body.
-//! * **Size guard.** [`ReassemblyLimits::max_message_size`] bounds the reassembled *body*
-//!   (entity prefix plus every chunk's data), computed from the data actually received:
-//!   a message is rejected as soon as the accumulated data exceeds the limit. The chunkSize
-//!   field is the sender's configured maximum, not a size, and is ignored (the SDK's
-//!   `chunkCount × chunkSize > max` guard, Q9, rejects messages that would fit). Only the
-//!   final chunk may be empty (the SDK's exact-multiple quirk, Q8); an empty chunk before
-//!   the last is `Inconsistent`. Hence every message of chunkCount `n` holds at least
-//!   `n − 1` bytes, and a chunkCount above `max_message_size + 1` is rejected up front as
-//!   [`ReassemblyError::TooLarge`].
-//! * **Memory.** Nothing is allocated in proportion to chunkCount: received chunks are kept
-//!   in a `BTreeMap` (one node per chunk actually received, each holding at least one data
-//!   byte except the last). The data shares the received buffers (no copy) until the
-//!   message completes; then it is copied once into a buffer of exactly the body's size.
-//! * **Single-chunk messages** (chunkCount 1) are decoded at once and never occupy an
-//!   in-progress slot.
-//! * **Expiry.** An incomplete message expires at (time of its first chunk) + `expiry`,
-//!   not refreshed by later chunks (as the SDK). It is gone at exactly that instant.
 
 use crate::codec::{
     Chunk, ChunkEntity, CodeKind, DecodeError, DecodeErrorKind, Decoded, Header, Message,
@@ -160,7 +126,41 @@ fn put_prefix(buf: &mut BytesMut, entity: &ChunkEntity) {
 
 /// Reassembles multipart messages of one connection, keyed by (request id, code class).
 ///
-/// See the [module documentation](self) for the rules it applies.
+/// # Decisions
+///
+/// * **Keying.** Messages are keyed by (request id, code class): requests, responses,
+///   BIND, UNBIND and AUTH are separate classes, so a request and the response with the
+///   same id never mix (the SDK keys by request id only, sdk-quirks.md Q12). One
+///   `Reassembler` serves one connection.
+/// * **Consistency.** Every chunk of a message must carry the same header (version,
+///   endpoint id, session id), the same code byte and the same chunkCount, and
+///   `1 ≤ chunkId ≤ chunkCount`. A request chunk must carry an entity prefix and other
+///   chunks must not. Anything else is [`ReassemblyError::Inconsistent`] and the message is
+///   discarded.
+/// * **Entity prefix.** The SDK takes the prefix of chunk 1 and ignores the others
+///   (Q13). This crate *rejects* a message whose chunks carry different prefixes
+///   (`Inconsistent`): the reference SDK always repeats the same bytes, so a difference
+///   means the chunks do not belong together. The prefix is re-encoded canonically at the
+///   front of the reassembled body.
+/// * **Size guard.** [`ReassemblyLimits::max_message_size`] bounds the reassembled *body*
+///   (entity prefix plus every chunk's data), computed from the data actually received:
+///   a message is rejected as soon as the accumulated data exceeds the limit. The chunkSize
+///   field is the sender's configured maximum, not a size, and is ignored (the SDK's
+///   `chunkCount × chunkSize > max` guard, Q9, rejects messages that would fit). Only the
+///   final chunk may be empty (the SDK's exact-multiple quirk, Q8); an empty chunk before
+///   the last is `Inconsistent`. Hence every message of chunkCount `n` holds at least
+///   `n − 1` bytes, and a chunkCount above `max_message_size + 1` is rejected up front as
+///   [`ReassemblyError::TooLarge`].
+/// * **Memory.** Nothing is allocated in proportion to chunkCount: received chunks are kept
+///   in a `BTreeMap` (one node per chunk actually received, each holding at least one data
+///   byte except the last). The data shares the received buffers (no copy) until the
+///   message completes; then it is copied once into a buffer of exactly the body's size.
+///   (Shared buffers stay alive while a chunk is held: [`Reassembler::buffered_bytes`]
+///   counts body bytes, not the websocket buffers they point into.)
+/// * **Single-chunk messages** (chunkCount 1) are decoded at once and never occupy an
+///   in-progress slot.
+/// * **Expiry.** An incomplete message expires at (time of its first chunk) + `expiry`,
+///   not refreshed by later chunks (as the SDK). It is gone at exactly that instant.
 #[derive(Debug)]
 pub struct Reassembler {
     limits: ReassemblyLimits,
