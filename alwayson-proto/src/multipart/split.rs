@@ -1,7 +1,7 @@
 //! The sender side: one message → one or more websocket messages.
 
 use crate::codec::{Body, EncodeError, Message, CHUNK_HEADER_LEN, HEADER_LEN};
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 /// The smallest chunk size [`split`] accepts (room for headers, a request entity prefix and
 /// some data).
@@ -95,14 +95,14 @@ pub fn split(message: &Message, chunk_size: u16) -> Result<Split, SplitError> {
     if chunk_size < MIN_CHUNK_SIZE {
         return Err(SplitError::ChunkSizeTooSmall { chunk_size });
     }
-    let encoded = message.encode()?;
+    let len = message.encoded_len()?;
     let c = usize::from(chunk_size);
-    if encoded.len() <= c {
-        return Ok(Split::Single(encoded));
+    if len <= c {
+        let mut buf = BytesMut::with_capacity(len);
+        message.encode_into(&mut buf)?;
+        return Ok(Split::Single(buf.freeze()));
     }
-    let header = &encoded[..HEADER_LEN];
-    let body = &encoded[HEADER_LEN..];
-    let body_len = body.len();
+    let body_len = len - HEADER_LEN;
     let prefix_len = entity_prefix_len(message);
     // Data per chunk. Chunk 1 of a request must hold the whole entity prefix (the receiver
     // parses it there) and some data after it, so E > prefix_len.
@@ -112,26 +112,52 @@ pub fn split(message: &Message, chunk_size: u16) -> Result<Split, SplitError> {
         .ok_or(SplitError::ChunkSizeTooSmall { chunk_size })?;
     let count = body_len.div_ceil(e);
     let count16 = u16::try_from(count).map_err(|_| SplitError::TooManyChunks { body_len })?;
-    let prefix = &body[..prefix_len];
 
-    let total = count * (HEADER_LEN + CHUNK_HEADER_LEN) + (count - 1) * prefix_len + body_len;
+    // One buffer for every chunk. The message is encoded at its end, then the chunks are
+    // built front to back in place: chunk k's body slice moves forward (towards the start)
+    // and its headers go in front of it. The write position never passes data still to be
+    // read: chunk k ends at k·21 + (k−1)·P + k·E at most, and the slice of chunk k+1 starts
+    // at N·21 + (N−1)·P + k·E.
+    const CHUNK_LEAD: usize = HEADER_LEN + CHUNK_HEADER_LEN;
+    let total = count * CHUNK_LEAD + (count - 1) * prefix_len + body_len;
+    let lead = total - len;
     let mut buf = BytesMut::with_capacity(total);
-    let mut chunks = Vec::with_capacity(count);
-    for (i, slice) in body.chunks(e).enumerate() {
-        let id = i + 1;
-        buf.extend_from_slice(header);
-        buf[MULTIPART_OFFSET] = 0x01;
-        // `id ≤ count ≤ u16::MAX`, checked above.
-        buf.put_u16(id as u16);
-        buf.put_u16(count16);
-        buf.put_u16(chunk_size);
-        if id > 1 {
-            buf.extend_from_slice(prefix);
+    buf.resize(lead, 0);
+    message.encode_into(&mut buf)?;
+    debug_assert_eq!(buf.len(), total);
+    let mut header = [0u8; HEADER_LEN];
+    header.copy_from_slice(&buf[lead..lead + HEADER_LEN]);
+    header[MULTIPART_OFFSET] = 0x01;
+    let src = lead + HEADER_LEN;
+
+    let mut ends = Vec::with_capacity(count);
+    let mut w = 0;
+    for k in 0..count {
+        let start = k * e;
+        let n = e.min(body_len - start);
+        let prefix = if k == 0 { 0 } else { prefix_len };
+        let data = w + CHUNK_LEAD + prefix;
+        buf.copy_within(src + start..src + start + n, data);
+        buf[w..w + HEADER_LEN].copy_from_slice(&header);
+        // `k + 1 ≤ count ≤ u16::MAX`, checked above.
+        let id = (k + 1) as u16;
+        buf[w + HEADER_LEN..w + HEADER_LEN + 2].copy_from_slice(&id.to_be_bytes());
+        buf[w + HEADER_LEN + 2..w + HEADER_LEN + 4].copy_from_slice(&count16.to_be_bytes());
+        buf[w + HEADER_LEN + 4..w + CHUNK_LEAD].copy_from_slice(&chunk_size.to_be_bytes());
+        if prefix > 0 {
+            // Chunk 1's slice, already in place, starts with the entity prefix.
+            buf.copy_within(CHUNK_LEAD..CHUNK_LEAD + prefix, w + CHUNK_LEAD);
         }
-        buf.extend_from_slice(slice);
-        chunks.push(buf.split().freeze());
+        w = data + n;
+        ends.push(w);
     }
-    debug_assert_eq!(chunks.len(), count);
+    debug_assert_eq!(w, total);
+    let mut chunks = Vec::with_capacity(count);
+    let mut at = 0;
+    for end in ends {
+        chunks.push(buf.split_to(end - at).freeze());
+        at = end;
+    }
     Ok(Split::Chunks(chunks))
 }
 
