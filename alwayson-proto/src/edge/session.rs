@@ -230,7 +230,11 @@ impl EdgeSession {
             return;
         }
         if let Some(conn) = self.conn.take() {
-            self.end_connection(conn, DisconnectReason::ConnectionLost);
+            let reason = conn
+                .closing
+                .clone()
+                .unwrap_or(DisconnectReason::ConnectionLost);
+            self.end_connection(conn, reason);
         }
         self.wire.reset();
         let mut conn = Connection::new(after(now, self.config.ping_interval));
@@ -267,7 +271,7 @@ impl EdgeSession {
             return Ok(());
         };
         if !decoded.trailing.is_empty() {
-            self.trailing_bytes += 1;
+            self.trailing_bytes = self.trailing_bytes.saturating_add(1);
         }
         let Message { header, body } = decoded.value;
         match body {
@@ -677,12 +681,12 @@ impl EdgeSession {
                     self.auth_failed(AuthFailure::Rejected(response.status));
                 }
             } else {
-                self.late_responses += 1;
+                self.late_responses = self.late_responses.saturating_add(1);
             }
             return;
         }
         let Some(f) = conn.in_flight.remove(&id) else {
-            self.late_responses += 1;
+            self.late_responses = self.late_responses.saturating_add(1);
             return;
         };
         match f.waiting {
@@ -718,7 +722,7 @@ impl EdgeSession {
             return;
         };
         if conn.live_session_id().is_none() {
-            self.ignored_messages += 1;
+            self.ignored_messages = self.ignored_messages.saturating_add(1);
             return;
         }
         if conn.bound.contains(&request.entity_name) {
@@ -736,7 +740,7 @@ impl EdgeSession {
     /// ignored otherwise.
     fn answer(&mut self, request_id: u32, status: StatusCode) {
         let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) else {
-            self.ignored_messages += 1;
+            self.ignored_messages = self.ignored_messages.saturating_add(1);
             return;
         };
         let message = Message {

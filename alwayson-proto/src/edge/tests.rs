@@ -910,6 +910,38 @@ fn platform_requests_before_auth_success_are_not_answered() {
     assert_eq!(h.edge.late_responses(), 1);
 }
 
+#[test]
+fn connected_again_without_closed_ends_the_old_connection_first() {
+    let mut h = H::new(EdgeConfig::new(Credentials::UserPassword {
+        user: "u".into(),
+        password: "p".into(),
+    }));
+    h.bound(&["A"]);
+    let pending = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.sent();
+    h.connect();
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Response {
+                id: pending,
+                result: Err(RequestError::Disconnected)
+            },
+            EdgeEvent::Disconnected {
+                reason: DisconnectReason::ConnectionLost
+            },
+        ]
+    );
+    let sent = h.sent();
+    let Body::Auth(auth) = &sent[0].msg().body else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(auth.claim("user").unwrap(), "u");
+    assert_eq!(auth.claim("password").unwrap(), "p");
+    assert_eq!(h.edge.state(), EdgeState::Authenticating);
+    assert!(!h.edge.is_bound("A"));
+}
+
 mod prop {
     //! Random input sequences: no panics, AUTH-first, every request id ends exactly once.
     use super::*;
