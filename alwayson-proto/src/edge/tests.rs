@@ -1018,12 +1018,15 @@ mod prop {
                 Op::Advance(d) => {
                     offset += ms(d);
                     h.at(offset);
+                    // Everything due has been handled: no busy loop for the runtime.
+                    prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
                 }
                 Op::AtDeadline => {
                     if let Some(t) = h.edge.poll_timeout() {
                         prop_assert!(t >= h.t0);
                         offset = offset.max(t - h.t0);
                         h.at(offset);
+                        prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
                     }
                 }
                 Op::Request(t) => {
