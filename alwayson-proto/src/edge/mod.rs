@@ -45,7 +45,8 @@
 //! * **BIND split size:** name lists are split so that every BIND/UNBIND message is at most
 //!   `min(max_message_size, chunk_size)` bytes (computed from encoded sizes, at most 65535
 //!   names each): no BIND is ever multipart, as sdk-quirks.md Q23 recommends. Only a single
-//!   name longer than that is sent alone (multipart).
+//!   name longer than that is sent alone (multipart); one that cannot be sent at all (over
+//!   `max_message_size`) is reported as [`EdgeEvent::BindRejected`] with ENTITY_TOO_LARGE.
 //! * **Bound set:** platform requests are delivered only for things whose BIND succeeded
 //!   on the current connection; any other entity name gets NOT_FOUND (`00 FF` body) without
 //!   an event. A rejected or timed-out BIND ([`EdgeEvent::BindRejected`], GATEWAY_TIMEOUT on
