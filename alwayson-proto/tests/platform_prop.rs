@@ -81,6 +81,7 @@ enum Op {
     },
     Reopen {
         slot: usize,
+        auth: bool,
     },
 }
 
@@ -113,12 +114,12 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(slot, accept)| Op::Decide { slot, accept: accept || slot == 0 }),
         2 => (slot.clone(), any::<usize>()).prop_map(|(slot, pick)| Op::Respond { slot, pick }),
         3 => (slot.clone(), 0..THINGS.len()).prop_map(|(slot, thing)| Op::Request { slot, thing }),
-        3 => prop_oneof![0..50u64, 0..20_000u64, Just(10_000u64), Just(15_000u64)]
+        3 => prop_oneof![4 => 0..50u64, 2 => 0..20_000u64, 1 => Just(10_000u64), 1 => Just(15_000u64)]
             .prop_map(|ms| Op::Advance { ms }),
         1 => slot.clone().prop_map(|slot| Op::Ping { slot }),
         1 => slot.clone().prop_map(|slot| Op::Close { slot }),
         1 => slot.clone().prop_map(|slot| Op::Disconnect { slot }),
-        1 => slot.prop_map(|slot| Op::Reopen { slot }),
+        2 => (slot, prop::bool::weighted(0.8)).prop_map(|(slot, auth)| Op::Reopen { slot, auth }),
     ]
 }
 
@@ -227,6 +228,12 @@ impl World {
             slots,
             retired: Vec::new(),
             next_conn: SLOTS as u64,
+        }
+    }
+
+    fn apply_all(&mut self, ops: &[Op]) {
+        for op in ops {
+            self.apply(op);
         }
     }
 
@@ -348,7 +355,7 @@ impl World {
             Op::Ping { slot } => self.slots[*slot].session.handle_ping(now),
             Op::Close { slot } => self.slots[*slot].session.close(now, "test close"),
             Op::Disconnect { slot } => self.slots[*slot].session.handle_closed(now, wall),
-            Op::Reopen { slot } => {
+            Op::Reopen { slot, auth } => {
                 let conn = self.next_conn;
                 self.next_conn += 1;
                 let mut old =
@@ -356,6 +363,9 @@ impl World {
                 old.session.handle_closed(now, wall);
                 Self::drain_into(&mut old, false, false);
                 self.retired.push(old);
+                if *auth {
+                    self.apply_all(&login(*slot));
+                }
             }
         }
         for (i, was_authenticated) in before.into_iter().enumerate() {
@@ -489,11 +499,23 @@ impl World {
     }
 }
 
-fn run(policy: BindPolicy, ops: &[Op]) {
+/// A good AUTH on `slot`, accepted: most random runs should get past AUTH-first.
+fn login(slot: usize) -> Vec<Op> {
+    vec![
+        Op::Send {
+            slot,
+            msg: EdgeMsg::Auth { good: true, rid: 1 },
+        },
+        Op::Decide { slot, accept: true },
+    ]
+}
+
+fn run(policy: BindPolicy, logged_in: &[bool], ops: &[Op]) {
     let mut world = World::new(policy);
-    for op in ops {
-        world.apply(op);
+    for (slot, _) in logged_in.iter().enumerate().filter(|(_, l)| **l) {
+        world.apply_all(&login(slot));
     }
+    world.apply_all(ops);
     world.finish();
 }
 
@@ -501,13 +523,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn first_in_wins_sessions_keep_their_invariants(ops in prop::collection::vec(op(), 1..80)) {
-        run(BindPolicy::FirstInWins, &ops);
+    fn first_in_wins_sessions_keep_their_invariants(
+        logged_in in prop::collection::vec(prop::bool::weighted(0.8), SLOTS),
+        ops in prop::collection::vec(op(), 1..80),
+    ) {
+        run(BindPolicy::FirstInWins, &logged_in, &ops);
     }
 
     #[test]
-    fn last_in_wins_sessions_keep_their_invariants(ops in prop::collection::vec(op(), 1..80)) {
-        run(BindPolicy::LastInWins, &ops);
+    fn last_in_wins_sessions_keep_their_invariants(
+        logged_in in prop::collection::vec(prop::bool::weighted(0.8), SLOTS),
+        ops in prop::collection::vec(op(), 1..80),
+    ) {
+        run(BindPolicy::LastInWins, &logged_in, &ops);
     }
 }
 
@@ -561,9 +589,12 @@ fn scripted_run_through_the_harness() {
                 rid: 1,
             },
         },
-        Op::Reopen { slot: 0 },
+        Op::Reopen {
+            slot: 0,
+            auth: false,
+        },
         Op::Advance { ms: 60_000 },
     ];
-    run(BindPolicy::FirstInWins, &ops);
-    run(BindPolicy::LastInWins, &ops);
+    run(BindPolicy::FirstInWins, &[false; SLOTS], &ops);
+    run(BindPolicy::LastInWins, &[false; SLOTS], &ops);
 }
