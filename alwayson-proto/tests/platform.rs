@@ -947,3 +947,73 @@ fn long_close_reasons_are_truncated() {
     s.handle_closed(clock.at(1), wall(0));
     assert_eq!(events(&mut s), vec![closed(CloseReason::Local(reason))]);
 }
+
+#[test]
+fn dropping_a_session_without_handle_closed_releases_its_things() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let mut s = session(&clock, 1, &reg);
+    let sid = authenticate(&mut s, &clock, 0, 1);
+    bind_ok(&mut s, &clock, 1_000, 2, sid, &["T"]);
+    drop(s);
+    let t = reg.get("T").unwrap();
+    assert!(!t.is_connected);
+    assert_eq!(t.connection, None);
+    assert_eq!(t.last_connection, Some(wall(1)), "no clock: left as it was");
+    let mut s2 = session(&clock, 2, &reg);
+    let sid2 = authenticate(&mut s2, &clock, 2_000, 1);
+    assert_eq!(
+        bind_ok(&mut s2, &clock, 2_000, 2, sid2, &["T"]),
+        vec![bound("T")]
+    );
+}
+
+#[test]
+fn tiny_chunk_sizes_are_clamped_so_answers_still_go_out() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let config = PlatformConfig {
+        chunk_size: 1,
+        ..PlatformConfig::default()
+    };
+    let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
+    s.set_peer_chunk_size(0);
+    let sid = authenticate(&mut s, &clock, 0, 1);
+    bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
+}
+
+#[test]
+fn thing_taken_by_raw_name_bytes() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::new(BindPolicy::LastInWins);
+    let mut s1 = session(&clock, 1, &reg);
+    let mut s2 = session(&clock, 2, &reg);
+    let sid1 = authenticate(&mut s1, &clock, 0, 1);
+    let sid2 = authenticate(&mut s2, &clock, 0, 1);
+    let odd = WireString::from_bytes(vec![b'T', 0xFF]);
+    let bind_odd = |rid, sid| {
+        encode(
+            Header::new(rid, sid),
+            Body::Bind(Bind {
+                gateway: None,
+                names: vec![odd.clone()],
+            }),
+        )
+    };
+    s1.handle_message(clock.at(1), wall(0), bind_odd(2, sid1))
+        .unwrap();
+    s2.handle_message(clock.at(2), wall(0), bind_odd(2, sid2))
+        .unwrap();
+    let moved = events(&mut s2)
+        .into_iter()
+        .find_map(|e| match e {
+            PlatformEvent::ThingMoved { name, from } => Some((name, from)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(moved, (odd.clone(), 1));
+    let _ = events(&mut s1);
+    s1.handle_thing_taken_bytes(clock.at(3), moved.0.as_bytes());
+    assert_eq!(events(&mut s1), vec![PlatformEvent::Unbound { name: odd }]);
+    assert!(s1.bound_things().is_empty());
+}

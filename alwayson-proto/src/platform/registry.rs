@@ -177,14 +177,17 @@ impl ThingRegistry {
     }
 
     /// Releases every thing still bound to `conn` (things moved elsewhere meanwhile are left
-    /// alone); returns how many were released.
-    pub(crate) fn release_all(&self, conn: ConnectionId, wall: SystemTime) -> usize {
+    /// alone), setting `last_connection` to `wall` when given; returns how many were
+    /// released.
+    pub(crate) fn release_all(&self, conn: ConnectionId, wall: Option<SystemTime>) -> usize {
         let mut map = self.lock();
         let mut released = 0;
         for t in map.values_mut().filter(|t| t.connection == Some(conn)) {
             t.connection = None;
             t.is_connected = false;
-            t.last_connection = Some(wall);
+            if wall.is_some() {
+                t.last_connection = wall;
+            }
             released += 1;
         }
         released
@@ -240,7 +243,7 @@ mod tests {
         reg.bind(1, &ws("B"), wall(20));
         reg.bind(2, &ws("C"), wall(20));
         assert_eq!(reg.bound_to(1), vec![ws("A"), ws("B")]);
-        assert_eq!(reg.release_all(1, wall(30)), 2);
+        assert_eq!(reg.release_all(1, Some(wall(30))), 2);
         assert_eq!(reg.bound_to(1), Vec::<WireString>::new());
         assert_eq!(reg.bound_to(2), vec![ws("C")]);
         assert_eq!(reg.get("A").and_then(|s| s.last_connection), Some(wall(30)));
@@ -261,7 +264,7 @@ mod tests {
         assert_eq!(s.connection, Some(1));
         assert_eq!(s.last_connection, Some(wall(1)));
         // After the holder releases it, the other connection gets it.
-        reg.release_all(1, wall(3));
+        reg.release_all(1, Some(wall(3)));
         assert_eq!(reg.bind(2, &ws("T"), wall(4)), BindOutcome::Bound);
     }
 
@@ -275,7 +278,7 @@ mod tests {
         );
         assert_eq!(reg.connection_of("T"), Some(2));
         // The old connection closing must not release a thing that moved away.
-        assert_eq!(reg.release_all(1, wall(3)), 0);
+        assert_eq!(reg.release_all(1, Some(wall(3))), 0);
         assert!(!reg.unbind(1, b"T", wall(3)));
         let s = reg.get("T").expect("known");
         assert_eq!(s.connection, Some(2));

@@ -101,7 +101,7 @@ impl PlatformSession {
         registry: ThingRegistry,
     ) -> Self {
         let wire = Wire::new(
-            config.chunk_size,
+            config.chunk_size.max(MIN_CHUNK_SIZE),
             config.max_message_size,
             config.reassembly,
         );
@@ -372,7 +372,7 @@ impl PlatformSession {
             Phase::Open => CloseReason::ConnectionLost,
         };
         self.fail_outstanding(RequestError::Disconnected);
-        self.registry.release_all(self.id, wall);
+        self.registry.release_all(self.id, Some(wall));
         for name in std::mem::take(&mut self.bound) {
             self.events.push_back(PlatformEvent::Unbound { name });
         }
@@ -417,11 +417,18 @@ impl PlatformSession {
     /// requests for it to this connection. Ignored when `name` is not held here, or when
     /// the registry still has it on this connection (a stale notification).
     pub fn handle_thing_taken(&mut self, now: Instant, name: &str) {
+        self.handle_thing_taken_bytes(now, name.as_bytes());
+    }
+
+    /// [`handle_thing_taken`](Self::handle_thing_taken) for a name given as raw bytes (the
+    /// protocol does not require thing names to be UTF-8; pass
+    /// `ThingMoved.name.as_bytes()`).
+    pub fn handle_thing_taken_bytes(&mut self, now: Instant, name: &[u8]) {
         let _ = now;
-        if self.registry.connection_of(name) == Some(self.id) {
+        if self.registry.connection_of_bytes(name) == Some(self.id) {
             return;
         }
-        if let Some(name) = self.bound.take(name.as_bytes()) {
+        if let Some(name) = self.bound.take(name) {
             self.events.push_back(PlatformEvent::Unbound { name });
         }
     }
@@ -524,7 +531,9 @@ impl PlatformSession {
     }
 
     /// Answers the edge's request `id` (from [`PlatformEvent::Request`]) with the request's
-    /// id, its endpoint id and this connection's session id in the header.
+    /// id, its endpoint id and this connection's session id in the header. When the
+    /// response cannot be sent ([`RespondError::Unsendable`], e.g. larger than
+    /// `max_message_size`) the request stays open, so a smaller error response can follow.
     pub fn respond(
         &mut self,
         now: Instant,
@@ -634,6 +643,18 @@ impl PlatformSession {
             next = next.min(d);
         }
         Some(next)
+    }
+}
+
+impl Drop for PlatformSession {
+    /// Safety net for a runtime that drops a session without reporting
+    /// [`handle_closed`](PlatformSession::handle_closed): the things still bound to this
+    /// connection are released (`is_connected` false) so they can be bound elsewhere. Their
+    /// `last_connection` is left as it was, since the crate has no clock of its own.
+    fn drop(&mut self) {
+        if self.phase != Phase::Closed {
+            self.registry.release_all(self.id, None);
+        }
     }
 }
 
