@@ -1017,3 +1017,55 @@ fn thing_taken_by_raw_name_bytes() {
     assert_eq!(events(&mut s1), vec![PlatformEvent::Unbound { name: odd }]);
     assert!(s1.bound_things().is_empty());
 }
+
+#[test]
+fn a_newer_auth_supersedes_an_undecided_one() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let mut s = session(&clock, 4, &reg);
+    s.handle_message(clock.at(0), wall(0), auth_msg(1, KEY))
+        .unwrap();
+    s.handle_message(clock.at(10), wall(0), auth_msg(2, KEY))
+        .unwrap();
+    let ev = events(&mut s);
+    assert!(matches!(
+        &ev[..],
+        [
+            PlatformEvent::AuthRequested { request_id: 1, .. },
+            PlatformEvent::AuthRequested { request_id: 2, .. }
+        ]
+    ));
+    assert_eq!(
+        s.accept_auth(clock.at(11), 1),
+        Err(RespondError::UnknownRequest(1))
+    );
+    assert!(transmits(&mut s).is_empty());
+    s.accept_auth(clock.at(11), 2).unwrap();
+    let tx = transmits(&mut s);
+    assert_eq!(tx.len(), 1);
+    assert_eq!(decode(&tx[0]).header.request_id, 2);
+}
+
+#[test]
+fn held_messages_are_bounded_and_overflow_is_counted() {
+    use alwayson_proto::platform::MAX_QUEUED_WHILE_AUTH_PENDING;
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let mut s = session(&clock, 4, &reg);
+    let sid = session_id_for(4);
+    s.handle_message(clock.at(0), wall(0), auth_msg(1, KEY))
+        .unwrap();
+    let extra = 5;
+    for rid in 0..(MAX_QUEUED_WHILE_AUTH_PENDING + extra) as u32 {
+        s.handle_message(clock.at(1), wall(0), get_msg(100 + rid, sid, "T", "p"))
+            .unwrap();
+    }
+    assert_eq!(s.dropped_messages(), extra as u64);
+    let _ = events(&mut s);
+    s.accept_auth(clock.at(2), 1).unwrap();
+    let requests = events(&mut s)
+        .into_iter()
+        .filter(|e| matches!(e, PlatformEvent::Request { .. }))
+        .count();
+    assert_eq!(requests, MAX_QUEUED_WHILE_AUTH_PENDING);
+}
