@@ -69,23 +69,23 @@ fn op() -> impl Strategy<Value = Op> {
     let node = 0..NODES;
     let thing = 0..THINGS.len();
     prop_oneof![
-        6 => (node.clone(), 0u8..6, thing.clone())
+        20 => (node.clone(), 0u8..6, thing.clone())
             .prop_map(|(node, kind, thing)| Op::EdgeRequest { node, kind, thing }),
-        4 => (node.clone(), 0u8..6, thing.clone())
+        16 => (node.clone(), 0u8..6, thing.clone())
             .prop_map(|(node, kind, thing)| Op::PlatformRequest { node, kind, thing }),
-        3 => (node.clone(), thing.clone()).prop_map(|(node, thing)| Op::Bind { node, thing }),
-        2 => (node.clone(), thing).prop_map(|(node, thing)| Op::Unbind { node, thing }),
-        8 => prop_oneof![0u64..50, 0u64..3_000, 0u64..70_000].prop_map(Op::Step),
-        1 => (node.clone(), prop_oneof![Just(0u32), 0u32..300_000])
+        6 => (node.clone(), thing.clone()).prop_map(|(node, thing)| Op::Bind { node, thing }),
+        4 => (node.clone(), thing).prop_map(|(node, thing)| Op::Unbind { node, thing }),
+        20 => prop_oneof![0u64..50, 0u64..3_000, 0u64..70_000].prop_map(Op::Step),
+        2 => (node.clone(), prop_oneof![Just(0u32), 0u32..300_000])
             .prop_map(|(node, ppm)| Op::Drop { node, ppm }),
-        1 => (node.clone(), prop_oneof![Just(0u32), 0u32..300_000])
+        2 => (node.clone(), prop_oneof![Just(0u32), 0u32..300_000])
             .prop_map(|(node, ppm)| Op::Dup { node, ppm }),
-        1 => (node.clone(), prop_oneof![Just(0u64), 0u64..15_000])
+        2 => (node.clone(), prop_oneof![Just(0u64), 0u64..15_000])
             .prop_map(|(node, ms)| Op::Jitter { node, ms }),
-        1 => (node.clone(), any::<bool>()).prop_map(|(node, on)| Op::SwallowPongs { node, on }),
+        2 => (node.clone(), any::<bool>()).prop_map(|(node, on)| Op::SwallowPongs { node, on }),
         1 => (node.clone(), any::<bool>(), any::<bool>())
             .prop_map(|(node, platform, on)| Op::Silent { node, platform, on }),
-        1 => node.clone().prop_map(|node| Op::Cut { node }),
+        3 => node.clone().prop_map(|node| Op::Cut { node }),
         1 => node.prop_map(|node| Op::Close { node }),
     ]
 }
@@ -175,8 +175,23 @@ fn run(policy: BindPolicy, ops: &[Op]) -> Result<(), TestCaseError> {
     sim.platform_app.silent = false;
     sim.run_for(Duration::from_secs(200));
 
+    if std::env::var_os("SIM_STATS").is_some() {
+        eprintln!(
+            "ops {} elapsed {:?} wire {} {} conns {} {} reqs {} {}",
+            ops.len(),
+            sim.elapsed(),
+            sim.trace(0).wire.len(),
+            sim.trace(1).wire.len(),
+            sim.node(0).conns.len(),
+            sim.node(1).conns.len(),
+            sim.trace(0).edge_requests.len(),
+            sim.trace(1).edge_requests.len()
+        );
+    }
     let bad = sim.check_invariants();
     prop_assert!(bad.is_empty(), "invariants: {bad:#?}");
+    let bad = sim.check_bound_agreement();
+    prop_assert!(bad.is_empty(), "bound sets: {bad:#?}");
     let bad = sim.check_request_endings();
     prop_assert!(bad.is_empty(), "request endings: {bad:#?}");
     for n in 0..NODES {
@@ -204,7 +219,7 @@ fn run(policy: BindPolicy, ops: &[Op]) -> Result<(), TestCaseError> {
 
 fn config() -> Config {
     Config {
-        cases: 48,
+        cases: 64,
         failure_persistence: None,
         rng_seed: RngSeed::Fixed(0xA1_3A_75_0E),
         ..Config::default()
@@ -215,12 +230,12 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn random_operations_keep_invariants_first_in_wins(ops in prop::collection::vec(op(), 1..40)) {
+    fn random_operations_keep_invariants_first_in_wins(ops in prop::collection::vec(op(), 1..80)) {
         run(BindPolicy::FirstInWins, &ops)?;
     }
 
     #[test]
-    fn random_operations_keep_invariants_last_in_wins(ops in prop::collection::vec(op(), 1..40)) {
+    fn random_operations_keep_invariants_last_in_wins(ops in prop::collection::vec(op(), 1..80)) {
         run(BindPolicy::LastInWins, &ops)?;
     }
 }

@@ -287,6 +287,9 @@ pub struct Conn {
     pub edge_authed: bool,
     /// Things bound here, from the platform's Bound/Unbound/Closed events.
     pub bound: BTreeSet<String>,
+    /// Things the edge believes bound on this connection (its Bound minus
+    /// Unbound/BindRejected events while on it).
+    pub edge_bound: BTreeSet<String>,
     /// Ids returned by `PlatformSession::request` on this connection.
     pub platform_requests: Vec<u32>,
     /// Platform Response events by id (every one, to count duplicates).
@@ -396,6 +399,9 @@ pub struct Node {
     pub auto_reconnect: bool,
     /// Delay before reconnecting.
     pub reconnect_delay: Duration,
+    /// The edge application binds a thing again when its BIND timed out (the remedy the
+    /// edge documents: the platform may have bound it, the edge cannot know).
+    pub rebind_on_timeout: bool,
     /// Every connection so far, oldest first.
     pub conns: Vec<Conn>,
     /// Index in `conns` of the connection the edge is on.
@@ -559,6 +565,7 @@ impl Sim {
             link: Link::new(0x5EED_0000 + n as u64),
             auto_reconnect: true,
             reconnect_delay: Duration::from_secs(1),
+            rebind_on_timeout: true,
             conns: Vec::new(),
             current: None,
             trace: Trace::default(),
@@ -655,6 +662,7 @@ impl Sim {
             platform_closed: false,
             edge_authed: false,
             bound: BTreeSet::new(),
+            edge_bound: BTreeSet::new(),
             platform_requests: Vec::new(),
             platform_responses: BTreeMap::new(),
             closed_event: None,
@@ -1138,6 +1146,24 @@ impl Sim {
                         .push("Authenticated with no connection".into());
                 }
             }
+            EdgeEvent::Bound { name } => {
+                if let Some(c) = self.nodes[n].conn_mut() {
+                    c.edge_bound.insert(name.to_str_lossy().into_owned());
+                }
+            }
+            EdgeEvent::Unbound { name } => {
+                if let Some(c) = self.nodes[n].conn_mut() {
+                    c.edge_bound.remove(name.to_str_lossy().as_ref());
+                }
+            }
+            EdgeEvent::BindRejected { name, status } => {
+                if let Some(c) = self.nodes[n].conn_mut() {
+                    c.edge_bound.remove(name.to_str_lossy().as_ref());
+                }
+                if status == StatusCode::GATEWAY_TIMEOUT && self.nodes[n].rebind_on_timeout {
+                    self.nodes[n].edge.bind(now, [name]);
+                }
+            }
             EdgeEvent::Request { id, request } => {
                 if let Some(resp) = self.nodes[n].app.answer(&request) {
                     if let Err(e) = self.nodes[n].edge.respond(now, id, resp) {
@@ -1356,6 +1382,34 @@ impl Sim {
                 bad.push(format!(
                     "registry: {t:?} not connected but has a connection"
                 ));
+            }
+        }
+        bad
+    }
+
+    /// Checks that, on every live connection, the things the edge believes bound are the
+    /// things the platform has bound there (call once settled; under last-in-wins a thing
+    /// taken by another connection is bound on the edge only, which is allowed).
+    pub fn check_bound_agreement(&self) -> Vec<String> {
+        let mut bad = Vec::new();
+        for (n, node) in self.nodes.iter().enumerate() {
+            let Some(c) = node.conn() else { continue };
+            if c.platform_closing || c.edge_closing || !c.edge_authed {
+                continue;
+            }
+            for name in c.bound.difference(&c.edge_bound) {
+                bad.push(format!(
+                    "node {n}: conn {}: platform has {name} bound, the edge does not think so",
+                    c.id
+                ));
+            }
+            if self.registry.policy() == BindPolicy::FirstInWins {
+                for name in c.edge_bound.difference(&c.bound) {
+                    bad.push(format!(
+                        "node {n}: conn {}: edge thinks {name} bound, the platform does not",
+                        c.id
+                    ));
+                }
             }
         }
         bad
