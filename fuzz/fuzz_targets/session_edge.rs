@@ -27,23 +27,51 @@ enum Op {
     /// Arbitrary bytes as one websocket message.
     Raw(Vec<u8>),
     /// A response to one of the ids the edge sent (AUTH, BIND, UNBIND, requests).
-    Answer { pick: u8, status: u8, session: u8, with_content: bool, chunk: bool },
+    Answer {
+        pick: u8,
+        status: u8,
+        session: u8,
+        with_content: bool,
+        chunk: bool,
+    },
     /// A response with an id the edge never used.
-    Stray { id: u32, status: u8 },
+    Stray {
+        id: u32,
+        status: u8,
+    },
     /// A platform → edge request (possibly multipart).
-    PlatformRequest { id: u16, method: u8, thing: u8, characteristic: u8, params: bool, chunk: bool },
+    PlatformRequest {
+        id: u16,
+        method: u8,
+        thing: u8,
+        characteristic: u8,
+        params: bool,
+        chunk: bool,
+    },
     /// A message of another kind (AUTH/BIND/UNBIND) from the platform.
-    Odd { code: u8, id: u16 },
+    Odd {
+        code: u8,
+        id: u16,
+    },
     /// Only the first `keep` chunks of a multipart platform request.
-    PartialChunks { id: u16, keep: u8 },
+    PartialChunks {
+        id: u16,
+        keep: u8,
+    },
     AdvanceMs(u16),
     AdvanceSecs(u8),
     /// Step to the session's deadline and handle it.
     Timeout,
     Pong,
     Closed,
-    Request { kind: u8, thing: u8 },
-    Respond { pick: u8, status: u8 },
+    Request {
+        kind: u8,
+        thing: u8,
+    },
+    Respond {
+        pick: u8,
+        status: u8,
+    },
     Bind(u8),
     Unbind(u8),
     Close,
@@ -86,7 +114,10 @@ fn drain(edge: &mut EdgeSession, st: &mut State) {
             match e {
                 EdgeEvent::Request { id, .. } => st.incoming.push(id),
                 EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
-                    assert!(st.requests.contains(&id), "ended id {id} that request never returned");
+                    assert!(
+                        st.requests.contains(&id),
+                        "ended id {id} that request never returned"
+                    );
                     let n = st.ended.entry(id).or_default();
                     *n += 1;
                     assert_eq!(*n, 1, "request {id} ended twice");
@@ -154,7 +185,13 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Raw(bytes) => {
                 let _ = edge.handle_message(now, Bytes::from(bytes));
             }
-            Op::Answer { pick, status: s, session, with_content, chunk } => {
+            Op::Answer {
+                pick,
+                status: s,
+                session,
+                with_content,
+                chunk,
+            } => {
                 if st.sent.is_empty() {
                     continue;
                 }
@@ -185,7 +222,14 @@ fuzz_target!(|ops: Vec<Op>| {
                     let _ = edge.handle_message(now, b);
                 }
             }
-            Op::PlatformRequest { id, method, thing, characteristic, params, chunk } => {
+            Op::PlatformRequest {
+                id,
+                method,
+                thing,
+                characteristic,
+                params,
+                chunk,
+            } => {
                 let m = Message {
                     header: Header::new(u32::from(id), session_id),
                     body: Body::Request(request_of(method, thing, characteristic, params)),
@@ -212,7 +256,10 @@ fuzz_target!(|ops: Vec<Op>| {
                     }),
                     _ => Body::Unbind(alwayson_proto::Bind::default()),
                 };
-                let m = Message { header: Header::new(u32::from(id), session_id), body };
+                let m = Message {
+                    header: Header::new(u32::from(id), session_id),
+                    body,
+                };
                 if let Ok(b) = m.encode() {
                     let _ = edge.handle_message(now, b);
                 }
@@ -225,7 +272,10 @@ fuzz_target!(|ops: Vec<Op>| {
                     edge.handle_timeout(now);
                     drain(&mut edge, &mut st);
                     if let Some(next) = edge.poll_timeout() {
-                        assert!(next > now, "deadline {next:?} not past now {now:?} after handle_timeout");
+                        assert!(
+                            next > now,
+                            "deadline {next:?} not past now {now:?} after handle_timeout"
+                        );
                     }
                 } else {
                     edge.handle_timeout(now);

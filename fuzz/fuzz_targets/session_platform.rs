@@ -28,29 +28,90 @@ const KEY: &str = "key";
 #[derive(Debug, Arbitrary)]
 enum Op {
     /// Arbitrary bytes as one websocket message.
-    Raw { which: bool, bytes: Vec<u8> },
-    Auth { which: bool, id: u16, good: bool },
-    Bind { which: bool, id: u16, mask: u8, chunk: bool },
-    Unbind { which: bool, id: u16, mask: u8 },
-    EdgeRequest { which: bool, id: u16, method: u8, thing: u8, params: bool, chunk: bool },
+    Raw {
+        which: bool,
+        bytes: Vec<u8>,
+    },
+    Auth {
+        which: bool,
+        id: u16,
+        good: bool,
+    },
+    Bind {
+        which: bool,
+        id: u16,
+        mask: u8,
+        chunk: bool,
+    },
+    Unbind {
+        which: bool,
+        id: u16,
+        mask: u8,
+    },
+    EdgeRequest {
+        which: bool,
+        id: u16,
+        method: u8,
+        thing: u8,
+        params: bool,
+        chunk: bool,
+    },
     /// Only the first `keep` chunks of a multipart edge request.
-    PartialChunks { which: bool, id: u16, keep: u8 },
+    PartialChunks {
+        which: bool,
+        id: u16,
+        keep: u8,
+    },
     /// A response to one of the ids the platform used.
-    Answer { which: bool, pick: u8, status: u8, content: bool, chunk: bool },
-    Stray { which: bool, id: u32 },
+    Answer {
+        which: bool,
+        pick: u8,
+        status: u8,
+        content: bool,
+        chunk: bool,
+    },
+    Stray {
+        which: bool,
+        id: u32,
+    },
     AdvanceMs(u16),
     AdvanceSecs(u8),
     Timeout,
-    Ping { which: bool },
-    Closed { which: bool },
+    Ping {
+        which: bool,
+    },
+    Closed {
+        which: bool,
+    },
     /// Replace a closed session with a fresh connection.
-    Reopen { which: bool },
-    AcceptAuth { which: bool, pick: u8 },
-    RejectAuth { which: bool, pick: u8 },
-    Request { which: bool, kind: u8, thing: u8 },
-    Respond { which: bool, pick: u8, status: u8 },
-    Taken { which: bool, thing: u8 },
-    Close { which: bool },
+    Reopen {
+        which: bool,
+    },
+    AcceptAuth {
+        which: bool,
+        pick: u8,
+    },
+    RejectAuth {
+        which: bool,
+        pick: u8,
+    },
+    Request {
+        which: bool,
+        kind: u8,
+        thing: u8,
+    },
+    Respond {
+        which: bool,
+        pick: u8,
+        status: u8,
+    },
+    Taken {
+        which: bool,
+        thing: u8,
+    },
+    Close {
+        which: bool,
+    },
 }
 
 fn start() -> Instant {
@@ -114,7 +175,8 @@ fn drain(sides: &mut [Side; 2], now: Instant) {
                 progress = true;
                 if let alwayson_proto::Transmit::Message(b) = t {
                     if b.len() >= 14 {
-                        side.sent_ids.push(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
+                        side.sent_ids
+                            .push(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
                         if b[1] == 0x40 {
                             side.session_id = u32::from_be_bytes([b[10], b[11], b[12], b[13]]);
                         }
@@ -208,7 +270,9 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
 
     for op in ops {
         match op {
-            Op::Raw { which, bytes } => sides[usize::from(which)].feed(now, vec![Bytes::from(bytes)]),
+            Op::Raw { which, bytes } => {
+                sides[usize::from(which)].feed(now, vec![Bytes::from(bytes)])
+            }
             Op::Auth { which, id, good } => {
                 let m = Message {
                     header: Header::new(u32::from(id), AUTH_SESSION_ID),
@@ -216,11 +280,19 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 };
                 sides[usize::from(which)].feed(now, frames(&m, false));
             }
-            Op::Bind { which, id, mask, chunk } => {
+            Op::Bind {
+                which,
+                id,
+                mask,
+                chunk,
+            } => {
                 let side = &mut sides[usize::from(which)];
                 let m = Message {
                     header: Header::new(u32::from(id), side.session_id),
-                    body: Body::Bind(Bind { gateway: None, names: names(mask) }),
+                    body: Body::Bind(Bind {
+                        gateway: None,
+                        names: names(mask),
+                    }),
                 };
                 side.feed(now, frames(&m, chunk));
             }
@@ -228,11 +300,21 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 let side = &mut sides[usize::from(which)];
                 let m = Message {
                     header: Header::new(u32::from(id), side.session_id),
-                    body: Body::Unbind(Bind { gateway: None, names: names(mask) }),
+                    body: Body::Unbind(Bind {
+                        gateway: None,
+                        names: names(mask),
+                    }),
                 };
                 side.feed(now, frames(&m, false));
             }
-            Op::EdgeRequest { which, id, method, thing, params, chunk } => {
+            Op::EdgeRequest {
+                which,
+                id,
+                method,
+                thing,
+                params,
+                chunk,
+            } => {
                 let side = &mut sides[usize::from(which)];
                 let m = Message {
                     header: Header::new(u32::from(id), side.session_id),
@@ -246,10 +328,19 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                     header: Header::new(u32::from(id), side.session_id),
                     body: Body::Request(edge_request(1, 0, true)),
                 };
-                let f = frames(&m, true).into_iter().take(usize::from(keep)).collect();
+                let f = frames(&m, true)
+                    .into_iter()
+                    .take(usize::from(keep))
+                    .collect();
                 side.feed(now, f);
             }
-            Op::Answer { which, pick, status: s, content, chunk } => {
+            Op::Answer {
+                which,
+                pick,
+                status: s,
+                content,
+                chunk,
+            } => {
                 let side = &mut sides[usize::from(which)];
                 let ids: Vec<u32> = side.requests.iter().copied().collect();
                 if ids.is_empty() {
@@ -294,7 +385,9 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 }
             }
             Op::Ping { which } => sides[usize::from(which)].session.handle_ping(now),
-            Op::Closed { which } => sides[usize::from(which)].session.handle_closed(now, wall(now)),
+            Op::Closed { which } => sides[usize::from(which)]
+                .session
+                .handle_closed(now, wall(now)),
             Op::Reopen { which } => {
                 let side = &mut sides[usize::from(which)];
                 side.session.handle_closed(now, wall(now));
@@ -332,18 +425,26 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                     assert!(side.requests.insert(id), "id {id} returned twice");
                 }
             }
-            Op::Respond { which, pick, status: s } => {
+            Op::Respond {
+                which,
+                pick,
+                status: s,
+            } => {
                 let side = &mut sides[usize::from(which)];
                 let id = side
                     .incoming
                     .get(usize::from(pick) % side.incoming.len().max(1))
                     .copied()
                     .unwrap_or(u32::from(pick));
-                let _ = side.session.respond(now, id, Response::error(status(s), "x"));
+                let _ = side
+                    .session
+                    .respond(now, id, Response::error(status(s), "x"));
             }
             Op::Taken { which, thing } => {
                 let name = THINGS[usize::from(thing) % THINGS.len()];
-                sides[usize::from(which)].session.handle_thing_taken(now, name);
+                sides[usize::from(which)]
+                    .session
+                    .handle_thing_taken(now, name);
             }
             Op::Close { which } => sides[usize::from(which)].session.close(now, "fuzz"),
         }
