@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod backoff;
+pub mod edge;
 mod error;
 pub mod platform;
 mod store;
@@ -17,6 +18,7 @@ mod tls;
 mod wsio;
 
 pub use backoff::Reconnect;
+pub use edge::{ConnectionState, EdgeClient, EdgeClientBuilder, EdgeNotice, HandlerError, Thing};
 pub use error::{Error, Result};
 pub use platform::{
     ConnectionInfo, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder, PlatformNotice,

@@ -6,7 +6,9 @@ mod conn;
 mod handler;
 mod server;
 
+pub(crate) use conn::close_gracefully;
 pub use handler::{ConnectionInfo, EdgeRequestHandler};
+pub(crate) use server::ws_config;
 
 use crate::error::{Error, Result};
 use crate::store::{check, property_value, PropertyStore};
