@@ -22,6 +22,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 /// Inputs handled per wake-up before outputs are flushed.
 const BATCH: usize = 128;
 
+#[allow(clippy::large_enum_variant)] // rare variants are small; requests dominate
 pub(crate) enum Command {
     Request {
         request: Request,
@@ -57,13 +58,13 @@ enum Link {
     Idle {
         retry_at: Option<Instant>,
     },
-    Connecting(BoxFuture<'static, Result<Ws>>),
+    Connecting(BoxFuture<'static, Result<Box<Ws>>>),
     Up(Box<Ws>),
 }
 
 enum LinkEvent {
     RetryDue,
-    Connected(Result<Ws>),
+    Connected(Result<Box<Ws>>),
     Ws(Option<WsEvent>),
 }
 
@@ -228,7 +229,7 @@ impl Driver {
             }
             LinkEvent::Connected(Ok(ws)) => {
                 tracing::debug!(url = %self.target.url, "websocket open");
-                self.link = Link::Up(Box::new(ws));
+                self.link = Link::Up(ws);
                 self.set_state(ConnectionState::Authenticating);
                 self.notify(EdgeNotice::Connected);
                 self.session.handle_connected(Instant::now());

@@ -87,14 +87,14 @@ fn io_or_tls(e: std::io::Error) -> Error {
 
 /// TCP connect, TLS handshake, websocket upgrade with `appKey` and `Max-Frame-Size`
 /// headers (session-lifecycle.md §3.1), all within the connect timeout.
-pub(crate) async fn open(target: Arc<Target>) -> Result<Ws> {
+pub(crate) async fn open(target: Arc<Target>) -> Result<Box<Ws>> {
     let timeout = target.connect_timeout;
     tokio::time::timeout(timeout, open_inner(target))
         .await
         .map_err(|_| Error::Timeout)?
 }
 
-async fn open_inner(target: Arc<Target>) -> Result<Ws> {
+async fn open_inner(target: Arc<Target>) -> Result<Box<Ws>> {
     let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
     let _ = tcp.set_nodelay(true);
     let io: Box<dyn Io> = match &target.tls {
@@ -125,5 +125,5 @@ async fn open_inner(target: Arc<Target>) -> Result<Ws> {
         tokio_tungstenite::client_async_with_config(request, io, Some(target.ws_config))
             .await
             .map_err(Error::from)?;
-    Ok(ws)
+    Ok(Box::new(ws))
 }
