@@ -77,3 +77,28 @@ where
 pub(crate) async fn wait_true(rx: &mut tokio::sync::watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
+
+/// Sends a close frame and flushes it (bounded: a peer that stopped reading cannot stall
+/// the caller for more than a second).
+pub(crate) async fn send_close<S>(ws: &mut WebSocketStream<S>, code: u16, reason: String)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let frame = close_frame(code, reason);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), ws.close(Some(frame))).await;
+}
+
+/// After our close frame: wait (in the background, at most a second) for the peer's close
+/// or EOF before dropping the socket, so unread data does not turn the close into a reset.
+pub(crate) fn linger<S>(mut ws: WebSocketStream<S>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use futures_util::StreamExt;
+    tokio::spawn(async move {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+            while let Some(Ok(_)) = ws.next().await {}
+        })
+        .await;
+    });
+}

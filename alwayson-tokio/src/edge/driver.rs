@@ -6,8 +6,7 @@ use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
 use crate::backoff::{Backoff, Reconnect};
 use crate::error::{Error, Result};
-use crate::platform::close_gracefully;
-use crate::wsio::{send_transmit, WsEvent};
+use crate::wsio::{linger, send_close, send_transmit, WsEvent};
 use alwayson_proto::edge::{AuthFailure, DisconnectReason};
 use alwayson_proto::{
     EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Request, Response, Transmit, Value, WireString,
@@ -408,14 +407,19 @@ impl Driver {
                 }
             }
             EdgeEvent::Bound { name } => {
-                self.bind_answered(&name, None, false);
-                self.initial.remove(&name);
+                // Notices go out before waiters complete, so a caller sees them.
                 self.notify(EdgeNotice::Bound {
                     name: name.to_str_lossy().into_owned(),
                 });
+                self.bind_answered(&name, None, false);
+                self.initial.remove(&name);
                 self.check_ready();
             }
             EdgeEvent::BindRejected { name, status } => {
+                self.notify(EdgeNotice::BindRejected {
+                    name: name.to_str_lossy().into_owned(),
+                    status,
+                });
                 self.bind_answered(
                     &name,
                     Some(Error::Status {
@@ -425,17 +429,13 @@ impl Driver {
                     false,
                 );
                 self.initial.remove(&name);
-                self.notify(EdgeNotice::BindRejected {
-                    name: name.to_str_lossy().into_owned(),
-                    status,
-                });
                 self.check_ready();
             }
             EdgeEvent::Unbound { name } => {
-                self.bind_answered(&name, None, true);
                 self.notify(EdgeNotice::Unbound {
                     name: name.to_str_lossy().into_owned(),
                 });
+                self.bind_answered(&name, None, true);
             }
             EdgeEvent::Response { id, result } => {
                 if let Some(p) = self.pending.remove(&id) {
@@ -565,9 +565,13 @@ impl Driver {
             }
             if let Some((code, reason)) = self.close_requested.take() {
                 progressed = true;
-                if let Link::Up(ws) = &mut self.link {
-                    close_gracefully(ws, code, reason).await;
-                    self.link_lost();
+                if let Link::Up(mut ws) =
+                    std::mem::replace(&mut self.link, Link::Idle { retry_at: None })
+                {
+                    send_close(&mut ws, code, reason).await;
+                    linger(*ws);
+                    // The session learns at once; the socket lingers in the background.
+                    self.session.handle_closed(Instant::now());
                 }
             }
             if !progressed {

@@ -2,7 +2,7 @@
 
 use super::{ConnectionInfo, PlatformNotice, Shared};
 use crate::error::{Error, Result};
-use crate::wsio::{close_frame, send_transmit, WsEvent};
+use crate::wsio::{linger, send_close, send_transmit, WsEvent};
 use alwayson_proto::platform::CloseReason;
 use alwayson_proto::{
     PlatformConfig, PlatformEvent, PlatformSession, Request, Response, Transmit, WireString,
@@ -12,7 +12,7 @@ use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 
@@ -45,6 +45,8 @@ struct Conn {
     /// A close frame to send (session asked for it).
     close: Option<(u16, String)>,
     finished: bool,
+    /// We sent a close frame: let the socket linger for the peer's close.
+    closed_by_us: bool,
 }
 
 pub(crate) async fn run_connection(
@@ -79,6 +81,7 @@ pub(crate) async fn run_connection(
         gone: false,
         close: None,
         finished: false,
+        closed_by_us: false,
     };
     let mut shutting_down = false;
     tracing::debug!(conn = conn.info.id, peer = %conn.info.peer, chunk_size, "connection opened");
@@ -122,6 +125,9 @@ pub(crate) async fn run_connection(
         .write()
         .unwrap_or_else(|e| e.into_inner())
         .remove(&conn.info.id);
+    if conn.closed_by_us {
+        linger(ws);
+    }
     for (_, reply) in conn.pending.drain() {
         let _ = reply.send(Err(Error::Disconnected));
     }
@@ -290,7 +296,8 @@ impl Conn {
             }
             if let Some((code, reason)) = self.close.take() {
                 if !self.gone {
-                    close_gracefully(ws, code, reason).await;
+                    send_close(ws, code, reason).await;
+                    self.closed_by_us = true;
                     self.on_ws(None);
                 }
                 progressed = true;
@@ -308,17 +315,4 @@ impl Conn {
             self.finished = true;
         }
     }
-}
-
-/// Sends a close frame and waits briefly for the peer's close (or EOF).
-pub(crate) async fn close_gracefully<S>(ws: &mut WebSocketStream<S>, code: u16, reason: String)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        if ws.close(Some(close_frame(code, reason))).await.is_ok() {
-            while let Some(Ok(_)) = ws.next().await {}
-        }
-    })
-    .await;
 }

@@ -6,7 +6,6 @@ mod conn;
 mod handler;
 mod server;
 
-pub(crate) use conn::close_gracefully;
 pub use handler::{ConnectionInfo, EdgeRequestHandler};
 pub(crate) use server::ws_config;
 
@@ -127,6 +126,8 @@ pub(crate) struct Shared {
     pub shutdown: watch::Sender<bool>,
     /// Connection tasks still running (shutdown waits for 0).
     pub live: watch::Sender<usize>,
+    /// The accept loop (shutdown waits for it, so the port is free afterwards).
+    pub acceptor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl Shared {
@@ -289,6 +290,15 @@ impl Platform {
     /// (at most 5 s) for the connection tasks to end. The listening port is free afterwards.
     pub async fn shutdown(&self) {
         self.shared.shutdown.send_replace(true);
+        let acceptor = self
+            .shared
+            .acceptor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(acceptor) = acceptor {
+            let _ = acceptor.await;
+        }
         let mut live = self.shared.live.subscribe();
         let _ = tokio::time::timeout(Duration::from_secs(5), async move {
             let _ = live.wait_for(|n| *n == 0).await;
@@ -471,8 +481,10 @@ impl PlatformBuilder {
             next_id: AtomicU64::new(1),
             shutdown: watch::Sender::new(false),
             live: watch::Sender::new(0),
+            acceptor: std::sync::Mutex::new(None),
         });
-        tokio::spawn(server::accept_loop(shared.clone(), listener));
+        let acceptor = tokio::spawn(server::accept_loop(shared.clone(), listener));
+        *shared.acceptor.lock().unwrap_or_else(|e| e.into_inner()) = Some(acceptor);
         tracing::info!(%local_addr, "platform listening");
         Ok(Platform {
             shared: shared.clone(),
