@@ -1,0 +1,129 @@
+//! The edge's websocket: URL, TCP, TLS and the upgrade request.
+
+use crate::error::{Error, Result};
+use rustls::pki_types::ServerName;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::WebSocketStream;
+
+/// A byte stream the websocket runs over (TCP or TLS over TCP).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// Where and how to connect.
+pub(crate) struct Target {
+    pub url: String,
+    pub host: String,
+    pub port: u16,
+    pub tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+    pub app_key: Option<String>,
+    pub max_frame_size: u16,
+    pub ws_config: WebSocketConfig,
+    pub connect_timeout: Duration,
+}
+
+/// The parts of a `ws://` / `wss://` URL. A URL without a path gets `/Thingworx/WS`.
+pub(crate) struct ParsedUrl {
+    pub url: String,
+    pub secure: bool,
+    pub host: String,
+    pub port: u16,
+}
+
+pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
+    let bad = |reason: &str| Error::InvalidUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|e: http::uri::InvalidUri| bad(&e.to_string()))?;
+    let secure = match uri.scheme_str() {
+        Some("ws") => false,
+        Some("wss") => true,
+        _ => return Err(bad("scheme must be ws or wss")),
+    };
+    let host = uri.host().ok_or_else(|| bad("no host"))?;
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+    let url = if path.is_empty() || path == "/" {
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        format!(
+            "{}://{authority}{}",
+            if secure { "wss" } else { "ws" },
+            crate::platform::WS_PATH
+        )
+    } else {
+        url.to_owned()
+    };
+    Ok(ParsedUrl {
+        url,
+        secure,
+        host,
+        port,
+    })
+}
+
+fn io_or_tls(e: std::io::Error) -> Error {
+    if e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+    {
+        Error::Tls(e.to_string())
+    } else {
+        Error::Io(e)
+    }
+}
+
+/// TCP connect, TLS handshake, websocket upgrade with `appKey` and `Max-Frame-Size`
+/// headers (session-lifecycle.md §3.1), all within the connect timeout.
+pub(crate) async fn open(target: Arc<Target>) -> Result<Box<Ws>> {
+    let timeout = target.connect_timeout;
+    tokio::time::timeout(timeout, open_inner(target))
+        .await
+        .map_err(|_| Error::Timeout)?
+}
+
+async fn open_inner(target: Arc<Target>) -> Result<Box<Ws>> {
+    let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
+    let _ = tcp.set_nodelay(true);
+    let io: Box<dyn Io> = match &target.tls {
+        Some((connector, name)) => Box::new(
+            connector
+                .connect(name.clone(), tcp)
+                .await
+                .map_err(io_or_tls)?,
+        ),
+        None => Box::new(tcp),
+    };
+    let mut request = target
+        .url
+        .as_str()
+        .into_client_request()
+        .map_err(|e| Error::InvalidUrl {
+            url: target.url.clone(),
+            reason: e.to_string(),
+        })?;
+    let headers = request.headers_mut();
+    headers.insert("max-frame-size", HeaderValue::from(target.max_frame_size));
+    if let Some(key) = &target.app_key {
+        let value = HeaderValue::from_str(key)
+            .map_err(|_| Error::Config("app key is not a valid header value".into()))?;
+        headers.insert("appkey", value);
+    }
+    let (ws, _response) =
+        tokio_tungstenite::client_async_with_config(request, io, Some(target.ws_config))
+            .await
+            .map_err(Error::from)?;
+    Ok(Box::new(ws))
+}

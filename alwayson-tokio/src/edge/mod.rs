@@ -1,0 +1,538 @@
+//! The edge (client) side: [`EdgeClient`] connects to a platform, authenticates, binds its
+//! things, serves their properties and services, and reconnects on its own.
+
+mod driver;
+mod link;
+mod thing;
+
+pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
+pub use thing::{HandlerError, Thing};
+
+use crate::backoff::Reconnect;
+use crate::error::{Error, Result};
+use crate::store::{check, property_value};
+use crate::tls::ClientTls;
+use alwayson_proto::{
+    EdgeConfig, Gateway, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
+    WireString,
+};
+use driver::{Command, Driver};
+use std::sync::Arc;
+use std::time::Duration;
+use thing::Things;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// Where an [`EdgeClient`] is, as seen by the application ([`EdgeClient::state`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// First connect in progress.
+    Connecting,
+    /// Websocket open, AUTH sent.
+    Authenticating,
+    /// Authenticated: binds and requests flow (individual BIND results arrive as
+    /// [`EdgeNotice::Bound`] / [`EdgeNotice::BindRejected`]).
+    Bound,
+    /// Connection lost; backing off and reconnecting.
+    Reconnecting,
+    /// Shut down, or gave up reconnecting.
+    Closed,
+}
+
+/// What an [`EdgeClient`] reports ([`EdgeClient::events`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EdgeNotice {
+    /// The websocket opened (AUTH follows).
+    Connected,
+    /// A connect attempt failed; the next one follows after a backoff delay.
+    ConnectFailed {
+        /// Consecutive failed attempts so far.
+        attempt: u32,
+        /// The error, as text.
+        error: String,
+    },
+    /// AUTH accepted.
+    Authenticated {
+        /// Session id assigned by the platform.
+        session_id: u32,
+    },
+    /// AUTH refused or unanswered.
+    AuthFailed(AuthFailure),
+    /// A thing is bound.
+    Bound {
+        /// Thing name.
+        name: String,
+    },
+    /// A thing's BIND was refused (e.g. bound elsewhere under first-in-wins).
+    BindRejected {
+        /// Thing name.
+        name: String,
+        /// The platform's status.
+        status: StatusCode,
+    },
+    /// A thing was unbound.
+    Unbound {
+        /// Thing name.
+        name: String,
+    },
+    /// The websocket went away.
+    Disconnected {
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// The client is closed for good.
+    Closed,
+}
+
+/// A connected AlwaysOn edge.
+///
+/// Cheap to clone; the connection (and its tasks) ends on [`EdgeClient::shutdown`] or when
+/// the last clone is dropped.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), alwayson_tokio::Error> {
+/// use alwayson_tokio::edge::{EdgeClient, Thing};
+/// use alwayson_tokio::InfoTable;
+/// let edge = EdgeClient::builder("wss://platform.example:443/Thingworx/WS")
+///     .app_key("my-app-key")
+///     .thing(Thing::new("Pump1")
+///         .property("temp", 21.5)
+///         .service("Restart", |_p: Option<InfoTable>| async move { Ok(InfoTable::new()) }))
+///     .connect()
+///     .await?;
+/// edge.write_property("Pump1", "temp", 22.0).await?;
+/// edge.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct EdgeClient {
+    cmd: mpsc::Sender<Command>,
+    things: Arc<Things>,
+    state: watch::Receiver<ConnectionState>,
+    notices: broadcast::Sender<EdgeNotice>,
+    request_timeout: Duration,
+}
+
+impl std::fmt::Debug for EdgeClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EdgeClient")
+            .field("state", &*self.state.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+impl EdgeClient {
+    /// A builder for a client of the platform at `url` (`ws://` or `wss://`; a URL without
+    /// a path connects to `/Thingworx/WS`).
+    pub fn builder(url: impl Into<String>) -> EdgeClientBuilder {
+        EdgeClientBuilder::new(url.into())
+    }
+
+    /// Sends a request to the platform and waits for its response (any status).
+    pub async fn request(&self, request: Request) -> Result<Response> {
+        self.request_with(request, None).await
+    }
+
+    async fn request_with(
+        &self,
+        request: Request,
+        local: Option<(String, String, Value)>,
+    ) -> Result<Response> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .send(Command::Request {
+                request,
+                reply,
+                local,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Reads a property from the platform.
+    pub async fn read_property(&self, thing: &str, property: &str) -> Result<Value> {
+        let response = self
+            .request(Request::read_property(thing, property))
+            .await?;
+        property_value(property, response)
+    }
+
+    /// Writes a property on the platform. On success the local value is updated too, so a
+    /// platform read of the property (answered by this edge) returns it.
+    pub async fn write_property(
+        &self,
+        thing: &str,
+        property: &str,
+        value: impl Into<Value>,
+    ) -> Result<()> {
+        let value = value.into();
+        let request = Request::write_property(thing, property, value.clone());
+        let local = Some((thing.to_owned(), property.to_owned(), value));
+        check(self.request_with(request, local).await?).map(|_| ())
+    }
+
+    /// Invokes a platform service; returns its result table (empty if none).
+    pub async fn invoke_service(
+        &self,
+        thing: &str,
+        service: &str,
+        params: Option<InfoTable>,
+    ) -> Result<InfoTable> {
+        let request = Request::invoke_service(thing, service, params);
+        Ok(check(self.request(request).await?)?.unwrap_or_default())
+    }
+
+    /// Fires an event on the platform.
+    pub async fn fire_event(&self, thing: &str, event: &str, data: InfoTable) -> Result<()> {
+        check(
+            self.request(Request::fire_event(thing, event, data))
+                .await?,
+        )
+        .map(|_| ())
+    }
+
+    /// Pushes property values (`UpdateSubscribedPropertyValues`); local values are updated
+    /// on success.
+    pub async fn push_properties(&self, thing: &str, updates: &[PropertyUpdate]) -> Result<()> {
+        check(
+            self.request(Request::push_properties(thing, updates))
+                .await?,
+        )?;
+        for u in updates {
+            self.things
+                .store
+                .set(thing, &u.name.to_str_lossy(), u.value.clone());
+        }
+        Ok(())
+    }
+
+    /// Binds more things; resolves when the platform answered every BIND (an error if any
+    /// was refused). While disconnected the BIND goes out after the next AUTH; this call
+    /// gives up waiting (with [`Error::Timeout`]) after twice the request timeout, the
+    /// binding itself is kept.
+    pub async fn bind<I, N>(&self, names: I) -> Result<()>
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        self.bind_cmd(names, false).await
+    }
+
+    /// Unbinds things; resolves when the platform answered (see [`EdgeClient::bind`]).
+    pub async fn unbind<I, N>(&self, names: I) -> Result<()>
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        self.bind_cmd(names, true).await
+    }
+
+    async fn bind_cmd<I, N>(&self, names: I, unbind: bool) -> Result<()>
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        let names: Vec<WireString> = names.into_iter().map(|n| n.into().into()).collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .send(Command::Bind {
+                names,
+                unbind,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::Closed)?;
+        match tokio::time::timeout(self.request_timeout * 2, rx).await {
+            Ok(r) => r.map_err(|_| Error::Closed)?,
+            Err(_) => Err(Error::Timeout),
+        }
+    }
+
+    /// The local value of a property (stored properties only; getters are not called).
+    pub fn property(&self, thing: &str, property: &str) -> Option<Value> {
+        self.things.store.get(thing, property)
+    }
+
+    /// Sets a property's local value (what platform reads return); does not push it.
+    pub fn set_property(&self, thing: &str, property: &str, value: impl Into<Value>) {
+        self.things.store.set(thing, property, value);
+    }
+
+    /// The connection state; `wait_for` on it to wait for e.g. [`ConnectionState::Bound`].
+    pub fn state(&self) -> watch::Receiver<ConnectionState> {
+        self.state.clone()
+    }
+
+    /// Notices about the connection and bindings.
+    pub fn events(&self) -> broadcast::Receiver<EdgeNotice> {
+        self.notices.subscribe()
+    }
+
+    /// UNBINDs everything, closes the websocket normally and ends the client's task
+    /// (waits at most the request timeout plus two seconds).
+    pub async fn shutdown(&self) {
+        let (reply, rx) = oneshot::channel();
+        if self.cmd.send(Command::Shutdown { reply }).await.is_ok() {
+            let _ = tokio::time::timeout(self.request_timeout + Duration::from_secs(2), rx).await;
+        }
+    }
+}
+
+/// Configures and connects an [`EdgeClient`].
+pub struct EdgeClientBuilder {
+    url: String,
+    credentials: Option<Credentials>,
+    bind: Vec<String>,
+    gateway: Option<Gateway>,
+    tls: ClientTls,
+    config: Option<EdgeConfig>,
+    request_timeout: Option<Duration>,
+    ping_interval: Option<Duration>,
+    pong_timeout: Option<Duration>,
+    chunk_size: Option<u16>,
+    max_message_size: Option<usize>,
+    reconnect: Reconnect,
+    connect_timeout: Duration,
+    things: Vec<Thing>,
+}
+
+impl EdgeClientBuilder {
+    fn new(url: String) -> Self {
+        Self {
+            url,
+            credentials: None,
+            bind: Vec::new(),
+            gateway: None,
+            tls: ClientTls::default(),
+            config: None,
+            request_timeout: None,
+            ping_interval: None,
+            pong_timeout: None,
+            chunk_size: None,
+            max_message_size: None,
+            reconnect: Reconnect::default(),
+            connect_timeout: Duration::from_secs(10),
+            things: Vec::new(),
+        }
+    }
+
+    /// Authenticate with an application key (also sent as the `appKey` upgrade header).
+    pub fn app_key(mut self, key: impl Into<String>) -> Self {
+        self.credentials = Some(Credentials::AppKey(key.into().into()));
+        self
+    }
+
+    /// Authenticate with other credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Bind these things (in addition to those added with [`EdgeClientBuilder::thing`]).
+    /// Bound things without a [`Thing`] definition serve stored properties only.
+    pub fn bind<I, N>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<String>,
+    {
+        self.bind.extend(names.into_iter().map(Into::into));
+        self
+    }
+
+    /// Gateway name and type sent with BIND/UNBIND.
+    pub fn gateway(mut self, name: impl Into<String>, gateway_type: impl Into<String>) -> Self {
+        self.gateway = Some(Gateway {
+            name: name.into().into(),
+            gateway_type: gateway_type.into().into(),
+        });
+        self
+    }
+
+    /// Trust this PEM CA (repeatable); replaces the built-in web PKI roots.
+    pub fn root_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.tls.root_ca_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Present this client certificate chain and key (PEM).
+    pub fn client_cert_pem(mut self, chain: impl AsRef<[u8]>, key: impl AsRef<[u8]>) -> Self {
+        self.tls.client_cert = Some((chain.as_ref().to_vec(), key.as_ref().to_vec()));
+        self
+    }
+
+    /// Accept any server certificate. Only for testing: it disables authentication of the
+    /// platform.
+    pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
+        self.tls.danger_accept_invalid_certs = accept;
+        self
+    }
+
+    /// Wait this long for any response (AUTH, BIND, requests). Default 10 s.
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = Some(d);
+        self
+    }
+
+    /// Interval between websocket pings. Default 55 s.
+    pub fn ping_interval(mut self, d: Duration) -> Self {
+        self.ping_interval = Some(d);
+        self
+    }
+
+    /// Reconnect when no pong arrives this long after a ping. Default 10 s.
+    pub fn pong_timeout(mut self, d: Duration) -> Self {
+        self.pong_timeout = Some(d);
+        self
+    }
+
+    /// Chunk size, also announced as `Max-Frame-Size`. Default 8192.
+    pub fn chunk_size(mut self, size: u16) -> Self {
+        self.chunk_size = Some(size);
+        self
+    }
+
+    /// Largest complete message sent or reassembled. Default 1 MiB.
+    pub fn max_message_size(mut self, size: usize) -> Self {
+        self.max_message_size = Some(size);
+        self
+    }
+
+    /// The whole session configuration (credentials included); individual setters called
+    /// on the builder still override it.
+    pub fn session_config(mut self, config: EdgeConfig) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// Reconnect policy (default: 100 ms … 30 s, forever).
+    pub fn reconnect(mut self, policy: Reconnect) -> Self {
+        self.reconnect = policy;
+        self
+    }
+
+    /// TCP + TLS + websocket upgrade must complete within this. Default 10 s.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Serve (and bind) this thing.
+    pub fn thing(mut self, thing: Thing) -> Self {
+        self.things.push(thing);
+        self
+    }
+
+    fn session_config_final(&mut self) -> Result<EdgeConfig> {
+        let mut config = match (self.config.take(), self.credentials.clone()) {
+            (Some(mut c), Some(cred)) => {
+                c.credentials = cred;
+                c
+            }
+            (Some(c), None) => c,
+            (None, Some(cred)) => EdgeConfig::new(cred),
+            (None, None) => {
+                return Err(Error::Config(
+                    "no credentials: call app_key or credentials".into(),
+                ))
+            }
+        };
+        if let Some(g) = self.gateway.take() {
+            config.gateway = Some(g);
+        }
+        if let Some(d) = self.request_timeout {
+            config.request_timeout = d;
+        }
+        if let Some(d) = self.ping_interval {
+            config.ping_interval = d;
+        }
+        if let Some(d) = self.pong_timeout {
+            config.pong_timeout = d;
+        }
+        if let Some(s) = self.chunk_size {
+            config.chunk_size = s;
+        }
+        if let Some(s) = self.max_message_size {
+            config.max_message_size = s;
+            config.reassembly.max_message_size = s;
+        }
+        if config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
+            return Err(Error::Config(format!(
+                "chunk size {} is below the minimum {}",
+                config.chunk_size,
+                alwayson_proto::multipart::MIN_CHUNK_SIZE
+            )));
+        }
+        Ok(config)
+    }
+
+    /// Connects; resolves once AUTH succeeded and every initial BIND was answered. Fails
+    /// with [`Error::Refused`] when the credentials are refused, or with the last connect
+    /// error when the reconnect policy gives up (with the default policy it retries
+    /// forever: wrap it in a timeout if that is not wanted).
+    pub async fn connect(mut self) -> Result<EdgeClient> {
+        let config = self.session_config_final()?;
+        let parsed = link::parse_url(&self.url)?;
+        let tls = if parsed.secure {
+            let name =
+                rustls::pki_types::ServerName::try_from(parsed.host.clone()).map_err(|e| {
+                    Error::InvalidUrl {
+                        url: self.url.clone(),
+                        reason: format!("host is not a valid TLS server name: {e}"),
+                    }
+                })?;
+            Some((tokio_rustls::TlsConnector::from(self.tls.build()?), name))
+        } else {
+            None
+        };
+        let app_key = match &config.credentials {
+            Credentials::AppKey(k) => Some(k.to_str_lossy().into_owned()),
+            _ => None,
+        };
+        let target = link::Target {
+            url: parsed.url,
+            host: parsed.host,
+            port: parsed.port,
+            tls,
+            app_key,
+            max_frame_size: config.chunk_size,
+            ws_config: crate::platform::ws_config(config.max_message_size),
+            connect_timeout: self.connect_timeout,
+        };
+        let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
+        let mut names: Vec<String> = things.names().map(str::to_owned).collect();
+        for n in self.bind.drain(..) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        let request_timeout = config.request_timeout;
+        let (cmd_tx, cmd_rx) = mpsc::channel(1024);
+        let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
+        let (notices, _) = broadcast::channel(256);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let driver = Driver::new(
+            config,
+            Arc::new(target),
+            things.clone(),
+            names,
+            self.reconnect,
+            cmd_rx,
+            state_tx,
+            notices.clone(),
+            ready_tx,
+        );
+        tokio::spawn(driver.run());
+        ready_rx.await.map_err(|_| Error::Closed)??;
+        Ok(EdgeClient {
+            cmd: cmd_tx,
+            things,
+            state: state_rx,
+            notices,
+            request_timeout,
+        })
+    }
+}

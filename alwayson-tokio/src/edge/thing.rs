@@ -1,0 +1,269 @@
+//! What an edge serves: things with properties (stored, or behind getters/setters) and
+//! services.
+
+use crate::store::{not_found, written_value, PropertyStore};
+use alwayson_proto::{Characteristic, InfoTable, Method, Request, Response, StatusCode, Value};
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+
+/// A failure returned by a property getter/setter or a service handler; sent to the
+/// platform as a response with this status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerError {
+    /// Response status.
+    pub status: StatusCode,
+    /// Reason text (the reference SDK never transmits reasons, sdk-quirks.md Q5).
+    pub reason: Option<String>,
+}
+
+impl HandlerError {
+    /// A failure with this status and reason.
+    pub fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self {
+            status,
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// `BAD_REQUEST`.
+    pub fn bad_request(reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, reason)
+    }
+}
+
+impl From<String> for HandlerError {
+    /// `INTERNAL_SERVER_ERROR` with this reason.
+    fn from(reason: String) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, reason)
+    }
+}
+
+impl From<&str> for HandlerError {
+    /// `INTERNAL_SERVER_ERROR` with this reason.
+    fn from(reason: &str) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, reason)
+    }
+}
+
+impl std::fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.status)?;
+        if let Some(r) = &self.reason {
+            write!(f, ": {r}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+type Getter = Arc<dyn Fn() -> BoxFuture<'static, Result<Value, HandlerError>> + Send + Sync>;
+type Setter = Arc<dyn Fn(Value) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
+type Service = Arc<
+    dyn Fn(Option<InfoTable>) -> BoxFuture<'static, Result<InfoTable, HandlerError>> + Send + Sync,
+>;
+
+#[derive(Clone, Default)]
+struct PropertyDef {
+    getter: Option<Getter>,
+    setter: Option<Setter>,
+}
+
+/// A thing served by an [`crate::EdgeClient`]: its properties and services. Platform
+/// requests for anything not registered are answered `NOT_FOUND`; properties without a
+/// getter live in the client's in-memory store (readable with
+/// [`crate::EdgeClient::property`]).
+///
+/// ```
+/// use alwayson_tokio::{InfoTable, Value};
+/// use alwayson_tokio::edge::Thing;
+/// let pump = Thing::new("Pump1")
+///     .property("temp", 21.5)
+///     .property_getter("rpm", || async { Ok(Value::from(1200)) })
+///     .service("Restart", |_params: Option<InfoTable>| async move { Ok(InfoTable::new()) });
+/// # let _ = pump;
+/// ```
+#[derive(Clone)]
+pub struct Thing {
+    pub(crate) name: String,
+    initial: Vec<(String, Value)>,
+    properties: HashMap<String, PropertyDef>,
+    services: HashMap<String, Service>,
+}
+
+impl std::fmt::Debug for Thing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Thing")
+            .field("name", &self.name)
+            .field("properties", &self.properties.keys().collect::<Vec<_>>())
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Thing {
+    /// A thing with nothing registered.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            initial: Vec::new(),
+            properties: HashMap::new(),
+            services: HashMap::new(),
+        }
+    }
+
+    /// The thing's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A stored property with an initial value (read and written by the platform).
+    pub fn property(mut self, name: impl Into<String>, initial: impl Into<Value>) -> Self {
+        let name = name.into();
+        self.properties.entry(name.clone()).or_default();
+        self.initial.push((name, initial.into()));
+        self
+    }
+
+    /// A property read through `getter` on every platform GET.
+    pub fn property_getter<F, Fut>(mut self, name: impl Into<String>, getter: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Value, HandlerError>> + Send + 'static,
+    {
+        self.properties.entry(name.into()).or_default().getter =
+            Some(Arc::new(move || Box::pin(getter())));
+        self
+    }
+
+    /// A property whose platform PUTs go through `setter` (the value is also stored when
+    /// the setter succeeds).
+    pub fn property_setter<F, Fut>(mut self, name: impl Into<String>, setter: F) -> Self
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        self.properties.entry(name.into()).or_default().setter =
+            Some(Arc::new(move |v| Box::pin(setter(v))));
+        self
+    }
+
+    /// A service: called with the request's parameter table; its result table is the
+    /// response content.
+    pub fn service<F, Fut>(mut self, name: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(Option<InfoTable>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<InfoTable, HandlerError>> + Send + 'static,
+    {
+        self.services
+            .insert(name.into(), Arc::new(move |p| Box::pin(handler(p))));
+        self
+    }
+}
+
+fn failure(e: HandlerError) -> Response {
+    Response {
+        status: e.status,
+        reason: e.reason.map(Into::into),
+        content: None,
+    }
+}
+
+/// How a platform request is answered: at once, or by a future to run on its own task.
+pub(crate) enum Answer {
+    Now(Response),
+    Later(BoxFuture<'static, Response>),
+}
+
+/// Every thing an edge serves, plus the store of stored properties.
+pub(crate) struct Things {
+    defs: HashMap<String, Thing>,
+    pub(crate) store: PropertyStore,
+}
+
+impl Things {
+    pub(crate) fn new(things: Vec<Thing>) -> Self {
+        let store = PropertyStore::new();
+        let mut defs = HashMap::new();
+        for thing in things {
+            for (prop, value) in &thing.initial {
+                store.set(&thing.name, prop, value.clone());
+            }
+            defs.insert(thing.name.clone(), thing);
+        }
+        Self { defs, store }
+    }
+
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.defs.keys().map(String::as_str)
+    }
+
+    /// Answers a platform request. Things bound without a [`Thing`] definition (and
+    /// registered things' unregistered properties) are served from the store.
+    pub(crate) fn answer(&self, request: Request) -> Answer {
+        let thing = request.entity_name.to_str_lossy().into_owned();
+        let name = request.characteristic_name.to_str_lossy().into_owned();
+        let def = self.defs.get(&thing);
+        match (request.method, request.characteristic) {
+            (Method::Get, Characteristic::Properties) => {
+                if let Some(getter) = def.and_then(|d| d.properties.get(&name)?.getter.clone()) {
+                    return Answer::Later(Box::pin(async move {
+                        match getter().await {
+                            Ok(v) => Response::with_content(InfoTable::single(name.as_str(), v)),
+                            Err(e) => failure(e),
+                        }
+                    }));
+                }
+                Answer::Now(match self.store.get(&thing, &name) {
+                    Some(v) => Response::with_content(InfoTable::single(name.as_str(), v)),
+                    None => not_found(),
+                })
+            }
+            (Method::Put, Characteristic::Properties) => {
+                let Some(value) = written_value(&request) else {
+                    return Answer::Now(failure(HandlerError::bad_request(
+                        "property write without a value",
+                    )));
+                };
+                if let Some(setter) = def.and_then(|d| d.properties.get(&name)?.setter.clone()) {
+                    let store = self.store.clone();
+                    return Answer::Later(Box::pin(async move {
+                        match setter(value.clone()).await {
+                            Ok(()) => {
+                                store.set(&thing, &name, value);
+                                Response::success()
+                            }
+                            Err(e) => failure(e),
+                        }
+                    }));
+                }
+                if def.is_some_and(|d| d.properties.get(&name).is_some_and(|p| p.getter.is_some()))
+                {
+                    return Answer::Now(failure(HandlerError::new(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "read-only property",
+                    )));
+                }
+                self.store.set(&thing, &name, value);
+                Answer::Now(Response::success())
+            }
+            (Method::Post, Characteristic::Services) => {
+                match def.and_then(|d| d.services.get(&name).cloned()) {
+                    Some(service) => {
+                        let params = request.params;
+                        Answer::Later(Box::pin(async move {
+                            match service(params).await {
+                                Ok(table) => Response::with_content(table),
+                                Err(e) => failure(e),
+                            }
+                        }))
+                    }
+                    None => Answer::Now(not_found()),
+                }
+            }
+            _ => Answer::Now(not_found()),
+        }
+    }
+}

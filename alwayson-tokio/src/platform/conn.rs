@@ -1,0 +1,318 @@
+//! One task per platform connection: drives a `PlatformSession` over its websocket.
+
+use super::{ConnectionInfo, PlatformNotice, Shared};
+use crate::error::{Error, Result};
+use crate::wsio::{linger, send_close, send_transmit, WsEvent};
+use alwayson_proto::platform::CloseReason;
+use alwayson_proto::{
+    PlatformConfig, PlatformEvent, PlatformSession, Request, Response, Transmit, WireString,
+};
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::WebSocketStream;
+
+type Ws = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Commands to a connection task.
+pub(crate) enum ConnCommand {
+    /// Send a platform→edge request; the reply gets its response.
+    Request {
+        request: Request,
+        reply: oneshot::Sender<Result<Response>>,
+    },
+    /// A spawned edge-request handler finished.
+    Respond { id: u32, response: Response },
+    /// Last-in-wins: another connection took this thing.
+    ThingTaken { name: WireString },
+}
+
+/// Inputs handled per wake-up before outputs are flushed (batching under load).
+const BATCH: usize = 128;
+
+struct Conn {
+    shared: Arc<Shared>,
+    info: ConnectionInfo,
+    session: PlatformSession,
+    pending: HashMap<u32, oneshot::Sender<Result<Response>>>,
+    self_tx: mpsc::Sender<ConnCommand>,
+    /// The websocket is gone (or a close was sent): stop after draining events.
+    gone: bool,
+    /// A close frame to send (session asked for it).
+    close: Option<(u16, String)>,
+    finished: bool,
+    /// We sent a close frame: let the socket linger for the peer's close.
+    closed_by_us: bool,
+}
+
+pub(crate) async fn run_connection(
+    shared: Arc<Shared>,
+    mut ws: Ws,
+    info: ConnectionInfo,
+    chunk_size: u16,
+) {
+    let (tx, mut rx) = mpsc::channel(256);
+    shared
+        .conns
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(info.id, tx.clone());
+    shared.notify(PlatformNotice::Opened {
+        conn: info.id,
+        peer: info.peer,
+    });
+    let config = PlatformConfig {
+        chunk_size,
+        ..shared.config.clone()
+    };
+    let now = Instant::now();
+    let session = PlatformSession::new(now, info.id, config, shared.registry.clone());
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut conn = Conn {
+        shared: shared.clone(),
+        info,
+        session,
+        pending: HashMap::new(),
+        self_tx: tx,
+        gone: false,
+        close: None,
+        finished: false,
+        closed_by_us: false,
+    };
+    let mut shutting_down = false;
+    tracing::debug!(conn = conn.info.id, peer = %conn.info.peer, chunk_size, "connection opened");
+
+    while !conn.finished {
+        let deadline = conn.session.poll_timeout();
+        tokio::select! {
+            msg = ws.next() => {
+                conn.on_ws(msg.map(WsEvent::from_result));
+                // Batch whatever else is already buffered.
+                for _ in 0..BATCH {
+                    if conn.gone { break; }
+                    match ws.next().now_or_never() {
+                        Some(msg) => conn.on_ws(msg.map(WsEvent::from_result)),
+                        None => break,
+                    }
+                }
+            }
+            Some(cmd) = rx.recv() => {
+                conn.on_command(cmd);
+                for _ in 0..BATCH {
+                    match rx.try_recv() {
+                        Ok(cmd) => conn.on_command(cmd),
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = sleep_until(deadline), if deadline.is_some() => {
+                conn.session.handle_timeout(Instant::now());
+            }
+            _ = crate::wsio::wait_true(&mut shutdown), if !shutting_down => {
+                shutting_down = true;
+                conn.session.close(Instant::now(), "platform shutting down");
+            }
+        }
+        conn.pump(&mut ws).await;
+    }
+    // Release everything.
+    shared
+        .conns
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&conn.info.id);
+    if conn.closed_by_us {
+        linger(ws);
+    }
+    for (_, reply) in conn.pending.drain() {
+        let _ = reply.send(Err(Error::Disconnected));
+    }
+    tracing::debug!(conn = conn.info.id, "connection task ended");
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Conn {
+    fn on_ws(&mut self, msg: Option<WsEvent>) {
+        let now = Instant::now();
+        match msg {
+            Some(WsEvent::Binary(bytes)) => {
+                if let Err(e) = self.session.handle_message(now, SystemTime::now(), bytes) {
+                    tracing::debug!(conn = self.info.id, error = %e, "bad message from edge");
+                }
+            }
+            Some(WsEvent::Ping) => self.session.handle_ping(now),
+            Some(WsEvent::Pong) | Some(WsEvent::Ignored) => {}
+            Some(WsEvent::Closed) | None => {
+                if !self.gone {
+                    self.gone = true;
+                    self.session.handle_closed(now, SystemTime::now());
+                }
+            }
+        }
+    }
+
+    fn on_command(&mut self, cmd: ConnCommand) {
+        let now = Instant::now();
+        match cmd {
+            ConnCommand::Request { request, reply } => match self.session.request(now, request) {
+                Ok(id) => {
+                    self.pending.insert(id, reply);
+                }
+                Err(e) => {
+                    let _ = reply.send(Err(e.into()));
+                }
+            },
+            ConnCommand::Respond { id, response } => {
+                if let Err(e) = self.session.respond(now, id, response) {
+                    tracing::debug!(conn = self.info.id, id, error = %e, "response not sent");
+                }
+            }
+            ConnCommand::ThingTaken { name } => {
+                self.session.handle_thing_taken(now, &name.to_str_lossy())
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: PlatformEvent) {
+        let conn = self.info.id;
+        let now = Instant::now();
+        match event {
+            PlatformEvent::AuthRequested { request_id, auth } => {
+                if self.shared.auth.accepts(&auth) {
+                    if let Err(e) = self.session.accept_auth(now, request_id) {
+                        tracing::debug!(conn, error = %e, "AUTH response not sent");
+                    }
+                } else {
+                    tracing::info!(conn, peer = %self.info.peer, "credentials refused");
+                    self.shared.notify(PlatformNotice::AuthRejected { conn });
+                    if let Err(e) = self.session.reject_auth(now, request_id) {
+                        tracing::debug!(conn, error = %e, "AUTH rejection not sent");
+                    }
+                }
+            }
+            PlatformEvent::Authenticated { session_id } => {
+                self.shared
+                    .notify(PlatformNotice::Authenticated { conn, session_id });
+            }
+            PlatformEvent::Bound { name } => self.shared.notify(PlatformNotice::Bound {
+                conn,
+                name: name.to_str_lossy().into_owned(),
+            }),
+            PlatformEvent::BindRefused { name, holder } => {
+                self.shared.notify(PlatformNotice::BindRefused {
+                    conn,
+                    name: name.to_str_lossy().into_owned(),
+                    holder,
+                })
+            }
+            PlatformEvent::ThingMoved { name, from } => {
+                let tx = self
+                    .shared
+                    .conns
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(&from)
+                    .cloned();
+                if let Some(tx) = tx {
+                    tokio::spawn(async move {
+                        let _ = tx.send(ConnCommand::ThingTaken { name }).await;
+                    });
+                }
+            }
+            PlatformEvent::Unbound { name } => self.shared.notify(PlatformNotice::Unbound {
+                conn,
+                name: name.to_str_lossy().into_owned(),
+            }),
+            PlatformEvent::Request { id, request } => {
+                let mut fut = self.shared.handler.handle(self.info.clone(), request);
+                match (&mut fut).now_or_never() {
+                    Some(response) => {
+                        if let Err(e) = self.session.respond(now, id, response) {
+                            tracing::debug!(conn, id, error = %e, "response not sent");
+                        }
+                    }
+                    None => {
+                        let tx = self.self_tx.clone();
+                        tokio::spawn(async move {
+                            let response = fut.await;
+                            let _ = tx.send(ConnCommand::Respond { id, response }).await;
+                        });
+                    }
+                }
+            }
+            PlatformEvent::Response { id, result } => {
+                if let Some(reply) = self.pending.remove(&id) {
+                    let _ = reply.send(result.map_err(Error::from));
+                }
+            }
+            PlatformEvent::Closed { reason } => {
+                tracing::debug!(conn, ?reason, "connection closed");
+                self.shared.notify(PlatformNotice::Closed { conn, reason });
+                self.finished = true;
+            }
+        }
+    }
+
+    /// Drains events and transmits until both are empty; sends a close when asked.
+    async fn pump(&mut self, ws: &mut Ws) {
+        loop {
+            let mut progressed = false;
+            while let Some(event) = self.session.poll_event() {
+                progressed = true;
+                self.on_event(event);
+            }
+            let mut wrote = false;
+            while let Some(t) = self.session.poll_transmit() {
+                progressed = true;
+                if self.gone {
+                    continue;
+                }
+                match t {
+                    Transmit::Close { code, reason } => self.close = Some((code, reason)),
+                    other => {
+                        wrote = true;
+                        if let Err(e) = send_transmit(ws, other).await {
+                            tracing::debug!(conn = self.info.id, error = %e, "write failed");
+                            self.on_ws(None);
+                        }
+                    }
+                }
+            }
+            if wrote && !self.gone {
+                if let Err(e) = ws.flush().await {
+                    tracing::debug!(conn = self.info.id, error = %e, "flush failed");
+                    self.on_ws(None);
+                }
+            }
+            if let Some((code, reason)) = self.close.take() {
+                if !self.gone {
+                    send_close(ws, code, reason).await;
+                    self.closed_by_us = true;
+                    self.on_ws(None);
+                }
+                progressed = true;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if self.gone && !self.finished {
+            // The session reports Closed after handle_closed; if it did not, stop anyway.
+            self.shared.notify(PlatformNotice::Closed {
+                conn: self.info.id,
+                reason: CloseReason::ConnectionLost,
+            });
+            self.finished = true;
+        }
+    }
+}

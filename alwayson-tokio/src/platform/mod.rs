@@ -1,0 +1,504 @@
+//! The platform (server) side: [`Platform`] accepts edge websockets on `/Thingworx/WS`, runs
+//! one [`PlatformSession`](alwayson_proto::PlatformSession) per connection on its own task,
+//! and routes requests to things over the connection they are bound on.
+
+mod conn;
+mod handler;
+mod server;
+
+pub use handler::{ConnectionInfo, EdgeRequestHandler};
+pub(crate) use server::ws_config;
+
+use crate::error::{Error, Result};
+use crate::store::{check, property_value, PropertyStore};
+use alwayson_proto::platform::CloseReason;
+use alwayson_proto::{
+    Auth, BindPolicy, ConnectionId, InfoTable, PlatformConfig, Request, Response, ThingRegistry,
+    ThingStatus, Value,
+};
+use bytes::Bytes;
+use conn::ConnCommand;
+use futures_util::future::BoxFuture;
+use std::collections::{HashMap, HashSet};
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+
+/// The websocket resource edges connect to.
+pub const WS_PATH: &str = "/Thingworx/WS";
+
+/// Serves HTTP requests that are not websocket upgrades on `/Thingworx/WS` (full bodies,
+/// request bodies capped at 1 MiB → 413). The request's extensions carry the peer's
+/// [`SocketAddr`] and a [`Platform`] handle (which does not keep the server running).
+pub type HttpHandler =
+    Arc<dyn Fn(http::Request<Bytes>) -> BoxFuture<'static, http::Response<Bytes>> + Send + Sync>;
+
+/// What a [`Platform`] reports about its connections ([`Platform::events`]).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PlatformNotice {
+    /// A websocket was accepted.
+    Opened {
+        /// Connection id.
+        conn: ConnectionId,
+        /// The edge's address.
+        peer: SocketAddr,
+    },
+    /// The connection authenticated.
+    Authenticated {
+        /// Connection id.
+        conn: ConnectionId,
+        /// Assigned session id.
+        session_id: u32,
+    },
+    /// AUTH was refused by the credential check.
+    AuthRejected {
+        /// Connection id.
+        conn: ConnectionId,
+    },
+    /// A thing was bound to the connection.
+    Bound {
+        /// Connection id.
+        conn: ConnectionId,
+        /// Thing name.
+        name: String,
+    },
+    /// A BIND was refused because another connection holds the thing.
+    BindRefused {
+        /// Connection id.
+        conn: ConnectionId,
+        /// Thing name.
+        name: String,
+        /// The connection holding it.
+        holder: ConnectionId,
+    },
+    /// A thing was unbound from the connection.
+    Unbound {
+        /// Connection id.
+        conn: ConnectionId,
+        /// Thing name.
+        name: String,
+    },
+    /// The connection closed.
+    Closed {
+        /// Connection id.
+        conn: ConnectionId,
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+pub(crate) enum AuthCheck {
+    AppKeys(HashSet<String>),
+    Custom(Arc<dyn Fn(&Auth) -> bool + Send + Sync>),
+    AcceptAll,
+}
+
+impl AuthCheck {
+    fn accepts(&self, auth: &Auth) -> bool {
+        match self {
+            AuthCheck::AppKeys(keys) => auth
+                .app_key_value()
+                .and_then(|k| k.as_str())
+                .is_some_and(|k| keys.contains(k)),
+            AuthCheck::Custom(f) => f(auth),
+            AuthCheck::AcceptAll => true,
+        }
+    }
+}
+
+/// State shared by the accept loop, the connection tasks and the [`Platform`] handles.
+pub(crate) struct Shared {
+    pub registry: ThingRegistry,
+    pub conns: RwLock<HashMap<ConnectionId, mpsc::Sender<ConnCommand>>>,
+    pub notices: broadcast::Sender<PlatformNotice>,
+    pub store: PropertyStore,
+    pub handler: Arc<dyn EdgeRequestHandler>,
+    pub http_handler: Option<HttpHandler>,
+    pub auth: AuthCheck,
+    pub config: PlatformConfig,
+    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    pub local_addr: SocketAddr,
+    pub next_id: AtomicU64,
+    pub shutdown: watch::Sender<bool>,
+    /// Connection tasks still running (shutdown waits for 0).
+    pub live: watch::Sender<usize>,
+    /// The accept loop (shutdown waits for it, so the port is free afterwards).
+    pub acceptor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Shared {
+    pub(crate) fn notify(&self, notice: PlatformNotice) {
+        // No receivers is fine.
+        let _ = self.notices.send(notice);
+    }
+
+    fn sender_for(&self, thing: &str) -> Result<mpsc::Sender<ConnCommand>> {
+        let conn = self
+            .registry
+            .connection_of(thing)
+            .ok_or_else(|| Error::NotBound(thing.to_owned()))?;
+        let conns = self.conns.read().unwrap_or_else(|e| e.into_inner());
+        conns
+            .get(&conn)
+            .cloned()
+            .ok_or_else(|| Error::NotBound(thing.to_owned()))
+    }
+}
+
+/// Stops the server when the last owning [`Platform`] handle is dropped.
+struct OwnerGuard(Arc<Shared>);
+
+impl Drop for OwnerGuard {
+    fn drop(&mut self) {
+        self.0.shutdown.send_replace(true);
+    }
+}
+
+/// A running AlwaysOn platform: a websocket (and optional HTTP) server.
+///
+/// Cheap to clone. The server stops on [`Platform::shutdown`] or when the last clone
+/// obtained from [`PlatformBuilder::start`] is dropped.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), alwayson_tokio::Error> {
+/// use alwayson_tokio::Platform;
+/// let platform = Platform::builder().listen("127.0.0.1:8080").app_key("k").start().await?;
+/// println!("edges connect to {}", platform.url());
+/// let temp = platform.read_property("Pump1", "temp").await?;
+/// platform.write_property("Pump1", "setpoint", 21.5).await?;
+/// # let _ = temp; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Platform {
+    shared: Arc<Shared>,
+    _owner: Option<Arc<OwnerGuard>>,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform")
+            .field("local_addr", &self.shared.local_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Platform {
+    /// A builder with defaults (listen on `127.0.0.1:0`, no TLS, first-in-wins).
+    pub fn builder() -> PlatformBuilder {
+        PlatformBuilder::default()
+    }
+
+    pub(crate) fn non_owning(shared: Arc<Shared>) -> Self {
+        Self {
+            shared,
+            _owner: None,
+        }
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// The URL edges connect to: `ws://ADDR/Thingworx/WS` (`wss://` with TLS).
+    pub fn url(&self) -> String {
+        let scheme = if self.shared.tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{}{WS_PATH}", self.shared.local_addr)
+    }
+
+    /// Every thing the platform has seen bound.
+    pub fn things(&self) -> Vec<ThingStatus> {
+        self.shared.registry.snapshot()
+    }
+
+    /// One thing's status.
+    pub fn thing(&self, name: &str) -> Option<ThingStatus> {
+        self.shared.registry.get(name)
+    }
+
+    /// The thing registry shared by all connections.
+    pub fn registry(&self) -> &ThingRegistry {
+        &self.shared.registry
+    }
+
+    /// The default edge-request handler's store (edge property writes and pushes).
+    pub fn property_store(&self) -> PropertyStore {
+        self.shared.store.clone()
+    }
+
+    /// Notices about connections, authentication and binding.
+    pub fn events(&self) -> broadcast::Receiver<PlatformNotice> {
+        self.shared.notices.subscribe()
+    }
+
+    /// Sends `request` to the edge that has `thing` bound and waits for the response (any
+    /// status). The request's entity should be `thing`.
+    pub async fn request(&self, thing: &str, request: Request) -> Result<Response> {
+        let tx = self.shared.sender_for(thing)?;
+        let (reply, rx) = oneshot::channel();
+        tx.send(ConnCommand::Request { request, reply })
+            .await
+            .map_err(|_| Error::Disconnected)?;
+        rx.await.map_err(|_| Error::Disconnected)?
+    }
+
+    /// Reads a property from the edge that has `thing` bound.
+    pub async fn read_property(&self, thing: &str, property: &str) -> Result<Value> {
+        let response = self
+            .request(thing, Request::read_property(thing, property))
+            .await?;
+        property_value(property, response)
+    }
+
+    /// Writes a property on the edge that has `thing` bound.
+    pub async fn write_property(
+        &self,
+        thing: &str,
+        property: &str,
+        value: impl Into<Value>,
+    ) -> Result<()> {
+        let request = Request::write_property(thing, property, value.into());
+        check(self.request(thing, request).await?).map(|_| ())
+    }
+
+    /// Invokes a service on the edge; returns its result table (empty if it had none).
+    pub async fn invoke_service(
+        &self,
+        thing: &str,
+        service: &str,
+        params: Option<InfoTable>,
+    ) -> Result<InfoTable> {
+        let request = Request::invoke_service(thing, service, params);
+        Ok(check(self.request(thing, request).await?)?.unwrap_or_default())
+    }
+
+    /// Fires an event at the edge (the reference SDK answers NOT_FOUND to events).
+    pub async fn fire_event(&self, thing: &str, event: &str, data: InfoTable) -> Result<()> {
+        let request = Request::fire_event(thing, event, data);
+        check(self.request(thing, request).await?).map(|_| ())
+    }
+
+    /// Stops accepting, closes every connection (their things become unbound) and waits
+    /// (at most 5 s) for the connection tasks to end. The listening port is free afterwards.
+    pub async fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+        let acceptor = self
+            .shared
+            .acceptor
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(acceptor) = acceptor {
+            let _ = acceptor.await;
+        }
+        let mut live = self.shared.live.subscribe();
+        let _ = tokio::time::timeout(Duration::from_secs(5), async move {
+            let _ = live.wait_for(|n| *n == 0).await;
+        })
+        .await;
+    }
+}
+
+/// Configures and starts a [`Platform`].
+pub struct PlatformBuilder {
+    listen: String,
+    app_keys: HashSet<String>,
+    auth: Option<AuthCheck>,
+    tls: Option<Result<Arc<rustls::ServerConfig>>>,
+    config: PlatformConfig,
+    policy: BindPolicy,
+    handler: Option<Arc<dyn EdgeRequestHandler>>,
+    http_handler: Option<HttpHandler>,
+    store: PropertyStore,
+}
+
+impl Default for PlatformBuilder {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:0".into(),
+            app_keys: HashSet::new(),
+            auth: None,
+            tls: None,
+            config: PlatformConfig::default(),
+            policy: BindPolicy::default(),
+            handler: None,
+            http_handler: None,
+            store: PropertyStore::new(),
+        }
+    }
+}
+
+impl PlatformBuilder {
+    /// Address to listen on (`"0.0.0.0:443"`, a `SocketAddr`, ...). Default `127.0.0.1:0`.
+    pub fn listen(mut self, addr: impl ToString) -> Self {
+        self.listen = addr.to_string();
+        self
+    }
+
+    /// Accept this application key (repeatable).
+    pub fn app_key(mut self, key: impl Into<String>) -> Self {
+        self.app_keys.insert(key.into());
+        self
+    }
+
+    /// Decide on the AUTH claims with a closure (replaces the app-key list).
+    pub fn credentials<F>(mut self, check: F) -> Self
+    where
+        F: Fn(&Auth) -> bool + Send + Sync + 'static,
+    {
+        self.auth = Some(AuthCheck::Custom(Arc::new(check)));
+        self
+    }
+
+    /// Accept any credentials (testing only).
+    pub fn accept_any_credentials(mut self) -> Self {
+        self.auth = Some(AuthCheck::AcceptAll);
+        self
+    }
+
+    /// Serve TLS (`wss://`) with this PEM certificate chain and private key.
+    pub fn tls_pem(mut self, cert_chain_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
+        self.tls = Some(crate::tls::server_config(
+            cert_chain_pem.as_ref(),
+            key_pem.as_ref(),
+        ));
+        self
+    }
+
+    /// Serve TLS with a ready rustls configuration (e.g. with client authentication).
+    pub fn tls_config(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(Ok(config));
+        self
+    }
+
+    /// Close connections that have not authenticated this long after opening. Default 15 s.
+    pub fn auth_timeout(mut self, d: Duration) -> Self {
+        self.config.auth_timeout = d;
+        self
+    }
+
+    /// Close connections that received nothing this long. Default 60 s.
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.config.idle_timeout = d;
+        self
+    }
+
+    /// Wait this long for an edge's response. Default 10 s.
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.config.request_timeout = d;
+        self
+    }
+
+    /// What happens when a bound thing is bound again elsewhere. Default first-in-wins.
+    pub fn bind_policy(mut self, policy: BindPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Chunk size for messages to edges (lowered per connection to the edge's
+    /// `Max-Frame-Size`). Default 8192.
+    pub fn chunk_size(mut self, size: u16) -> Self {
+        self.config.chunk_size = size;
+        self
+    }
+
+    /// Largest complete message sent or reassembled. Default 1 MiB.
+    pub fn max_message_size(mut self, size: usize) -> Self {
+        self.config.max_message_size = size;
+        self.config.reassembly.max_message_size = size;
+        self
+    }
+
+    /// All session settings at once (replaces the individual setters called before).
+    pub fn session_config(mut self, config: PlatformConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Answers edge→platform requests (default: the in-memory [`PropertyStore`]).
+    pub fn edge_request_handler(mut self, handler: impl EdgeRequestHandler) -> Self {
+        self.handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// Serves non-websocket HTTP requests on the same port (default: 404).
+    pub fn http_handler<F, Fut>(mut self, handler: F) -> Self
+    where
+        F: Fn(http::Request<Bytes>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = http::Response<Bytes>> + Send + 'static,
+    {
+        self.http_handler = Some(Arc::new(move |req| Box::pin(handler(req))));
+        self
+    }
+
+    /// Binds the listener and starts serving.
+    pub async fn start(self) -> Result<Platform> {
+        let auth = match self.auth {
+            Some(auth) => auth,
+            None if !self.app_keys.is_empty() => AuthCheck::AppKeys(self.app_keys),
+            None => return Err(Error::Config(
+                "no credentials configured: call app_key, credentials or accept_any_credentials"
+                    .into(),
+            )),
+        };
+        let tls = match self.tls {
+            Some(config) => Some(tokio_rustls::TlsAcceptor::from(config?)),
+            None => None,
+        };
+        if self.config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
+            return Err(Error::Config(format!(
+                "chunk size {} is below the minimum {}",
+                self.config.chunk_size,
+                alwayson_proto::multipart::MIN_CHUNK_SIZE
+            )));
+        }
+        let listener = tokio::net::TcpListener::bind(&self.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let (notices, _) = broadcast::channel(1024);
+        let store = self.store;
+        let handler = self
+            .handler
+            .unwrap_or_else(|| Arc::new(store.clone()) as Arc<dyn EdgeRequestHandler>);
+        let shared = Arc::new(Shared {
+            registry: ThingRegistry::new(self.policy),
+            conns: RwLock::new(HashMap::new()),
+            notices,
+            store,
+            handler,
+            http_handler: self.http_handler,
+            auth,
+            config: self.config,
+            tls,
+            local_addr,
+            next_id: AtomicU64::new(1),
+            shutdown: watch::Sender::new(false),
+            live: watch::Sender::new(0),
+            acceptor: std::sync::Mutex::new(None),
+        });
+        let acceptor = tokio::spawn(server::accept_loop(shared.clone(), listener));
+        *shared.acceptor.lock().unwrap_or_else(|e| e.into_inner()) = Some(acceptor);
+        tracing::info!(%local_addr, "platform listening");
+        Ok(Platform {
+            shared: shared.clone(),
+            _owner: Some(Arc::new(OwnerGuard(shared))),
+        })
+    }
+}
+
+impl IntoFuture for PlatformBuilder {
+    type Output = Result<Platform>;
+    type IntoFuture = BoxFuture<'static, Result<Platform>>;
+
+    /// `builder.await` is `builder.start().await`.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.start())
+    }
+}

@@ -1,0 +1,97 @@
+//! Bind conflicts under first-in-wins, and reconnect + re-bind after a platform restart.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use alwayson_tokio::edge::Thing;
+use alwayson_tokio::{BindPolicy, ConnectionState, EdgeNotice, Value};
+use common::{bounded, edge, eventually, platform};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_edge_binding_the_same_thing_is_refused() {
+    bounded(async {
+        let p = platform()
+            .bind_policy(BindPolicy::FirstInWins)
+            .start()
+            .await
+            .unwrap();
+        let first = edge(&p)
+            .thing(Thing::new("Pump1").property("owner", "first"))
+            .connect()
+            .await
+            .unwrap();
+        let holder = p.thing("Pump1").unwrap().connection;
+
+        let second_builder = edge(&p).thing(Thing::new("Pump1").property("owner", "second"));
+        // Subscribe before connecting: connect() returns once the BIND was answered.
+        let second = second_builder.connect().await.unwrap();
+        let mut events = second.events();
+        // The rejection happened during connect; it is also visible as a failed bind now.
+        let again = second.bind(["Pump1"]).await;
+        assert!(again.is_err(), "second bind should be refused: {again:?}");
+        let mut saw_reject = false;
+        while let Ok(n) = events.try_recv() {
+            if matches!(n, EdgeNotice::BindRejected { ref name, .. } if name == "Pump1") {
+                saw_reject = true;
+            }
+        }
+        assert!(saw_reject, "BindRejected notice expected");
+
+        assert_eq!(p.thing("Pump1").unwrap().connection, holder);
+        assert_eq!(
+            p.read_property("Pump1", "owner").await.unwrap(),
+            Value::from("first")
+        );
+        first.shutdown().await;
+        second.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edge_reconnects_and_rebinds_after_platform_restart() {
+    bounded(async {
+        let p = platform().start().await.unwrap();
+        let addr = p.local_addr();
+        let e = edge(&p)
+            .thing(Thing::new("Pump1").property("temp", 1.0))
+            .connect()
+            .await
+            .unwrap();
+        let mut state = e.state();
+        assert!(p.thing("Pump1").unwrap().is_connected);
+
+        p.shutdown().await;
+        drop(p);
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            state.wait_for(|s| *s == ConnectionState::Reconnecting),
+        )
+        .await
+        .expect("no Reconnecting state")
+        .unwrap();
+
+        // Same port again.
+        let p2 = platform().listen(addr).start().await.unwrap();
+        assert_eq!(p2.local_addr(), addr);
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            state.wait_for(|s| *s == ConnectionState::Bound),
+        )
+        .await
+        .expect("edge did not come back")
+        .unwrap();
+        eventually(Duration::from_secs(5), || {
+            p2.thing("Pump1").is_some_and(|t| t.is_connected)
+        })
+        .await;
+        assert_eq!(
+            p2.read_property("Pump1", "temp").await.unwrap(),
+            Value::from(1.0)
+        );
+        e.shutdown().await;
+        p2.shutdown().await;
+    })
+    .await;
+}

@@ -1,0 +1,230 @@
+//! Full lifecycle over real sockets: connect, AUTH, BIND, property reads/writes and service
+//! calls in both directions, pushes, events, shutdown.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use alwayson_tokio::edge::{HandlerError, Thing};
+use alwayson_tokio::{
+    ConnectionState, Error, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
+};
+use common::{bounded, edge, eventually, platform};
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_lifecycle_both_directions() {
+    bounded(async {
+        let store = alwayson_tokio::PropertyStore::new();
+        let handler_store = store.clone();
+        let p = platform()
+            // Edge→platform requests: one service here, everything else by the store.
+            .edge_request_handler(move |req: Request| {
+                let store = handler_store.clone();
+                async move {
+                    if req.characteristic_name == *"Add" {
+                        let params = req.params.unwrap_or_default();
+                        let (Some(Value::Number(a)), Some(Value::Number(b))) =
+                            (params.first("a"), params.first("b"))
+                        else {
+                            return Response::error(StatusCode::BAD_REQUEST, "a, b");
+                        };
+                        return Response::with_content(InfoTable::single(
+                            "result",
+                            Value::from(a + b),
+                        ));
+                    }
+                    store.answer(&req)
+                }
+            })
+            .start()
+            .await
+            .unwrap();
+        let mut notices = p.events();
+
+        let e = edge(&p)
+            .thing(
+                Thing::new("Pump1")
+                    .property("temp", 21.5)
+                    .property_getter("rpm", || async { Ok(Value::from(1200)) })
+                    .property_setter("mode", |v: Value| async move {
+                        match v {
+                            Value::String(..) => Ok(()),
+                            _ => Err(HandlerError::bad_request("mode is a string")),
+                        }
+                    })
+                    .service("Restart", |params: Option<InfoTable>| async move {
+                        let delay = params
+                            .as_ref()
+                            .and_then(|p| p.first("delay").cloned())
+                            .unwrap_or(Value::Nothing);
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Ok(InfoTable::single("result", delay))
+                    }),
+            )
+            .bind(["Pump2"])
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(*e.state().borrow(), ConnectionState::Bound);
+
+        // Registry: both things bound on one live connection.
+        let t1 = p.thing("Pump1").unwrap();
+        assert!(t1.is_connected && t1.last_connection.is_some());
+        assert_eq!(t1.connection, p.thing("Pump2").unwrap().connection);
+
+        // Platform → edge.
+        assert_eq!(
+            p.read_property("Pump1", "temp").await.unwrap(),
+            Value::from(21.5)
+        );
+        assert_eq!(
+            p.read_property("Pump1", "rpm").await.unwrap(),
+            Value::from(1200)
+        );
+        p.write_property("Pump1", "temp", 30.0).await.unwrap();
+        assert_eq!(e.property("Pump1", "temp"), Some(Value::from(30.0)));
+        assert_eq!(
+            p.read_property("Pump1", "temp").await.unwrap(),
+            Value::from(30.0)
+        );
+        p.write_property("Pump1", "mode", "auto").await.unwrap();
+        assert_eq!(e.property("Pump1", "mode"), Some(Value::from("auto")));
+        match p.write_property("Pump1", "mode", 3).await {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::BAD_REQUEST),
+            other => panic!("setter refusal expected, got {other:?}"),
+        }
+        let out = p
+            .invoke_service(
+                "Pump1",
+                "Restart",
+                Some(InfoTable::single("delay", Value::from(5))),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.first("result"), Some(&Value::from(5)));
+        match p.invoke_service("Pump1", "Nope", None).await {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::NOT_FOUND),
+            other => panic!("NOT_FOUND expected, got {other:?}"),
+        }
+        match p.read_property("Pump1", "missing").await {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::NOT_FOUND),
+            other => panic!("NOT_FOUND expected, got {other:?}"),
+        }
+        match p.read_property("Ghost", "x").await {
+            Err(Error::NotBound(name)) => assert_eq!(name, "Ghost"),
+            other => panic!("NotBound expected, got {other:?}"),
+        }
+        // Pump2 has no definition: stored properties only.
+        p.write_property("Pump2", "level", 7).await.unwrap();
+        assert_eq!(
+            p.read_property("Pump2", "level").await.unwrap(),
+            Value::from(7)
+        );
+
+        // Edge → platform.
+        e.write_property("Pump1", "setpoint", 22.5).await.unwrap();
+        assert_eq!(store.get("Pump1", "setpoint"), Some(Value::from(22.5)));
+        assert_eq!(
+            e.read_property("Pump1", "setpoint").await.unwrap(),
+            Value::from(22.5)
+        );
+        let sum = e
+            .invoke_service(
+                "Pump1",
+                "Add",
+                Some({
+                    let mut t = InfoTable::with_fields(vec![
+                        alwayson_tokio::alwayson_proto::FieldDefinition::new(
+                            "a",
+                            alwayson_tokio::alwayson_proto::BaseType::Number,
+                        ),
+                        alwayson_tokio::alwayson_proto::FieldDefinition::new(
+                            "b",
+                            alwayson_tokio::alwayson_proto::BaseType::Number,
+                        ),
+                    ]);
+                    t.push_row(vec![Value::from(2.0), Value::from(3.5)]);
+                    t
+                }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(sum.first("result"), Some(&Value::from(5.5)));
+        e.push_properties(
+            "Pump1",
+            &[PropertyUpdate::new(
+                "pressure",
+                Value::from(1.25),
+                1_700_000_000_000,
+            )],
+        )
+        .await
+        .unwrap();
+        assert_eq!(store.get("Pump1", "pressure"), Some(Value::from(1.25)));
+        match e
+            .fire_event(
+                "Pump1",
+                "Alarm",
+                InfoTable::single("msg", Value::from("hot")),
+            )
+            .await
+        {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::NOT_FOUND),
+            other => panic!("events are NOT_FOUND by default, got {other:?}"),
+        }
+
+        // Dynamic bind/unbind.
+        e.bind(["Pump3"]).await.unwrap();
+        assert!(p.thing("Pump3").unwrap().is_connected);
+        e.unbind(["Pump3"]).await.unwrap();
+        assert!(!p.thing("Pump3").unwrap().is_connected);
+
+        // Orderly shutdown: UNBIND all, close; the platform sees the things go.
+        e.shutdown().await;
+        assert_eq!(*e.state().borrow(), ConnectionState::Closed);
+        eventually(Duration::from_secs(5), || {
+            !p.thing("Pump1").unwrap().is_connected
+        })
+        .await;
+        let mut saw_open = false;
+        let mut saw_closed = false;
+        while let Ok(n) = notices.try_recv() {
+            match n {
+                alwayson_tokio::PlatformNotice::Opened { .. } => saw_open = true,
+                alwayson_tokio::PlatformNotice::Closed { .. } => saw_closed = true,
+                _ => {}
+            }
+        }
+        assert!(saw_open);
+        // Closed may lag the registry update by a moment.
+        if !saw_closed {
+            let n = tokio::time::timeout(Duration::from_secs(2), async {
+                loop {
+                    if let Ok(alwayson_tokio::PlatformNotice::Closed { .. }) = notices.recv().await
+                    {
+                        break;
+                    }
+                }
+            })
+            .await;
+            assert!(n.is_ok(), "no Closed notice");
+        }
+        p.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_client_ends_its_connection() {
+    bounded(async {
+        let p = platform().start().await.unwrap();
+        let e = edge(&p).bind(["Dropped"]).connect().await.unwrap();
+        assert!(p.thing("Dropped").unwrap().is_connected);
+        drop(e);
+        eventually(Duration::from_secs(5), || {
+            !p.thing("Dropped").unwrap().is_connected
+        })
+        .await;
+    })
+    .await;
+}
