@@ -20,7 +20,7 @@ pub fn render(bytes: &[u8]) -> Result<String, CliError> {
             hex::excerpt(bytes, e.offset, EXCERPT_CONTEXT)
         ))
     })?;
-    let mut out = format!("{:#?}", decoded.value);
+    let mut out = decoded.value.to_string();
     if !decoded.trailing.is_empty() {
         let _ = write!(
             out,

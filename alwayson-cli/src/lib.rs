@@ -3,15 +3,19 @@
 //! The library half of the `alwayson` command-line tool: argument definitions, the JSON ⇄
 //! InfoTable mapping ([`json`]), the ThingWorx-style REST interface of the platform emulator
 //! ([`rest`]), hex input and error excerpts for `decode` ([`hex`]), and the demo transcript
-//! ([`transcript`]). The binary (`src/main.rs`) wires them to the runtime.
+//! ([`transcript`]), and the commands that run on `alwayson-tokio` ([`demo`],
+//! [`platform_cmd`], [`edge_cmd`]). The binary (`src/main.rs`) only parses and dispatches.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod args;
 pub mod cli;
 pub mod decode;
+pub mod demo;
+pub mod edge_cmd;
 pub mod hex;
 pub mod json;
+pub mod platform_cmd;
 pub mod rest;
 pub mod transcript;
 
@@ -77,23 +81,52 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
-/// Sets up logging to standard error: `RUST_LOG` if set, else `info` (or `debug` with
-/// `-v`, `trace` with `-vv`) for this tool and the alwayson crates, `warn` for the rest.
-pub fn init_logging(verbose: u8) {
+/// Waits for Ctrl-C or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Sets up logging to standard error. `RUST_LOG` wins if set; otherwise `quiet = false`
+/// logs this tool at `info` and the alwayson libraries at `warn` (their connection events are
+/// logged by this tool in its own words), `quiet = true` (the demo, whose output is the
+/// transcript) logs only warnings; `-v` raises everything alwayson to `debug`, `-vv` to
+/// `trace`. Colours only on a terminal.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
-    let level = match verbose {
-        0 => "info",
-        1 => "debug",
-        _ => "trace",
+    let (tool, libs) = match (verbose, quiet) {
+        (0, false) => ("info", "warn"),
+        (0, true) => ("warn", "warn"),
+        (1, _) => ("debug", "debug"),
+        _ => ("trace", "trace"),
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
-            "warn,alwayson={level},alwayson_cli={level},alwayson_proto={level},alwayson_tokio={level}"
+            "warn,alwayson={tool},alwayson_cli={tool},alwayson_proto={libs},alwayson_tokio={libs}"
         ))
     });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(verbose > 0)
         .try_init();
 }
