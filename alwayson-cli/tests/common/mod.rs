@@ -54,13 +54,20 @@ impl Proc {
                 s.push('\n');
             }
         });
-        Proc { child, stdout: rx, stderr }
+        Proc {
+            child,
+            stdout: rx,
+            stderr,
+        }
     }
 
     /// The next stdout line, within `timeout`.
     pub fn line(&self, timeout: Duration) -> String {
         self.stdout.recv_timeout(timeout).unwrap_or_else(|e| {
-            panic!("no stdout line within {timeout:?} ({e}); stderr:\n{}", self.stderr())
+            panic!(
+                "no stdout line within {timeout:?} ({e}); stderr:\n{}",
+                self.stderr()
+            )
         })
     }
 
@@ -93,7 +100,10 @@ impl Proc {
                 return status.code();
             }
             if Instant::now() > deadline {
-                panic!("process did not exit within {timeout:?}; stderr:\n{}", self.stderr());
+                panic!(
+                    "process did not exit within {timeout:?}; stderr:\n{}",
+                    self.stderr()
+                );
             }
             thread::sleep(Duration::from_millis(20));
         }
@@ -111,15 +121,24 @@ impl Drop for Proc {
 pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !cond() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
         thread::sleep(Duration::from_millis(20));
     }
 }
 
 /// Starts `alwayson platform` on a free port; returns it and its `host:port`.
 pub fn platform(app_key: &str) -> (Proc, String) {
+    platform_with(app_key, &[])
+}
+
+/// Starts `alwayson platform` on a free port with extra flags; returns it and `host:port`.
+pub fn platform_with(app_key: &str, extra: &[&str]) -> (Proc, String) {
     let mut cmd = bin();
     cmd.args(["platform", "--listen", "127.0.0.1:0", "--app-key", app_key]);
+    cmd.args(extra);
     let p = Proc::spawn(cmd);
     let first = p.line(Duration::from_secs(20));
     let url = first
@@ -127,6 +146,7 @@ pub fn platform(app_key: &str) -> (Proc, String) {
         .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
     let addr = url
         .strip_prefix("ws://")
+        .or_else(|| url.strip_prefix("wss://"))
         .and_then(|r| r.split('/').next())
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
@@ -148,7 +168,13 @@ impl HttpResponse {
 }
 
 /// One HTTP/1.1 request with `Connection: close`.
-pub fn http(addr: &str, method: &str, path: &str, app_key: Option<&str>, body: &str) -> HttpResponse {
+pub fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    app_key: Option<&str>,
+    body: &str,
+) -> HttpResponse {
     let mut s = TcpStream::connect(addr).expect("connect to the REST port");
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAccept: application/json\r\n");
@@ -169,10 +195,15 @@ pub fn http(addr: &str, method: &str, path: &str, app_key: Option<&str>, body: &
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("bad status line in {head:?}"));
-    let chunked = head
-        .lines()
-        .any(|l| l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_owned() };
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:")
+            && l.to_ascii_lowercase().contains("chunked")
+    });
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
     HttpResponse { status, body }
 }
 
@@ -187,4 +218,31 @@ fn dechunk(mut s: &str) -> String {
         s = rest[n..].trim_start_matches("\r\n");
     }
     out
+}
+
+/// A CA and a server certificate for `localhost` / `127.0.0.1` signed by it, written as PEM
+/// files into a fresh temporary directory: (dir, ca, cert, key).
+pub fn pki_files() -> (std::path::PathBuf, String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("alwayson-cli-pki-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pem: String| {
+        let p = dir.join(name);
+        std::fs::write(&p, pem).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let ca_path = write("ca.pem", ca.pem());
+    let cert_path = write("cert.pem", cert.pem());
+    let key_path = write("key.pem", key.serialize_pem());
+    (dir, ca_path, cert_path, key_path)
 }
