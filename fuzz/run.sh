@@ -23,12 +23,13 @@ export RUSTC_BOOTSTRAP=1
 # The address sanitizer works with the stable toolchain's libraries here; override with
 # FUZZ_SANITIZER=none if it does not on some machine.
 sanitizer="${FUZZ_SANITIZER:-address}"
-targets=(decode_frame decode_infotable reassembler)
+targets=(decode_frame decode_infotable reassembler session_edge session_platform)
 
 cargo run --quiet --example seed_corpus -- "$here"
 cargo fuzz build --release --sanitizer "$sanitizer"
 
 for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t" # targets without seeds (the session targets) start empty
     echo "=== fuzzing $t for ${secs}s ==="
     # -rss_limit_mb / -max_len keep runs bounded; -print_final_stats summarises.
     cargo fuzz run --release --sanitizer "$sanitizer" "$t" "corpus/$t" -- \

@@ -5,11 +5,11 @@
 
 mod sim;
 
-use alwayson_proto::edge::{AuthFailure, DisconnectReason, EdgeEvent, EdgeState};
+use alwayson_proto::edge::{AuthFailure, DisconnectReason, EdgeEvent, EdgeSession, EdgeState};
 use alwayson_proto::platform::{CloseReason, PlatformConfig, PlatformEvent, PlatformSession};
 use alwayson_proto::{
-    Auth, Bind, BindPolicy, Body, Header, Message, PropertyUpdate, Request, RequestError, Response,
-    StatusCode, ThingRegistry, Transmit, Value, WireString, AUTH_SESSION_ID,
+    Auth, Bind, BindPolicy, Body, Header, Message, PropertyUpdate, Request, RequestError,
+    RequestIds, Response, StatusCode, ThingRegistry, Transmit, Value, WireString, AUTH_SESSION_ID,
     CLOSE_POLICY_VIOLATION,
 };
 use bytes::Bytes;
@@ -700,16 +700,35 @@ fn bind_conflict_first_in_wins() {
             .collect::<Vec<_>>(),
         ["B-only"]
     );
-    assert_eq!(
-        sim.trace(b)
-            .platform_events(|_, e| matches!(e, PlatformEvent::BindRefused { .. })),
-        vec![(
-            cb,
-            &PlatformEvent::BindRefused {
+    // The platform refused Pump twice: in B's BIND of both names (answered FORBIDDEN while
+    // B-only was bound), then in the one-name BIND the edge sent to find out which name
+    // was refused.
+    let refused = sim
+        .trace(b)
+        .platform_events(|_, e| matches!(e, PlatformEvent::BindRefused { .. }));
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|(c, e)| *c == cb
+        && **e
+            == PlatformEvent::BindRefused {
                 name: "Pump".into(),
                 holder: ca
-            }
-        )]
+            }));
+    let binds: Vec<Vec<WireString>> = sim
+        .trace(b)
+        .sent_with_code(Dir::E2P, 0x0A)
+        .into_iter()
+        .map(|m| match decode_message(m).unwrap().body {
+            Body::Bind(b) => b.names,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        binds,
+        vec![
+            vec![WireString::from("Pump"), WireString::from("B-only")],
+            vec![WireString::from("Pump")],
+            vec![WireString::from("B-only")],
+        ]
     );
     assert_eq!(sim.registry.connection_of("Pump"), Some(ca));
     assert_eq!(sim.registry.connection_of("B-only"), Some(cb));
@@ -943,6 +962,11 @@ fn edge_request_timeout_and_late_response() {
         .iter()
         .any(|(_, _, d, b)| *d == Dir::P2E && request_id(b) == Some(id)));
     assert_eq!(sim.trace(n).edge_endings(id), 1);
+    assert_eq!(
+        sim.edge(n).late_responses(),
+        1,
+        "the late response is counted"
+    );
     assert!(
         sim.trace(n).edge[before..]
             .iter()
@@ -988,6 +1012,11 @@ fn platform_request_timeout_and_late_response() {
     );
     sim.run_until(sent + secs(20));
     assert_eq!(sim.platform_responses(n, cid, id).len(), 1);
+    assert_eq!(
+        sim.node(n).conn().unwrap().platform.late_responses(),
+        1,
+        "the late response is counted"
+    );
     assert!(sim.check_request_endings().is_empty());
     assert_clean(&sim);
 }
@@ -1168,5 +1197,55 @@ fn cut_ends_requests_in_flight_on_both_sides() {
         "{:?}",
         sim.check_request_endings()
     );
+    assert_clean(&sim);
+}
+
+// ---------------------------------------------------------------------------------------
+// 13. request ids wrap past u32::MAX
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn request_ids_wrap_past_u32_max_and_keep_correlating() {
+    let mut sim = Sim::default_sim();
+    let n = sim.add_edge_session(EdgeSession::with_request_ids(
+        edge_config(),
+        RequestIds::starting_at(u32::MAX - 2),
+    ));
+    sim.edge_bind(n, &["Pump1"]);
+    sim.connect(n);
+    sim.run_for(secs(1));
+    assert_eq!(sim.edge(n).state(), EdgeState::Authenticated);
+    assert!(sim.node(n).edge_bound_names().contains("Pump1"));
+    // AUTH and BIND used the last ids below u32::MAX.
+    let auth = sim.trace(n).sent_with_code(Dir::E2P, 0x14);
+    assert_eq!(request_id(auth[0]), Some(u32::MAX - 2));
+
+    // Five requests in flight at once, straddling the wrap, answered out of order of ids.
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        sim.platform_app
+            .set("Pump1", &format!("p{i}"), Value::Integer(i));
+        ids.push(
+            sim.edge_request(n, Request::read_property("Pump1", format!("p{i}")))
+                .unwrap(),
+        );
+    }
+    assert!(ids.contains(&u32::MAX), "{ids:?}");
+    assert!(ids.contains(&1), "{ids:?}");
+    assert!(!ids.contains(&0), "id 0 is skipped: {ids:?}");
+    sim.run_for(secs(1));
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(
+            result_value(&edge_ok(&sim, n, *id), &format!("p{i}")),
+            Value::Integer(i as i32)
+        );
+    }
+    assert!(sim
+        .trace(n)
+        .wire
+        .iter()
+        .filter(|(_, _, d, _)| *d == Dir::E2P)
+        .all(|(_, _, _, b)| request_id(b) != Some(0)));
+    assert!(sim.check_request_endings().is_empty());
     assert_clean(&sim);
 }

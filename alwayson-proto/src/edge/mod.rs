@@ -51,7 +51,10 @@
 //!   on the current connection; any other entity name gets NOT_FOUND (`00 FF` body) without
 //!   an event. A rejected or timed-out BIND ([`EdgeEvent::BindRejected`], GATEWAY_TIMEOUT on
 //!   timeout) leaves the thing registered: it is bound again after the next reconnect, or
-//!   at once when `bind` is called again for it.
+//!   at once when `bind` is called again for it. A failure answering a BIND of several
+//!   names does not say which were refused (the platform keeps the accepted ones bound), so
+//!   each of those names is sent again in a BIND of its own; only a one-name failure becomes
+//!   `BindRejected`.
 //! * **UNBIND:** `unbind` removes the thing from the registry at once; the
 //!   [`EdgeEvent::Unbound`] comes with the UNBIND's response (any status), its timeout, the
 //!   disconnect, or immediately when not authenticated.

@@ -695,6 +695,11 @@ impl EdgeSession {
                 result: Ok(response),
             }),
             Waiting::Bind(names) => {
+                // One status answers the whole list: a failed BIND of several names does
+                // not say which were refused (the platform may have bound the others), so
+                // each name is asked again on its own and only a one-name answer is final.
+                let several = names.len() > 1;
+                let mut retry = Vec::new();
                 for name in names {
                     conn.binding.remove(&name);
                     if !self.registered_set.contains(&name) {
@@ -703,12 +708,17 @@ impl EdgeSession {
                     if response.status.is_success() {
                         conn.bound.insert(name.clone());
                         self.events.push_back(EdgeEvent::Bound { name });
+                    } else if several {
+                        retry.push(name);
                     } else {
                         self.events.push_back(EdgeEvent::BindRejected {
                             name,
                             status: response.status,
                         });
                     }
+                }
+                for name in retry {
+                    self.send_binds(now, vec![name]);
                 }
             }
             Waiting::Unbind(names) => self

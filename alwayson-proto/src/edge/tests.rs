@@ -353,6 +353,15 @@ fn bind_rejection_is_per_thing_and_the_others_keep_working() {
         sent[0].msg().header.request_id,
         StatusCode::FORBIDDEN,
     ));
+    // One status for two names: which one was refused is unknown, so each is asked alone.
+    assert!(h.events().is_empty());
+    let retries = h.sent();
+    assert_eq!(retries.len(), 2);
+    assert_eq!(names(retries[0].msg()), ["C"]);
+    assert_eq!(names(retries[1].msg()), ["D"]);
+    for r in &retries {
+        h.feed_ok(&response(r.msg().header.request_id, StatusCode::FORBIDDEN));
+    }
     assert_eq!(
         h.events(),
         vec![
