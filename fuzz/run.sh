@@ -23,14 +23,19 @@ export RUSTC_BOOTSTRAP=1
 # The address sanitizer works with the stable toolchain's libraries here; override with
 # FUZZ_SANITIZER=none if it does not on some machine.
 sanitizer="${FUZZ_SANITIZER:-address}"
-targets=(decode_frame decode_infotable reassembler session_edge session_platform)
+# Every target registered in fuzz/Cargo.toml.
+mapfile -t targets < <(cargo fuzz list)
+if [ "${#targets[@]}" -eq 0 ]; then
+    echo "cargo fuzz list found no targets" >&2
+    exit 2
+fi
 
 cargo run --quiet --example seed_corpus -- "$here"
 cargo fuzz build --release --sanitizer "$sanitizer"
 
 for t in "${targets[@]}"; do
-    mkdir -p "corpus/$t" # targets without seeds (the session targets) start empty
     echo "=== fuzzing $t for ${secs}s ==="
+    mkdir -p "corpus/$t"
     # -rss_limit_mb / -max_len keep runs bounded; -print_final_stats summarises.
     cargo fuzz run --release --sanitizer "$sanitizer" "$t" "corpus/$t" -- \
         -max_total_time="$secs" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1
