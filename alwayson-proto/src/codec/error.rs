@@ -62,6 +62,10 @@ pub enum DecodeErrorKind {
         /// The chunk count on the wire.
         chunk_count: u16,
     },
+    /// [`crate::Message::decode`] was given a multipart chunk (non-zero multipart byte, shown
+    /// here); decode it with [`crate::Frame::decode`] and reassemble.
+    #[error("multipart chunk (multipart byte 0x{0:02x}) where a complete message was expected")]
+    UnexpectedChunk(u8),
 }
 
 /// Why a value could not be encoded.

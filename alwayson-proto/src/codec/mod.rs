@@ -7,6 +7,7 @@ mod base_type;
 mod body;
 mod code;
 mod decode;
+mod display;
 mod encode;
 mod entity;
 mod error;

@@ -5,9 +5,11 @@
 //!   `ceil(body / E)` chunks, never an empty trailing chunk, every chunk ≤ `chunk_size`,
 //!   request chunks carry the entity prefix.
 //! * [`Reassembler`] accepts chunks in any order (and the reference SDK's empty final chunk),
-//!   checks `1 ≤ chunkId ≤ chunkCount` and that chunks agree, and is bounded by a maximum
-//!   message size, a maximum number of messages in progress, and expiry at a time the caller
-//!   passes in.
+//!   checks `1 ≤ chunkId ≤ chunkCount` and that chunks agree (including the repeated
+//!   request entity prefix, which the SDK does not check), and is bounded by a maximum
+//!   message size (counted from the data received, not from the chunkSize field), a maximum
+//!   number of messages in progress, and expiry at a time the caller passes in. See
+//!   [`Reassembler`] for every rule.
 
 mod reassemble;
 mod split;

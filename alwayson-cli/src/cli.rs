@@ -1,0 +1,262 @@
+//! The command line (clap derive).
+
+use crate::args::{parse_duration, parse_property, parse_thing_name};
+use alwayson_proto::Value;
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Exit codes, as shown at the end of every `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  runtime error (I/O, TLS files, a message that does not decode, an unexpected failure)
+  2  usage error (bad or missing flags; printed by the argument parser)
+  3  credentials refused (the platform rejected the application key)
+  4  platform unreachable (connection refused, DNS failure, TLS handshake failure, timeout)
+
+Logs go to standard error; -v / -vv or RUST_LOG (e.g. RUST_LOG=alwayson=debug) set the level.";
+
+/// `alwayson`: ThingWorx AlwaysOn protocol tool: a self-contained demo, a platform emulator
+/// with a ThingWorx-style REST interface, an edge, and a message decoder.
+#[derive(Debug, Parser)]
+#[command(name = "alwayson", version, after_help = EXIT_CODES_HELP, propagate_version = true)]
+pub struct Cli {
+    /// More log output: -v debug, -vv trace (RUST_LOG overrides).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an embedded platform and an edge in this process and print a transcript of a
+    /// full session: AUTH, BIND, pushed values, property read and write, a service call,
+    /// UNBIND. Needs nothing else.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Demo(DemoArgs),
+    /// Run a platform emulator: AlwaysOn edges connect at ws[s]://HOST:PORT/Thingworx/WS,
+    /// and a ThingWorx-style REST interface on the same port reads and writes their
+    /// properties and calls their services (GET/PUT /Thingworx/Things/{thing}/Properties/{p},
+    /// POST /Thingworx/Things/{thing}/Services/{s}, GET /Thingworx/Things/{thing}; header
+    /// appKey). The first line on standard output is `listening on ws[s]://HOST:PORT/Thingworx/WS`.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Platform(PlatformArgs),
+    /// Run an edge: authenticate, bind things, serve their properties from memory (readable
+    /// and writable by the platform), answer the built-in services Echo and GetProperties,
+    /// optionally push property values periodically, and reconnect when the connection drops.
+    /// Ctrl-C or SIGTERM unbinds and exits 0.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Edge(EdgeArgs),
+    /// Decode one AlwaysOn message or multipart chunk given as hex (spaces, `|`, `,`, newlines
+    /// and `0x` prefixes are fine; `#` starts a comment) and print it readably. Errors name
+    /// the byte offset and show a hex excerpt with a caret.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Decode(DecodeArgs),
+}
+
+/// `alwayson demo` options.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The thing the demo edge binds.
+    #[arg(long, default_value = "SteamSensor1", value_parser = parse_thing_name)]
+    pub thing: String,
+}
+
+/// How a platform resolves a BIND of a thing that is already bound elsewhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BindPolicyArg {
+    /// Keep the existing binding; refuse the new one.
+    FirstInWins,
+    /// Move the thing to the new connection.
+    LastInWins,
+}
+
+impl From<BindPolicyArg> for alwayson_proto::BindPolicy {
+    fn from(p: BindPolicyArg) -> Self {
+        match p {
+            BindPolicyArg::FirstInWins => alwayson_proto::BindPolicy::FirstInWins,
+            BindPolicyArg::LastInWins => alwayson_proto::BindPolicy::LastInWins,
+        }
+    }
+}
+
+/// `alwayson platform` options.
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    /// Address to listen on (port 0 picks a free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The application key edges must present in AUTH, and REST clients in the `appKey` header.
+    #[arg(long, value_name = "KEY")]
+    pub app_key: String,
+    /// PEM certificate chain: serve wss:// and https:// (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Close connections that have not authenticated within this time (e.g. 15s, 500ms).
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub auth_timeout: Duration,
+    /// What happens when a thing bound on one connection is bound on another.
+    #[arg(long, value_enum, default_value = "first-in-wins")]
+    pub bind_policy: BindPolicyArg,
+}
+
+/// `alwayson edge` options.
+#[derive(Debug, Args)]
+pub struct EdgeArgs {
+    /// Platform websocket URL, e.g. ws://127.0.0.1:8080/Thingworx/WS (wss:// for TLS).
+    #[arg(value_name = "URL", value_parser = parse_ws_url)]
+    pub url: String,
+    /// Application key sent in AUTH.
+    #[arg(long, value_name = "KEY")]
+    pub app_key: String,
+    /// Thing to bind (repeat for more).
+    #[arg(long = "bind", value_name = "THING", required = true, value_parser = parse_thing_name)]
+    pub things: Vec<String>,
+    /// Property of every bound thing, NAME=VALUE (repeat for more). VALUE: a finite number
+    /// → NUMBER, true/false → BOOLEAN, "quoted" or anything else → STRING.
+    #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_property)]
+    pub properties: Vec<(String, Value)>,
+    /// Push every property to the platform at this interval (UpdateSubscribedPropertyValues).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub push_every: Option<Duration>,
+    /// PEM CA certificate to trust for wss:// (in addition to the built-in roots).
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
+    /// Do not verify the platform's TLS certificate (testing only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Keep retrying when the first connection attempt fails, instead of exiting with code 4.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `alwayson decode` input.
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// Hex bytes (several words are joined); `-` or nothing reads standard input.
+    #[arg(value_name = "HEX", conflicts_with = "file")]
+    pub hex: Vec<String>,
+    /// Read the hex text from this file.
+    #[arg(long, short, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// Checks that a URL is ws:// or wss:// with a host.
+pub fn parse_ws_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("ws://")
+        .or_else(|| s.strip_prefix("wss://"))
+        .ok_or_else(|| format!("{s:?} must start with ws:// or wss://"))?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(format!("{s:?} has no host"));
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("alwayson").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn parses_platform_and_edge() {
+        let c = parse(&[
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--app-key",
+            "k",
+            "--auth-timeout",
+            "500ms",
+            "--bind-policy",
+            "last-in-wins",
+        ])
+        .unwrap();
+        let Command::Platform(p) = c.command else {
+            panic!()
+        };
+        assert_eq!(p.auth_timeout, Duration::from_millis(500));
+        assert_eq!(p.bind_policy, BindPolicyArg::LastInWins);
+        let c = parse(&[
+            "-v",
+            "edge",
+            "ws://h:1/Thingworx/WS",
+            "--app-key",
+            "k",
+            "--bind",
+            "A",
+            "--bind",
+            "B",
+            "--property",
+            "t=1.5",
+            "--push-every",
+            "2s",
+        ])
+        .unwrap();
+        assert_eq!(c.verbose, 1);
+        let Command::Edge(e) = c.command else {
+            panic!()
+        };
+        assert_eq!(e.things, ["A", "B"]);
+        assert_eq!(e.properties, vec![("t".to_owned(), Value::Number(1.5))]);
+        assert_eq!(e.push_every, Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn usage_errors() {
+        for args in [
+            &["edge", "http://h/x", "--app-key", "k", "--bind", "A"][..],
+            &["edge", "ws:///x", "--app-key", "k", "--bind", "A"],
+            &["edge", "ws://h/x", "--app-key", "k"],
+            &[
+                "edge",
+                "ws://h/x",
+                "--app-key",
+                "k",
+                "--bind",
+                "A",
+                "--property",
+                "x",
+            ],
+            &[
+                "edge",
+                "ws://h/x",
+                "--app-key",
+                "k",
+                "--bind",
+                "A",
+                "--insecure",
+                "--ca-cert",
+                "c.pem",
+            ],
+            &["platform", "--app-key", "k", "--auth-timeout", "15"],
+            &["platform", "--app-key", "k", "--tls-cert", "c.pem"],
+            &["platform", "--app-key", "k", "--listen", "nowhere"],
+            &["platform"],
+            &["decode", "00", "--file", "f"],
+        ] {
+            let e = parse(args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}: {e}");
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! `alwayson edge`: an edge that binds things, serves their properties from memory, answers
+//! the built-in services, pushes values periodically and reconnects.
+//!
+//! Connection policy: every connection is one [`EdgeClient`] built with
+//! [`Reconnect::never`], so this module sees exactly why each attempt failed:
+//! * the **first** attempt failing is final (exit 4, or 3 for refused credentials) unless
+//!   `--wait` is given: a wrong URL should not look like a hang;
+//! * after a connection is lost, a new client is connected with exponential backoff
+//!   (0.5 s doubling to 30 s), forever; refused credentials end the program (exit 3).
+//!
+//! Property values live in this module (per thing), so they survive reconnects.
+
+use crate::cli::EdgeArgs;
+use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
+use alwayson_proto::edge::AuthFailure;
+use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
+use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::watch;
+
+/// Service names every thing of `alwayson edge` answers.
+pub const BUILTIN_SERVICES: [&str; 2] = ["Echo", "GetProperties"];
+
+/// One thing's property values.
+pub type Props = Arc<Mutex<BTreeMap<String, Value>>>;
+
+fn lock(p: &Props) -> std::sync::MutexGuard<'_, BTreeMap<String, Value>> {
+    p.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `GetProperties`: one row, one field per property (declared with the value's type), in
+/// name order.
+pub fn properties_table(props: &BTreeMap<String, Value>) -> InfoTable {
+    let mut t = InfoTable::with_fields(
+        props
+            .iter()
+            .map(|(k, v)| FieldDefinition::new(k.as_str(), v.base_type()))
+            .collect(),
+    );
+    t.push_row(props.values().cloned().collect());
+    t
+}
+
+/// The served definition of one thing: a getter and setter per property over `props`,
+/// plus the built-in services (`Echo` returns its parameters; `GetProperties` returns
+/// [`properties_table`]).
+pub fn thing_definition(name: &str, props: &Props) -> Thing {
+    let mut thing = Thing::new(name);
+    let names: Vec<String> = lock(props).keys().cloned().collect();
+    for prop in names {
+        let (p_get, n_get) = (props.clone(), prop.clone());
+        let (p_set, n_set) = (props.clone(), prop.clone());
+        let thing_name = name.to_owned();
+        thing = thing
+            .property_getter(prop.clone(), move || {
+                let v = lock(&p_get).get(&n_get).cloned().unwrap_or(Value::Nothing);
+                async move { Ok(v) }
+            })
+            .property_setter(prop, move |v: Value| {
+                tracing::info!(
+                    "platform wrote {thing_name}.{n_set} = {}",
+                    json::value_to_json(&v)
+                );
+                lock(&p_set).insert(n_set.clone(), v);
+                async move { Ok(()) }
+            });
+    }
+    let p = props.clone();
+    thing
+        .service("Echo", |params: Option<InfoTable>| async move {
+            Ok(params.unwrap_or_default())
+        })
+        .service("GetProperties", move |_params: Option<InfoTable>| {
+            let t = properties_table(&lock(&p));
+            async move { Ok(t) }
+        })
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// The error for a failed connection attempt.
+pub fn connect_error(url: &str, e: Error) -> CliError {
+    match e {
+        Error::Refused(AuthFailure::Rejected(status)) => CliError::auth_refused(format!(
+            "the platform at {url} refused the application key (AUTH answered {status})"
+        )),
+        Error::Refused(AuthFailure::TimedOut) => CliError::auth_refused(format!(
+            "the platform at {url} did not answer AUTH in time (credentials not accepted)"
+        )),
+        Error::InvalidUrl { .. } => CliError {
+            code: EXIT_USAGE,
+            message: e.to_string(),
+        },
+        Error::Config(_) => CliError::runtime(e.to_string()),
+        e => CliError::unreachable(format!("cannot connect to {url}: {e}")),
+    }
+}
+
+fn log_notice(n: &EdgeNotice) {
+    match n {
+        EdgeNotice::Connected => tracing::info!("connected; authenticating"),
+        EdgeNotice::ConnectFailed { attempt, error } => {
+            tracing::warn!("connect attempt {attempt} failed: {error}")
+        }
+        EdgeNotice::Authenticated { session_id } => {
+            tracing::info!("authenticated (session {session_id})")
+        }
+        EdgeNotice::AuthFailed(f) => tracing::error!("authentication failed: {f:?}"),
+        EdgeNotice::Bound { name } => tracing::info!("bound {name}"),
+        EdgeNotice::BindRejected { name, status } => {
+            tracing::warn!("bind of {name} refused: {status}")
+        }
+        EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
+        EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
+        EdgeNotice::Closed => tracing::debug!("client closed"),
+        other => tracing::info!("{other:?}"),
+    }
+}
+
+struct Edge {
+    args: EdgeArgs,
+    ca: Option<Vec<u8>>,
+    props: Vec<(String, Props)>,
+}
+
+impl Edge {
+    async fn connect_once(&self) -> Result<EdgeClient, Error> {
+        let mut b = EdgeClient::builder(self.args.url.clone())
+            .app_key(self.args.app_key.clone())
+            .reconnect(Reconnect::never());
+        for (name, props) in &self.props {
+            b = b.thing(thing_definition(name, props));
+        }
+        if let Some(ca) = &self.ca {
+            b = b.root_ca_pem(ca);
+        }
+        if self.args.insecure {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        let client = b.connect().await?;
+        let mut events = client.events();
+        tokio::spawn(async move {
+            while let Ok(n) = events.recv().await {
+                log_notice(&n);
+            }
+        });
+        Ok(client)
+    }
+
+    async fn push_all(&self, client: &EdgeClient) {
+        let time = now_ms();
+        for (thing, props) in &self.props {
+            let updates: Vec<PropertyUpdate> = lock(props)
+                .iter()
+                .map(|(k, v)| PropertyUpdate::new(k.as_str(), v.clone(), time))
+                .collect();
+            if updates.is_empty() {
+                continue;
+            }
+            match client.push_properties(thing, &updates).await {
+                Ok(()) => tracing::info!("pushed {} value(s) of {thing}", updates.len()),
+                Err(e) => tracing::warn!("push of {thing} failed: {e}"),
+            }
+        }
+    }
+
+    /// Serves on `client` until the connection is lost (`Ok(false)`) or a shutdown signal
+    /// arrives (`Ok(true)`, after UNBIND and close).
+    async fn serve(&self, client: &EdgeClient, stop: &Stop) -> bool {
+        let mut state = client.state();
+        let mut ticker = self.args.push_every.map(tokio::time::interval);
+        let signal = stopped(stop);
+        tokio::pin!(signal);
+        loop {
+            let tick = async {
+                match ticker.as_mut() {
+                    Some(t) => {
+                        t.tick().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut signal => {
+                    tracing::info!("shutting down: unbinding and closing");
+                    client.shutdown().await;
+                    tracing::info!("unbound {} and closed", self.args.things.join(", "));
+                    return true;
+                }
+                _ = tick => self.push_all(client).await,
+                changed = state.changed() => {
+                    let closed = changed.is_err()
+                        || matches!(*state.borrow(), ConnectionState::Closed | ConnectionState::Reconnecting);
+                    if closed {
+                        return false;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Set to `true` once Ctrl-C or SIGTERM arrived.
+type Stop = watch::Receiver<bool>;
+
+/// Resolves once the stop flag is set (at once if it already is).
+async fn stopped(stop: &Stop) {
+    let mut rx = stop.clone();
+    let _ = rx.wait_for(|s| *s).await;
+}
+
+fn read_ca(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| {
+        CliError::runtime(format!(
+            "cannot read CA certificate {}: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Runs `alwayson edge` until Ctrl-C / SIGTERM (exit 0), refused credentials (3) or a
+/// failed first connection (4, unless `--wait`).
+pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
+    let ca = args.ca_cert.as_deref().map(read_ca).transpose()?;
+    let props = args
+        .things
+        .iter()
+        .map(|t| {
+            let map: BTreeMap<String, Value> = args.properties.iter().cloned().collect();
+            (t.clone(), Arc::new(Mutex::new(map)))
+        })
+        .collect();
+    let edge = Edge { args, ca, props };
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let url = edge.args.url.clone();
+    let mut first = true;
+    let mut delay = Duration::from_millis(500);
+    loop {
+        tracing::info!("connecting to {url}");
+        let attempt = tokio::select! {
+            r = edge.connect_once() => r,
+            _ = stopped(&stop) => return Ok(()),
+        };
+        match attempt {
+            Ok(client) => {
+                tracing::info!(
+                    "authenticated; bound {}; serving {} propert(ies) and services {}",
+                    edge.args.things.join(", "),
+                    edge.args.properties.len(),
+                    BUILTIN_SERVICES.join(", ")
+                );
+                first = false;
+                delay = Duration::from_millis(500);
+                if edge.serve(&client, &stop).await {
+                    return Ok(());
+                }
+                tracing::warn!("connection lost; reconnecting");
+            }
+            Err(e) => {
+                let err = connect_error(&url, e);
+                if err.code != crate::EXIT_UNREACHABLE || (first && !edge.args.wait) {
+                    return Err(err);
+                }
+                tracing::warn!("{err}; retrying in {delay:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stopped(&stop) => return Ok(()),
+                }
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use alwayson_proto::BaseType;
+
+    #[test]
+    fn get_properties_table() {
+        let mut m = BTreeMap::new();
+        m.insert("b".to_owned(), Value::Boolean(true));
+        m.insert("a".to_owned(), Value::Number(1.0));
+        let t = properties_table(&m);
+        assert_eq!(t.data_shape.fields[0].name, "a");
+        assert_eq!(t.data_shape.fields[1].base_type, BaseType::Boolean);
+        assert_eq!(t.rows, vec![vec![Value::Number(1.0), Value::Boolean(true)]]);
+    }
+}

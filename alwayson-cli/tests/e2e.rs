@@ -1,0 +1,317 @@
+//! End to end: the real `alwayson platform` and `alwayson edge` binaries, driven through the
+//! REST interface with a minimal HTTP client.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{http, platform, platform_with, wait_until, Proc};
+use serde_json::json;
+use std::time::Duration;
+
+const KEY: &str = "e2e-key";
+const T: Duration = Duration::from_secs(20);
+
+fn edge(addr: &str, key: &str, extra: &[&str]) -> Proc {
+    let mut cmd = common::bin();
+    cmd.args([
+        "edge",
+        &format!("ws://{addr}/Thingworx/WS"),
+        "--app-key",
+        key,
+        "--bind",
+        "SteamSensor1",
+    ]);
+    cmd.args(extra);
+    Proc::spawn(cmd)
+}
+
+fn is_connected(addr: &str) -> Option<bool> {
+    let r = http(addr, "GET", "/Thingworx/Things/SteamSensor1", Some(KEY), "");
+    (r.status == 200).then(|| r.json()["isConnected"].as_bool().unwrap())
+}
+
+#[test]
+fn platform_edge_and_rest_end_to_end() {
+    let (plat, addr) = platform(KEY);
+
+    // before any edge: unknown thing, and property access says it is not bound
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        r.json(),
+        json!({"error": "thing SteamSensor1 is not bound"})
+    );
+
+    let mut e = edge(
+        &addr,
+        KEY,
+        &[
+            "--property",
+            "Temperature=21.5",
+            "--property",
+            "Mode=auto",
+            "--push-every",
+            "200ms",
+        ],
+    );
+    wait_until(T, "SteamSensor1 to be connected", || {
+        is_connected(&addr) == Some(true)
+    });
+    let status = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1",
+        Some(KEY),
+        "",
+    )
+    .json();
+    assert_eq!(status["name"], "SteamSensor1");
+    assert!(status["lastConnection"].as_u64().unwrap() > 1_577_836_800_000);
+
+    // wrong / missing appKey
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1",
+        Some("wrong"),
+        "",
+    );
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json(), json!({"error": "invalid appKey"}));
+    assert_eq!(
+        http(&addr, "GET", "/Thingworx/Things/SteamSensor1", None, "").status,
+        401
+    );
+
+    // read, write, read back
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        json!({"dataShape":{"fieldDefinitions":{"Temperature":{"name":"Temperature","baseType":"NUMBER","description":"","aspects":{}}}},"rows":[{"Temperature":21.5}]})
+    );
+    let r = http(
+        &addr,
+        "PUT",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        Some(KEY),
+        r#"{"Temperature": 22.25}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.json()["rows"][0]["Temperature"], json!(22.25));
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Mode",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.json()["rows"][0]["Mode"], json!("auto"));
+
+    // services: Echo and GetProperties; unknown ones are 404
+    let r = http(
+        &addr,
+        "POST",
+        "/Thingworx/Things/SteamSensor1/Services/Echo",
+        Some(KEY),
+        r#"{"a": 1, "b": "x", "c": true}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["rows"], json!([{"a": 1.0, "b": "x", "c": true}]));
+    assert_eq!(
+        r.json()["dataShape"]["fieldDefinitions"]["c"]["baseType"],
+        "BOOLEAN"
+    );
+    let r = http(
+        &addr,
+        "POST",
+        "/Thingworx/Things/SteamSensor1/Services/GetProperties",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(
+        r.json()["rows"],
+        json!([{"Mode": "auto", "Temperature": 22.25}])
+    );
+    let r = http(
+        &addr,
+        "POST",
+        "/Thingworx/Things/SteamSensor1/Services/NoSuchService",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.status, 404, "{}", r.body);
+    assert!(r.json()["error"].is_string());
+
+    // malformed bodies: 400 with a JSON error, and everything still works afterwards
+    for body in [
+        "{",
+        "[1,2]",
+        r#"{"other": 1}"#,
+        r#"{"Temperature": {"dataShape": 3, "rows": []}}"#,
+    ] {
+        let r = http(
+            &addr,
+            "PUT",
+            "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+            Some(KEY),
+            body,
+        );
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        assert!(r.json()["error"].is_string());
+    }
+    assert_eq!(is_connected(&addr), Some(true));
+
+    // periodic pushes happen (logged by the edge)
+    e.wait_stderr("pushed 2 value(s) of SteamSensor1", T);
+
+    // SIGTERM: the edge unbinds and exits 0; the platform shows isConnected false
+    e.terminate();
+    assert_eq!(e.wait_exit(T), Some(0), "edge stderr:\n{}", e.stderr());
+    assert!(
+        e.stderr().contains("unbound SteamSensor1"),
+        "{}",
+        e.stderr()
+    );
+    wait_until(T, "SteamSensor1 to be disconnected", || {
+        is_connected(&addr) == Some(false)
+    });
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        Some(KEY),
+        "",
+    );
+    assert_eq!(r.status, 503);
+
+    // the platform logged the connection events
+    plat.wait_stderr("bound SteamSensor1", T);
+    plat.wait_stderr("unbound SteamSensor1", T);
+    assert!(plat.stderr().contains("authenticated"), "{}", plat.stderr());
+}
+
+#[test]
+fn wrong_app_key_exits_3_with_one_message() {
+    let (plat, addr) = platform(KEY);
+    let mut e = edge(&addr, "not-the-key", &[]);
+    assert_eq!(e.wait_exit(T), Some(3), "stderr:\n{}", e.stderr());
+    let err = e.stderr();
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(errors[0].contains("refused the application key"), "{err}");
+    plat.wait_stderr("credentials refused", T);
+    assert_eq!(
+        http(
+            &addr,
+            "GET",
+            "/Thingworx/Things/SteamSensor1",
+            Some(KEY),
+            ""
+        )
+        .status,
+        404
+    );
+}
+
+#[test]
+fn unreachable_platform_exits_4() {
+    // a port that was free a moment ago
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut e = edge(&format!("127.0.0.1:{port}"), KEY, &[]);
+    assert_eq!(e.wait_exit(T), Some(4), "stderr:\n{}", e.stderr());
+    let err = e.stderr();
+    assert!(
+        err.contains("error: cannot connect to ws://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn waiting_edge_connects_late_and_reconnects_after_a_platform_restart() {
+    // --wait: the edge keeps trying until a platform appears on the port
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _e = edge(&addr, KEY, &["--wait"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let mut cmd = common::bin();
+    cmd.args(["platform", "--listen", &addr, "--app-key", KEY]);
+    let plat = Proc::spawn(cmd);
+    assert!(plat.line(T).starts_with("listening on ws://"));
+    wait_until(T, "the waiting edge to bind", || {
+        is_connected(&addr) == Some(true)
+    });
+}
+
+#[test]
+fn tls_platform_and_edge() {
+    let (dir, ca, cert, key) = common::pki_files();
+    let (plat, addr) = platform_with(KEY, &["--tls-cert", &cert, "--tls-key", &key]);
+    let url = format!("wss://{addr}/Thingworx/WS");
+    let edge_cmd = |extra: &[&str]| {
+        let mut cmd = common::bin();
+        cmd.args(["edge", &url, "--app-key", KEY, "--bind", "SteamSensor1"]);
+        cmd.args(extra);
+        Proc::spawn(cmd)
+    };
+
+    // without the CA the certificate is not trusted: a clear failure, exit 4
+    let mut untrusted = edge_cmd(&[]);
+    assert_eq!(untrusted.wait_exit(T), Some(4), "{}", untrusted.stderr());
+    assert!(
+        untrusted
+            .stderr()
+            .contains("error: cannot connect to wss://"),
+        "{}",
+        untrusted.stderr()
+    );
+
+    // with the CA it binds; SIGTERM unbinds
+    let mut trusted = edge_cmd(&["--ca-cert", &ca]);
+    trusted.wait_stderr("bound SteamSensor1", T);
+    plat.wait_stderr("bound SteamSensor1", T);
+    trusted.terminate();
+    assert_eq!(trusted.wait_exit(T), Some(0), "{}", trusted.stderr());
+    plat.wait_stderr("unbound SteamSensor1", T);
+
+    // --insecure skips verification
+    let insecure = edge_cmd(&["--insecure"]);
+    insecure.wait_stderr("bound SteamSensor1", T);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,99 @@
+//! What an edge session reports: its state, events, and why things failed.
+
+use crate::codec::{Request, Response, StatusCode, WireString};
+use crate::request::RequestError;
+
+/// Where the edge session is in its lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EdgeState {
+    /// No websocket (before the first connect, or after a disconnect: reconnect expected).
+    Disconnected,
+    /// Websocket open, AUTH sent, waiting for its response.
+    Authenticating,
+    /// AUTH accepted; BINDs and requests flow.
+    Authenticated,
+    /// `close` called: UNBIND sent, websocket close requested.
+    Closing,
+    /// Closed for good by the application; no reconnect.
+    Closed,
+}
+
+/// Why AUTH failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// The platform answered with this non-SUCCESS status.
+    Rejected(StatusCode),
+    /// No answer within the request timeout.
+    TimedOut,
+}
+
+/// Why the websocket went away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisconnectReason {
+    /// The runtime reported the websocket closed (peer close or IO error).
+    ConnectionLost,
+    /// No pong within the pong timeout: the session asked for a close.
+    PongTimeout,
+    /// AUTH was rejected or timed out: the session asked for a close.
+    AuthFailed(AuthFailure),
+}
+
+/// What an edge session reports to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EdgeEvent {
+    /// AUTH accepted; every later message carries this session id.
+    Authenticated {
+        /// Session id from the AUTH response header.
+        session_id: u32,
+    },
+    /// AUTH failed; the session closes the websocket (expect [`EdgeEvent::Disconnected`]).
+    AuthFailed(AuthFailure),
+    /// A thing's BIND was accepted.
+    Bound {
+        /// Thing name.
+        name: WireString,
+    },
+    /// A thing's BIND was answered with a failure, or timed out (status GATEWAY_TIMEOUT).
+    /// The session keeps working for the other things.
+    BindRejected {
+        /// Thing name.
+        name: WireString,
+        /// The platform's status.
+        status: StatusCode,
+    },
+    /// A thing's UNBIND completed (or it was unbound locally while disconnected).
+    Unbound {
+        /// Thing name.
+        name: WireString,
+    },
+    /// A request made with [`crate::EdgeSession::request`] ended: exactly once per request id.
+    Response {
+        /// The id `request` returned.
+        id: u32,
+        /// The response (any status), or why there is none.
+        result: Result<Response, RequestError>,
+    },
+    /// A request that was queued waiting for authentication and never sent, handed back on
+    /// disconnect or close (never silently dropped). Its id gets no [`EdgeEvent::Response`].
+    Unsent {
+        /// The id `request` returned.
+        id: u32,
+        /// The request, to resend if wanted.
+        request: Request,
+    },
+    /// The platform asks something of a bound thing; answer with [`crate::EdgeSession::respond`].
+    Request {
+        /// The platform's request id.
+        id: u32,
+        /// The request.
+        request: Request,
+    },
+    /// The websocket is gone; unless the session is [`EdgeState::Closed`] the runtime should
+    /// reconnect and call [`crate::EdgeSession::handle_connected`] again.
+    Disconnected {
+        /// Why.
+        reason: DisconnectReason,
+    },
+    /// `close` completed: final event.
+    Closed,
+}

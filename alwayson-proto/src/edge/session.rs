@@ -1,0 +1,921 @@
+//! [`EdgeSession`]: the edge state machine (connect → AUTH → BIND, requests both ways,
+//! keep-alive, re-BIND after reconnects, orderly close).
+
+use super::batch::batches;
+use super::{AuthFailure, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState};
+use crate::codec::{
+    Bind, Body, Header, InfoTable, Message, Request, Response, StatusCode, Value, WireString,
+    AUTH_SESSION_ID,
+};
+use crate::conventions::PropertyUpdate;
+use crate::request::{RequestError, RespondError};
+use crate::wire::{InboundError, Wire};
+use crate::{RequestIds, Transmit, CLOSE_NORMAL};
+use bytes::Bytes;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+/// Close reason sent by [`EdgeSession::close`] (the SDK's shutdown text).
+pub const CLOSE_REASON_SHUTDOWN: &str = "Normal Close Shutting down";
+/// Close reason sent when no pong arrived in time (the SDK's text).
+pub const CLOSE_REASON_PONG_TIMEOUT: &str = "Normal Close Pong timeout";
+/// Close reason sent when AUTH was rejected.
+pub const CLOSE_REASON_AUTH_REJECTED: &str = "Normal Close Authentication rejected";
+/// Close reason sent when AUTH got no answer in time.
+pub const CLOSE_REASON_AUTH_TIMEOUT: &str = "Normal Close Authentication timed out";
+
+/// `now + d`, or `None` ("never") when that is not representable.
+fn after(now: Instant, d: Duration) -> Option<Instant> {
+    now.checked_add(d)
+}
+
+/// What an outbound message with a request id is waiting for.
+#[derive(Debug)]
+enum Waiting {
+    /// An application request: ends with [`EdgeEvent::Response`].
+    Request,
+    /// A BIND of these names.
+    Bind(Vec<WireString>),
+    /// An UNBIND of these names.
+    Unbind(Vec<WireString>),
+}
+
+#[derive(Debug)]
+struct InFlight {
+    /// `None`: the deadline is not representable (never times out).
+    deadline: Option<Instant>,
+    waiting: Waiting,
+}
+
+/// State of one websocket connection, from `handle_connected` to `handle_closed`.
+#[derive(Debug)]
+struct Connection {
+    /// The AUTH request id and deadline while its response is awaited.
+    auth: Option<(u32, Option<Instant>)>,
+    /// Set by the AUTH success response.
+    session_id: Option<u32>,
+    /// Outbound messages awaiting a response, by request id.
+    in_flight: BTreeMap<u32, InFlight>,
+    /// Names in BINDs that are in flight.
+    binding: HashSet<WireString>,
+    /// Names whose BIND succeeded on this connection.
+    bound: HashSet<WireString>,
+    /// Platform request ids the application has not answered yet.
+    from_platform: HashSet<u32>,
+    /// When the next websocket ping is due.
+    next_ping: Option<Instant>,
+    /// When the pong for the oldest unanswered ping is overdue.
+    pong_deadline: Option<Instant>,
+    /// Set once the session asked the runtime to close this connection: inputs are ignored
+    /// until `handle_closed`, which reports this reason.
+    closing: Option<DisconnectReason>,
+}
+
+impl Connection {
+    fn new(next_ping: Option<Instant>) -> Self {
+        Self {
+            auth: None,
+            session_id: None,
+            in_flight: BTreeMap::new(),
+            binding: HashSet::new(),
+            bound: HashSet::new(),
+            from_platform: HashSet::new(),
+            next_ping,
+            pong_deadline: None,
+            closing: None,
+        }
+    }
+
+    /// The session id when authenticated and not closing.
+    fn live_session_id(&self) -> Option<u32> {
+        if self.closing.is_some() {
+            None
+        } else {
+            self.session_id
+        }
+    }
+}
+
+/// The edge side of one AlwaysOn connection, across reconnects.
+///
+/// See the [module documentation](crate::edge) for the driving loop and the behaviour
+/// decisions (first ping, BIND/queue order, BIND split size, closed-state semantics).
+#[derive(Debug)]
+pub struct EdgeSession {
+    config: EdgeConfig,
+    ids: RequestIds,
+    wire: Wire,
+    /// The current websocket, if any.
+    conn: Option<Connection>,
+    /// `close` was called while connected; `handle_closed` finishes it.
+    app_closing: bool,
+    /// Closed for good.
+    closed: bool,
+    /// Registered things, in registration order (`registered_set` mirrors it).
+    registered: Vec<WireString>,
+    registered_set: HashSet<WireString>,
+    /// Requests made before authentication, in order.
+    queue: VecDeque<(u32, Request)>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<EdgeEvent>,
+    late_responses: u64,
+    trailing_bytes: u64,
+    ignored_messages: u64,
+}
+
+impl EdgeSession {
+    /// A disconnected session.
+    pub fn new(config: EdgeConfig) -> Self {
+        Self::with_request_ids(config, RequestIds::new())
+    }
+
+    /// A disconnected session drawing request ids from `ids` (e.g.
+    /// [`RequestIds::starting_at`] to test wrap-around).
+    pub fn with_request_ids(config: EdgeConfig, ids: RequestIds) -> Self {
+        let wire = Wire::new(
+            config.chunk_size,
+            config.max_message_size,
+            config.reassembly,
+        );
+        Self {
+            config,
+            ids,
+            wire,
+            conn: None,
+            app_closing: false,
+            closed: false,
+            registered: Vec::new(),
+            registered_set: HashSet::new(),
+            queue: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            late_responses: 0,
+            trailing_bytes: 0,
+            ignored_messages: 0,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &EdgeConfig {
+        &self.config
+    }
+
+    /// Where the session is in its lifecycle. The state changes from
+    /// [`EdgeState::Authenticating`]/[`EdgeState::Authenticated`] to
+    /// [`EdgeState::Disconnected`] only in [`EdgeSession::handle_closed`], also when the
+    /// session itself asked for the close (AUTH failure, pong timeout).
+    pub fn state(&self) -> EdgeState {
+        if self.closed {
+            EdgeState::Closed
+        } else if self.app_closing {
+            EdgeState::Closing
+        } else {
+            match &self.conn {
+                None => EdgeState::Disconnected,
+                Some(c) if c.session_id.is_some() => EdgeState::Authenticated,
+                Some(_) => EdgeState::Authenticating,
+            }
+        }
+    }
+
+    /// The session id assigned by the AUTH response of the current connection; `None` when
+    /// not connected or not (yet) authenticated.
+    pub fn session_id(&self) -> Option<u32> {
+        self.conn.as_ref().and_then(|c| c.session_id)
+    }
+
+    /// Registered things (bound whenever authenticated), in registration order.
+    pub fn registered(&self) -> impl Iterator<Item = &WireString> + '_ {
+        self.registered.iter()
+    }
+
+    /// Whether `name`'s BIND succeeded on the current connection (only bound things receive
+    /// platform requests; others are answered NOT_FOUND).
+    pub fn is_bound(&self, name: &str) -> bool {
+        self.conn
+            .as_ref()
+            .is_some_and(|c| c.bound.contains(name.as_bytes()))
+    }
+
+    /// Responses that matched no waiting request (late after a timeout, or unknown ids):
+    /// dropped and counted here.
+    pub fn late_responses(&self) -> u64 {
+        self.late_responses
+    }
+
+    /// Inbound messages that had bytes after a complete body (tolerated, sdk-quirks.md Q5/Q6).
+    pub fn messages_with_trailing_bytes(&self) -> u64 {
+        self.trailing_bytes
+    }
+
+    /// Inbound messages dropped without an answer: platform requests or AUTH/BIND/UNBIND
+    /// received before authentication (nothing but AUTH may be sent then).
+    pub fn ignored_messages(&self) -> u64 {
+        self.ignored_messages
+    }
+
+    /// Number of requests waiting for authentication.
+    pub fn queued_requests(&self) -> usize {
+        self.queue.len()
+    }
+
+    // ---------------------------------------------------------------- inputs
+
+    /// The websocket is open: sends AUTH (session id `FFFFFFFF`, fresh request id) and
+    /// nothing else until its response. Ignored once the session is closing or closed. If a
+    /// connection is still open (the runtime missed [`EdgeSession::handle_closed`]), it is
+    /// ended first as if lost.
+    pub fn handle_connected(&mut self, now: Instant) {
+        if self.closed || self.app_closing {
+            return;
+        }
+        if let Some(conn) = self.conn.take() {
+            let reason = conn
+                .closing
+                .clone()
+                .unwrap_or(DisconnectReason::ConnectionLost);
+            self.end_connection(conn, reason);
+        }
+        self.wire.reset();
+        let mut conn = Connection::new(after(now, self.config.ping_interval));
+        let id = self.ids.next();
+        let auth = Message {
+            header: Header::new(id, AUTH_SESSION_ID),
+            body: Body::Auth(self.config.credentials.to_auth()),
+        };
+        match self.wire.send(&auth, &mut self.transmits) {
+            Ok(()) => conn.auth = Some((id, after(now, self.config.request_timeout))),
+            Err(_) => {
+                // Credentials that cannot be encoded (more than 255 claims, absurd lengths):
+                // reported as a local BAD_REQUEST rejection.
+                let failure = AuthFailure::Rejected(StatusCode::BAD_REQUEST);
+                self.events.push_back(EdgeEvent::AuthFailed(failure));
+                self.transmits.push_back(Transmit::Close {
+                    code: CLOSE_NORMAL,
+                    reason: CLOSE_REASON_AUTH_REJECTED.to_owned(),
+                });
+                conn.closing = Some(DisconnectReason::AuthFailed(failure));
+            }
+        }
+        self.conn = Some(conn);
+    }
+
+    /// One binary websocket message. Decode and reassembly errors are returned; the session
+    /// and the connection stay usable. Ignored when not connected or closing.
+    pub fn handle_message(&mut self, now: Instant, bytes: Bytes) -> Result<(), InboundError> {
+        match &self.conn {
+            Some(c) if c.closing.is_none() && !self.app_closing => {}
+            _ => return Ok(()),
+        }
+        let Some(decoded) = self.wire.receive(now, bytes)? else {
+            return Ok(());
+        };
+        if !decoded.trailing.is_empty() {
+            self.trailing_bytes = self.trailing_bytes.saturating_add(1);
+        }
+        let Message { header, body } = decoded.value;
+        match body {
+            Body::Response(response) => self.on_response(now, header, response),
+            Body::Request(request) => self.on_request(header, request),
+            Body::Auth(_) | Body::Bind(_) | Body::Unbind(_) => {
+                // The edge never accepts these: BAD_REQUEST like the SDK (body `00 FF`).
+                self.answer(header.request_id, StatusCode::BAD_REQUEST);
+            }
+        }
+        Ok(())
+    }
+
+    /// A websocket pong arrived: the keep-alive check is satisfied.
+    pub fn handle_pong(&mut self, now: Instant) {
+        let _ = now;
+        if let Some(conn) = &mut self.conn {
+            conn.pong_deadline = None;
+        }
+    }
+
+    /// The websocket is gone. Requests waiting for a response end with
+    /// [`RequestError::Disconnected`], queued ones come back as [`EdgeEvent::Unsent`],
+    /// unanswered platform requests are forgotten, then [`EdgeEvent::Disconnected`] (or
+    /// [`EdgeEvent::Closed`] after [`EdgeSession::close`]). Ignored when not connected.
+    pub fn handle_closed(&mut self, now: Instant) {
+        let _ = now;
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        self.wire.reset();
+        if self.app_closing {
+            // `close` already ended everything that was waiting.
+            self.app_closing = false;
+            self.closed = true;
+            self.events.push_back(EdgeEvent::Closed);
+            return;
+        }
+        let reason = conn
+            .closing
+            .clone()
+            .unwrap_or(DisconnectReason::ConnectionLost);
+        self.end_connection(conn, reason);
+    }
+
+    /// Processes every deadline at or before `now`: AUTH and request timeouts, the pong
+    /// deadline, the next ping, multipart expiry. May be called early or late.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed || self.app_closing {
+            return;
+        }
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        if conn.closing.is_some() {
+            return;
+        }
+        self.wire.expire(now);
+        if let Some((_, Some(deadline))) = conn.auth {
+            if deadline <= now {
+                conn.auth = None;
+                self.auth_failed(AuthFailure::TimedOut);
+                return;
+            }
+        }
+        if conn.pong_deadline.is_some_and(|d| d <= now) {
+            conn.pong_deadline = None;
+            conn.closing = Some(DisconnectReason::PongTimeout);
+            self.transmits.push_back(Transmit::Close {
+                code: CLOSE_NORMAL,
+                reason: CLOSE_REASON_PONG_TIMEOUT.to_owned(),
+            });
+            return;
+        }
+        let mut expired: Vec<(Instant, u32)> = conn
+            .in_flight
+            .iter()
+            .filter_map(|(&id, f)| f.deadline.filter(|d| *d <= now).map(|d| (d, id)))
+            .collect();
+        expired.sort_unstable();
+        for (_, id) in expired {
+            if let Some(f) = conn.in_flight.remove(&id) {
+                match f.waiting {
+                    Waiting::Request => self.events.push_back(EdgeEvent::Response {
+                        id,
+                        result: Err(RequestError::Timeout),
+                    }),
+                    Waiting::Bind(names) => {
+                        for name in names {
+                            conn.binding.remove(&name);
+                            if self.registered_set.contains(&name) {
+                                self.events.push_back(EdgeEvent::BindRejected {
+                                    name,
+                                    status: StatusCode::GATEWAY_TIMEOUT,
+                                });
+                            }
+                        }
+                    }
+                    Waiting::Unbind(names) => self
+                        .events
+                        .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+                }
+            }
+        }
+        if conn.next_ping.is_some_and(|t| t <= now) {
+            self.transmits.push_back(Transmit::Ping);
+            if conn.pong_deadline.is_none() {
+                conn.pong_deadline = after(now, self.config.pong_timeout);
+            }
+            conn.next_ping = after(now, self.config.ping_interval);
+        }
+    }
+
+    // ---------------------------------------------------------------- commands
+
+    /// Sends a request to the platform; returns its id. Its end is reported exactly once, as
+    /// [`EdgeEvent::Response`] (a response of any status, or [`RequestError::Timeout`] /
+    /// [`RequestError::Disconnected`] / [`RequestError::Closed`]) or as
+    /// [`EdgeEvent::Unsent`] if it was still queued. Errors returned here consume no id
+    /// that is ever reported.
+    ///
+    /// Not authenticated: queued (sent right after the BINDs that follow AUTH success) when
+    /// [`EdgeConfig::queue_until_authenticated`] is `Some`, else
+    /// [`RequestError::NotAuthenticated`].
+    pub fn request(&mut self, now: Instant, request: Request) -> Result<u32, RequestError> {
+        if self.closed || self.app_closing {
+            return Err(RequestError::Closed);
+        }
+        if let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) {
+            let id = self.ids.next();
+            self.send_request(now, id, session_id, request)?;
+            return Ok(id);
+        }
+        let Some(capacity) = self.config.queue_until_authenticated else {
+            return Err(RequestError::NotAuthenticated);
+        };
+        if self.queue.len() >= capacity {
+            return Err(RequestError::QueueFull { capacity });
+        }
+        // Refuse what can never be sent now rather than after authentication.
+        let message = Message {
+            header: Header::new(0, 0),
+            body: Body::Request(request),
+        };
+        let len = message
+            .encoded_len()
+            .map_err(|e| RequestError::Unsendable(e.into()))?;
+        if len > self.config.max_message_size {
+            return Err(RequestError::TooLarge {
+                len,
+                max: self.config.max_message_size,
+            });
+        }
+        let Body::Request(request) = message.body else {
+            return Err(RequestError::NotAuthenticated); // unreachable: built above
+        };
+        let id = self.ids.next();
+        self.queue.push_back((id, request));
+        Ok(id)
+    }
+
+    /// Answers the platform request `id` (from [`EdgeEvent::Request`]). The response carries
+    /// that id, this connection's session id and endpoint id 0.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        id: u32,
+        response: Response,
+    ) -> Result<(), RespondError> {
+        let _ = now;
+        let session_id = match &self.conn {
+            Some(c) if !self.app_closing => c.live_session_id(),
+            _ => None,
+        }
+        .ok_or(RespondError::NotConnected)?;
+        if !self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.from_platform.contains(&id))
+        {
+            return Err(RespondError::UnknownRequest(id));
+        }
+        let message = Message {
+            header: Header::new(id, session_id),
+            body: Body::Response(response),
+        };
+        self.wire.send(&message, &mut self.transmits)?;
+        if let Some(c) = &mut self.conn {
+            c.from_platform.remove(&id);
+        }
+        Ok(())
+    }
+
+    /// Registers things. Authenticated: BINDs the newly registered ones now (and re-BINDs
+    /// registered ones that are neither bound nor being bound, e.g. after a rejection);
+    /// otherwise they are bound after the next AUTH success. Ignored once closing.
+    pub fn bind<I, N>(&mut self, now: Instant, names: I)
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<WireString>,
+    {
+        if self.closed || self.app_closing {
+            return;
+        }
+        let live = self
+            .conn
+            .as_ref()
+            .and_then(Connection::live_session_id)
+            .is_some();
+        let mut seen = HashSet::new();
+        let mut to_send = Vec::new();
+        for name in names {
+            let name: WireString = name.into();
+            if !seen.insert(name.clone()) {
+                continue;
+            }
+            if self.registered_set.insert(name.clone()) {
+                self.registered.push(name.clone());
+                to_send.push(name);
+            } else if let Some(c) = self.conn.as_ref().filter(|_| live) {
+                if !c.bound.contains(&name) && !c.binding.contains(&name) {
+                    to_send.push(name);
+                }
+            }
+        }
+        if live {
+            self.send_binds(now, to_send);
+        }
+    }
+
+    /// Unregisters things. Authenticated: sends UNBIND ([`EdgeEvent::Unbound`] on its
+    /// response or timeout); otherwise [`EdgeEvent::Unbound`] at once. Names that are not
+    /// registered are ignored. Platform requests for these things get NOT_FOUND from now on.
+    pub fn unbind<I, N>(&mut self, now: Instant, names: I)
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<WireString>,
+    {
+        if self.closed || self.app_closing {
+            return;
+        }
+        let mut removed = Vec::new();
+        for name in names {
+            let name: WireString = name.into();
+            if self.registered_set.remove(&name) {
+                removed.push(name);
+            }
+        }
+        if removed.is_empty() {
+            return;
+        }
+        let set = &self.registered_set;
+        self.registered.retain(|n| set.contains(n));
+        let session_id = self.conn.as_ref().and_then(Connection::live_session_id);
+        if let Some(c) = &mut self.conn {
+            for name in &removed {
+                c.bound.remove(name);
+            }
+        }
+        match session_id {
+            Some(session_id) => self.send_unbinds(now, session_id, removed, true),
+            None => self
+                .events
+                .extend(removed.into_iter().map(|name| EdgeEvent::Unbound { name })),
+        }
+    }
+
+    /// Closes for good: requests waiting for a response end with [`RequestError::Closed`],
+    /// queued ones come back as [`EdgeEvent::Unsent`]; if authenticated, every registered
+    /// thing is UNBOUND (one or more UNBIND messages, responses not awaited), then
+    /// `Transmit::Close{1000, "Normal Close Shutting down"}`; state
+    /// [`EdgeState::Closing`] until [`EdgeSession::handle_closed`], then
+    /// [`EdgeState::Closed`] and [`EdgeEvent::Closed`]. When not connected: closed at once.
+    pub fn close(&mut self, now: Instant) {
+        if self.closed || self.app_closing {
+            return;
+        }
+        let Some(mut conn) = self.conn.take() else {
+            self.hand_back_queue();
+            self.closed = true;
+            self.events.push_back(EdgeEvent::Closed);
+            return;
+        };
+        let in_flight = std::mem::take(&mut conn.in_flight);
+        self.end_in_flight(in_flight, RequestError::Closed);
+        self.hand_back_queue();
+        conn.from_platform.clear();
+        conn.auth = None;
+        conn.next_ping = None;
+        conn.pong_deadline = None;
+        if let Some(session_id) = conn.live_session_id() {
+            let names = self.registered.clone();
+            self.send_unbinds(now, session_id, names, false);
+        }
+        if conn.closing.is_none() {
+            conn.closing = Some(DisconnectReason::ConnectionLost);
+            self.transmits.push_back(Transmit::Close {
+                code: CLOSE_NORMAL,
+                reason: CLOSE_REASON_SHUTDOWN.to_owned(),
+            });
+        }
+        self.conn = Some(conn);
+        self.app_closing = true;
+    }
+
+    /// [`Request::read_property`] sent with [`EdgeSession::request`].
+    pub fn read_property(
+        &mut self,
+        now: Instant,
+        thing: impl Into<WireString>,
+        property: impl Into<WireString>,
+    ) -> Result<u32, RequestError> {
+        self.request(now, Request::read_property(thing, property))
+    }
+
+    /// [`Request::write_property`] sent with [`EdgeSession::request`].
+    pub fn write_property(
+        &mut self,
+        now: Instant,
+        thing: impl Into<WireString>,
+        property: impl Into<WireString>,
+        value: Value,
+    ) -> Result<u32, RequestError> {
+        self.request(now, Request::write_property(thing, property, value))
+    }
+
+    /// [`Request::invoke_service`] sent with [`EdgeSession::request`].
+    pub fn invoke_service(
+        &mut self,
+        now: Instant,
+        thing: impl Into<WireString>,
+        service: impl Into<WireString>,
+        params: Option<InfoTable>,
+    ) -> Result<u32, RequestError> {
+        self.request(now, Request::invoke_service(thing, service, params))
+    }
+
+    /// [`Request::fire_event`] sent with [`EdgeSession::request`].
+    pub fn fire_event(
+        &mut self,
+        now: Instant,
+        thing: impl Into<WireString>,
+        event: impl Into<WireString>,
+        data: InfoTable,
+    ) -> Result<u32, RequestError> {
+        self.request(now, Request::fire_event(thing, event, data))
+    }
+
+    /// [`Request::push_properties`] sent with [`EdgeSession::request`].
+    pub fn push_properties(
+        &mut self,
+        now: Instant,
+        thing: impl Into<WireString>,
+        updates: &[PropertyUpdate],
+    ) -> Result<u32, RequestError> {
+        self.request(now, Request::push_properties(thing, updates))
+    }
+
+    // ---------------------------------------------------------------- outputs
+
+    /// The next thing to put on the websocket, in order.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<EdgeEvent> {
+        self.events.pop_front()
+    }
+
+    /// The earliest deadline (AUTH/BIND/UNBIND/request timeouts, next ping, pong deadline,
+    /// multipart expiry); call [`EdgeSession::handle_timeout`] when it passes. `None` when
+    /// nothing is scheduled (not connected, closing, closed).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed || self.app_closing {
+            return None;
+        }
+        let conn = self.conn.as_ref()?;
+        if conn.closing.is_some() {
+            return None;
+        }
+        [
+            conn.auth.and_then(|(_, d)| d),
+            conn.next_ping,
+            conn.pong_deadline,
+            conn.in_flight.values().filter_map(|f| f.deadline).min(),
+            self.wire.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    fn on_response(&mut self, now: Instant, header: Header, response: Response) {
+        let id = header.request_id;
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        if let Some((auth_id, _)) = conn.auth {
+            if id == auth_id {
+                conn.auth = None;
+                if response.status.is_success() {
+                    self.authenticated(now, header.session_id);
+                } else {
+                    self.auth_failed(AuthFailure::Rejected(response.status));
+                }
+            } else {
+                self.late_responses = self.late_responses.saturating_add(1);
+            }
+            return;
+        }
+        let Some(f) = conn.in_flight.remove(&id) else {
+            self.late_responses = self.late_responses.saturating_add(1);
+            return;
+        };
+        match f.waiting {
+            Waiting::Request => self.events.push_back(EdgeEvent::Response {
+                id,
+                result: Ok(response),
+            }),
+            Waiting::Bind(names) => {
+                for name in names {
+                    conn.binding.remove(&name);
+                    if !self.registered_set.contains(&name) {
+                        continue; // unbound while the BIND was in flight
+                    }
+                    if response.status.is_success() {
+                        conn.bound.insert(name.clone());
+                        self.events.push_back(EdgeEvent::Bound { name });
+                    } else {
+                        self.events.push_back(EdgeEvent::BindRejected {
+                            name,
+                            status: response.status,
+                        });
+                    }
+                }
+            }
+            Waiting::Unbind(names) => self
+                .events
+                .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+        }
+    }
+
+    fn on_request(&mut self, header: Header, request: Request) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        if conn.live_session_id().is_none() {
+            self.ignored_messages = self.ignored_messages.saturating_add(1);
+            return;
+        }
+        if conn.bound.contains(&request.entity_name) {
+            conn.from_platform.insert(header.request_id);
+            self.events.push_back(EdgeEvent::Request {
+                id: header.request_id,
+                request,
+            });
+        } else {
+            self.answer(header.request_id, StatusCode::NOT_FOUND);
+        }
+    }
+
+    /// Sends a bare status response (body `00 FF`) if authenticated; counts the message as
+    /// ignored otherwise.
+    fn answer(&mut self, request_id: u32, status: StatusCode) {
+        let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) else {
+            self.ignored_messages = self.ignored_messages.saturating_add(1);
+            return;
+        };
+        let message = Message {
+            header: Header::new(request_id, session_id),
+            body: Body::Response(Response {
+                status,
+                reason: None,
+                content: None,
+            }),
+        };
+        // A bare response always encodes and fits.
+        let _ = self.wire.send(&message, &mut self.transmits);
+    }
+
+    fn authenticated(&mut self, now: Instant, session_id: u32) {
+        if let Some(conn) = &mut self.conn {
+            conn.session_id = Some(session_id);
+        }
+        self.events
+            .push_back(EdgeEvent::Authenticated { session_id });
+        let names = self.registered.clone();
+        self.send_binds(now, names);
+        while let Some((id, request)) = self.queue.pop_front() {
+            if let Err(e) = self.send_request(now, id, session_id, request) {
+                self.events
+                    .push_back(EdgeEvent::Response { id, result: Err(e) });
+            }
+        }
+    }
+
+    fn auth_failed(&mut self, failure: AuthFailure) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        conn.closing = Some(DisconnectReason::AuthFailed(failure));
+        self.events.push_back(EdgeEvent::AuthFailed(failure));
+        let reason = match failure {
+            AuthFailure::Rejected(_) => CLOSE_REASON_AUTH_REJECTED,
+            AuthFailure::TimedOut => CLOSE_REASON_AUTH_TIMEOUT,
+        };
+        self.transmits.push_back(Transmit::Close {
+            code: CLOSE_NORMAL,
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn send_request(
+        &mut self,
+        now: Instant,
+        id: u32,
+        session_id: u32,
+        request: Request,
+    ) -> Result<(), RequestError> {
+        let message = Message {
+            header: Header::new(id, session_id),
+            body: Body::Request(request),
+        };
+        self.wire.send(&message, &mut self.transmits)?;
+        if let Some(c) = &mut self.conn {
+            c.in_flight.insert(
+                id,
+                InFlight {
+                    deadline: after(now, self.config.request_timeout),
+                    waiting: Waiting::Request,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The size BIND/UNBIND name lists are split at: a BIND never exceeds
+    /// `max_message_size` and never needs multipart (sdk-quirks.md Q23).
+    fn bind_limit(&self) -> usize {
+        self.config
+            .max_message_size
+            .min(usize::from(self.config.chunk_size))
+    }
+
+    fn send_binds(&mut self, now: Instant, names: Vec<WireString>) {
+        let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) else {
+            return;
+        };
+        for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
+            let id = self.ids.next();
+            let message = Message {
+                header: Header::new(id, session_id),
+                body: Body::Bind(Bind {
+                    gateway: self.config.gateway.clone(),
+                    names: batch.clone(),
+                }),
+            };
+            match self.wire.send(&message, &mut self.transmits) {
+                Ok(()) => {
+                    if let Some(c) = &mut self.conn {
+                        c.binding.extend(batch.iter().cloned());
+                        c.in_flight.insert(
+                            id,
+                            InFlight {
+                                deadline: after(now, self.config.request_timeout),
+                                waiting: Waiting::Bind(batch),
+                            },
+                        );
+                    }
+                }
+                Err(_) => {
+                    self.events
+                        .extend(batch.into_iter().map(|name| EdgeEvent::BindRejected {
+                            name,
+                            status: StatusCode::ENTITY_TOO_LARGE,
+                        }))
+                }
+            }
+        }
+    }
+
+    /// Sends UNBINDs for `names`; `track`: await responses and report
+    /// [`EdgeEvent::Unbound`] (false on close, which awaits nothing).
+    fn send_unbinds(&mut self, now: Instant, session_id: u32, names: Vec<WireString>, track: bool) {
+        for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
+            let id = self.ids.next();
+            let message = Message {
+                header: Header::new(id, session_id),
+                body: Body::Unbind(Bind {
+                    gateway: self.config.gateway.clone(),
+                    names: batch.clone(),
+                }),
+            };
+            let sent = self.wire.send(&message, &mut self.transmits).is_ok();
+            if !track {
+                continue;
+            }
+            match (&mut self.conn, sent) {
+                (Some(c), true) => {
+                    c.in_flight.insert(
+                        id,
+                        InFlight {
+                            deadline: after(now, self.config.request_timeout),
+                            waiting: Waiting::Unbind(batch),
+                        },
+                    );
+                }
+                _ => self
+                    .events
+                    .extend(batch.into_iter().map(|name| EdgeEvent::Unbound { name })),
+            }
+        }
+    }
+
+    /// Ends everything waiting on a connection that is gone, then reports why.
+    fn end_connection(&mut self, conn: Connection, reason: DisconnectReason) {
+        self.end_in_flight(conn.in_flight, RequestError::Disconnected);
+        self.hand_back_queue();
+        self.events.push_back(EdgeEvent::Disconnected { reason });
+    }
+
+    fn end_in_flight(&mut self, in_flight: BTreeMap<u32, InFlight>, error: RequestError) {
+        for (id, f) in in_flight {
+            match f.waiting {
+                Waiting::Request => self.events.push_back(EdgeEvent::Response {
+                    id,
+                    result: Err(error.clone()),
+                }),
+                // Still registered: bound again after the next AUTH.
+                Waiting::Bind(_) => {}
+                // Unregistered already; the connection (and its binding) is gone anyway.
+                Waiting::Unbind(names) => self
+                    .events
+                    .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+            }
+        }
+    }
+
+    fn hand_back_queue(&mut self) {
+        for (id, request) in self.queue.drain(..) {
+            self.events.push_back(EdgeEvent::Unsent { id, request });
+        }
+    }
+}

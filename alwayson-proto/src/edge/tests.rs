@@ -1,0 +1,1135 @@
+//! Edge-only tests: a fake clock and a platform played by hand (decode what the edge
+//! transmits, feed crafted responses and requests back).
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use crate::codec::{
+    Bind, Body, Frame, Header, InfoTable, Message, Request, Response, StatusCode, Value,
+    AUTH_SESSION_ID,
+};
+use crate::multipart::{split, Reassembler, ReassemblyLimits, Split};
+use crate::request::{RequestError, RespondError};
+use crate::{RequestIds, Transmit, CLOSE_NORMAL};
+use bytes::Bytes;
+use std::time::{Duration, Instant};
+
+const SID: u32 = 0x0102_0304;
+
+/// What the edge put on the websocket, decoded (chunks reassembled).
+#[derive(Debug, Clone, PartialEq)]
+enum Out {
+    Msg(Message),
+    Ping,
+    Close(u16, String),
+}
+
+impl Out {
+    fn msg(&self) -> &Message {
+        match self {
+            Out::Msg(m) => m,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+}
+
+/// The edge under test, a fake clock, and the platform's side of the wire.
+struct H {
+    edge: EdgeSession,
+    t0: Instant,
+    now: Instant,
+    reassembler: Reassembler,
+    /// Raw websocket messages seen, for size checks.
+    raw: Vec<Bytes>,
+}
+
+fn config() -> EdgeConfig {
+    EdgeConfig::new(Credentials::AppKey("secret".into()))
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+fn names(msg: &Message) -> Vec<String> {
+    match &msg.body {
+        Body::Bind(b) | Body::Unbind(b) => b.names.iter().map(|n| n.to_string()).collect(),
+        other => panic!("expected BIND/UNBIND, got {other:?}"),
+    }
+}
+
+fn response(id: u32, status: StatusCode) -> Message {
+    Message {
+        header: Header::new(id, SID),
+        body: Body::Response(Response {
+            status,
+            reason: None,
+            content: None,
+        }),
+    }
+}
+
+fn platform_request(id: u32, thing: &str) -> Message {
+    Message {
+        header: Header::new(id, SID),
+        body: Body::Request(Request::read_property(thing, "temp")),
+    }
+}
+
+impl H {
+    fn new(config: EdgeConfig) -> Self {
+        Self::with(EdgeSession::new(config))
+    }
+
+    fn with(edge: EdgeSession) -> Self {
+        let t0 = Instant::now();
+        Self {
+            edge,
+            t0,
+            now: t0,
+            reassembler: Reassembler::new(ReassemblyLimits::default()),
+            raw: Vec::new(),
+        }
+    }
+
+    /// Sets the clock to `t0 + at` and runs `handle_timeout`.
+    fn at(&mut self, at: Duration) {
+        self.now = self.t0 + at;
+        self.edge.handle_timeout(self.now);
+    }
+
+    fn connect(&mut self) {
+        self.edge.handle_connected(self.now);
+    }
+
+    /// Drains and decodes every transmit.
+    fn sent(&mut self) -> Vec<Out> {
+        let mut out = Vec::new();
+        while let Some(t) = self.edge.poll_transmit() {
+            match t {
+                Transmit::Ping => out.push(Out::Ping),
+                Transmit::Close { code, reason } => out.push(Out::Close(code, reason)),
+                Transmit::Message(bytes) => {
+                    self.raw.push(bytes.clone());
+                    let frame = Frame::decode(bytes).expect("edge sent undecodable bytes");
+                    assert!(frame.trailing.is_empty(), "edge sent trailing bytes");
+                    match frame.value {
+                        Frame::Message(m) => out.push(Out::Msg(m)),
+                        Frame::Chunk(c) => {
+                            if let Some(m) = self
+                                .reassembler
+                                .push(self.now, c)
+                                .expect("edge sent bad chunks")
+                            {
+                                out.push(Out::Msg(m.value));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn events(&mut self) -> Vec<EdgeEvent> {
+        std::iter::from_fn(|| self.edge.poll_event()).collect()
+    }
+
+    fn feed(&mut self, msg: &Message) -> Result<(), crate::InboundError> {
+        let bytes = msg.encode().expect("test message encodes");
+        self.edge.handle_message(self.now, bytes)
+    }
+
+    fn feed_ok(&mut self, msg: &Message) {
+        self.feed(msg).expect("edge accepts the message");
+    }
+
+    /// Connects and answers AUTH with SUCCESS; returns what followed AUTH success.
+    fn authenticate(&mut self) -> Vec<Out> {
+        self.connect();
+        let sent = self.sent();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        let auth = sent[0].msg().clone();
+        self.feed_ok(&response(auth.header.request_id, StatusCode::SUCCESS));
+        self.sent()
+    }
+
+    /// Authenticates and accepts every BIND that follows; drains events.
+    fn bound(&mut self, things: &[&str]) {
+        self.edge.bind(self.now, things.iter().copied());
+        let sent = self.authenticate();
+        for out in sent {
+            let m = out.msg();
+            assert!(matches!(m.body, Body::Bind(_)));
+            self.feed_ok(&response(m.header.request_id, StatusCode::SUCCESS));
+        }
+        self.events();
+    }
+}
+
+#[test]
+fn auth_goes_first_and_nothing_else_before_its_response() {
+    let mut h = H::new(config());
+    h.edge.bind(h.now, ["Pump1"]);
+    let queued = h.edge.read_property(h.now, "Pump1", "temp").unwrap();
+    assert!(h.sent().is_empty(), "nothing is sent before connecting");
+    h.connect();
+    assert_eq!(h.edge.state(), EdgeState::Authenticating);
+    // More commands while authenticating: they wait too.
+    h.edge.bind(h.now, ["Pump2"]);
+    let queued2 = h.edge.read_property(h.now, "Pump2", "temp").unwrap();
+    h.at(ms(9_999));
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let auth = sent[0].msg();
+    assert_eq!(auth.header.session_id, AUTH_SESSION_ID);
+    assert_eq!(auth.header.endpoint_id, 0);
+    let Body::Auth(body) = &auth.body else {
+        panic!("first message is not AUTH: {auth:?}")
+    };
+    assert_eq!(body.app_key_value().unwrap(), "secret");
+    assert_ne!(auth.header.request_id, queued);
+
+    // AUTH success: BIND (everything registered), then the queued requests, all with SID.
+    h.feed_ok(&response(auth.header.request_id, StatusCode::SUCCESS));
+    let sent = h.sent();
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(names(sent[0].msg()), ["Pump1", "Pump2"]);
+    assert_eq!(sent[1].msg().header.request_id, queued);
+    assert_eq!(sent[2].msg().header.request_id, queued2);
+    for s in &sent {
+        assert_eq!(s.msg().header.session_id, SID);
+    }
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Authenticated { session_id: SID }]
+    );
+}
+
+#[test]
+fn auth_success_sets_the_session_id_on_everything_later() {
+    let mut h = H::new(config());
+    assert_eq!(h.edge.session_id(), None);
+    h.bound(&["A"]);
+    assert_eq!(h.edge.state(), EdgeState::Authenticated);
+    assert_eq!(h.edge.session_id(), Some(SID));
+    let id = h.edge.read_property(h.now, "A", "x").unwrap();
+    let sent = h.sent();
+    assert_eq!(sent[0].msg().header, Header::new(id, SID));
+    // A response to a platform request carries its id, our session id, endpoint 0.
+    let mut req = platform_request(500, "A");
+    req.header.endpoint_id = 7;
+    req.header.session_id = 1234;
+    h.feed_ok(&req);
+    assert!(matches!(
+        h.events().as_slice(),
+        [EdgeEvent::Request { id: 500, .. }]
+    ));
+    h.edge.respond(h.now, 500, Response::success()).unwrap();
+    let sent = h.sent();
+    assert_eq!(sent[0].msg(), &{
+        let mut r = response(500, StatusCode::SUCCESS);
+        r.header.session_id = SID;
+        r
+    });
+}
+
+#[test]
+fn auth_rejected_fails_and_closes() {
+    let mut h = H::new(config());
+    h.connect();
+    let auth = h.sent()[0].msg().clone();
+    h.feed_ok(&response(auth.header.request_id, StatusCode::UNAUTHORIZED));
+    let failure = AuthFailure::Rejected(StatusCode::UNAUTHORIZED);
+    assert_eq!(h.events(), vec![EdgeEvent::AuthFailed(failure)]);
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_AUTH_REJECTED.into())]
+    );
+    assert_eq!(h.edge.poll_timeout(), None);
+    h.edge.handle_closed(h.now);
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::AuthFailed(failure)
+        }]
+    );
+    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert_eq!(h.edge.session_id(), None);
+}
+
+#[test]
+fn auth_times_out_exactly_at_the_request_timeout() {
+    let mut h = H::new(config());
+    h.connect();
+    h.sent();
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(10)));
+    h.at(ms(9_999));
+    assert!(h.events().is_empty());
+    assert!(h.sent().is_empty());
+    h.at(ms(10_000));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::AuthFailed(AuthFailure::TimedOut)]
+    );
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_AUTH_TIMEOUT.into())]
+    );
+    h.edge.handle_closed(h.now);
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::AuthFailed(AuthFailure::TimedOut)
+        }]
+    );
+}
+
+#[test]
+fn late_auth_response_after_timeout_is_ignored() {
+    let mut h = H::new(config());
+    h.connect();
+    let auth = h.sent()[0].msg().clone();
+    h.at(ms(10_500));
+    h.events();
+    h.sent();
+    h.feed_ok(&response(auth.header.request_id, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    assert!(h.sent().is_empty());
+    assert_eq!(h.edge.state(), EdgeState::Authenticating);
+}
+
+#[test]
+fn bind_of_many_names_is_split_into_messages_within_one_chunk() {
+    let mut cfg = config();
+    cfg.gateway = Some(crate::codec::Gateway {
+        name: "gw".into(),
+        gateway_type: "EMS".into(),
+    });
+    let all: Vec<String> = (0..2_000).map(|i| format!("Thing-{i:06}")).collect();
+    let mut h = H::new(cfg);
+    h.edge.bind(h.now, all.iter().map(String::as_str));
+    let sent = h.authenticate();
+    assert!(sent.len() > 1, "expected several BINDs");
+    let mut seen = Vec::new();
+    for s in &sent {
+        let m = s.msg();
+        let Body::Bind(Bind { gateway, .. }) = &m.body else {
+            panic!("{m:?}")
+        };
+        assert_eq!(gateway.as_ref().unwrap().name, "gw");
+        assert!(m.encoded_len().unwrap() <= 8192);
+        seen.extend(names(m));
+    }
+    assert_eq!(seen, all);
+    // Never multipart: one websocket message per BIND, each ≤ chunk size.
+    assert_eq!(h.raw.len(), sent.len() + 1);
+    assert!(h.raw.iter().all(|b| b.len() <= 8192 && b[14] == 0));
+
+    // max_message_size below the chunk size is the limit then.
+    let mut cfg = config();
+    cfg.max_message_size = 500;
+    let mut h = H::new(cfg);
+    h.edge.bind(h.now, all.iter().take(100).map(String::as_str));
+    let sent = h.authenticate();
+    // 18 bytes of overhead + 37 names of 13 bytes = 499 ≤ 500: 37 + 37 + 26.
+    assert_eq!(sent.len(), 3);
+    assert!(sent.iter().all(|s| s.msg().encoded_len().unwrap() <= 500));
+    assert_eq!(
+        sent.iter().map(|s| names(s.msg()).len()).sum::<usize>(),
+        100
+    );
+}
+
+#[test]
+fn bind_rejection_is_per_thing_and_the_others_keep_working() {
+    let mut h = H::new(config());
+    h.bound(&["A", "B"]);
+    assert!(h.edge.is_bound("A") && h.edge.is_bound("B"));
+    h.edge.bind(h.now, ["C", "D"]);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(names(sent[0].msg()), ["C", "D"]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::FORBIDDEN,
+    ));
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::BindRejected {
+                name: "C".into(),
+                status: StatusCode::FORBIDDEN
+            },
+            EdgeEvent::BindRejected {
+                name: "D".into(),
+                status: StatusCode::FORBIDDEN
+            },
+        ]
+    );
+    assert_eq!(h.edge.state(), EdgeState::Authenticated);
+    // A still serves; C gets NOT_FOUND without an event.
+    h.feed_ok(&platform_request(10, "A"));
+    h.feed_ok(&platform_request(11, "C"));
+    assert!(matches!(
+        h.events().as_slice(),
+        [EdgeEvent::Request { id: 10, .. }]
+    ));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Msg(response(11, StatusCode::NOT_FOUND))]
+    );
+    // Binding C again retries; a timeout is a rejection with GATEWAY_TIMEOUT.
+    h.edge.bind(h.now, ["C", "A"]);
+    let sent = h.sent();
+    assert_eq!(names(sent[0].msg()), ["C"]);
+    h.at(Duration::from_secs(10));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::BindRejected {
+            name: "C".into(),
+            status: StatusCode::GATEWAY_TIMEOUT
+        }]
+    );
+    // The late BIND response is dropped and counted.
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.late_responses(), 1);
+    assert!(!h.edge.is_bound("C"));
+}
+
+#[test]
+fn requests_correlate_by_id_time_out_and_late_responses_are_counted() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let a = h.edge.read_property(h.now, "A", "x").unwrap();
+    let b = h
+        .edge
+        .write_property(h.now, "A", "y", Value::Number(1.0))
+        .unwrap();
+    h.at(ms(1_000));
+    let c = h.edge.invoke_service(h.now, "A", "Svc", None).unwrap();
+    let sent = h.sent();
+    let ids: Vec<u32> = sent.iter().map(|s| s.msg().header.request_id).collect();
+    assert_eq!(ids, [a, b, c]);
+    assert!(a != b && b != c);
+    let mut ok = response(b, StatusCode::SUCCESS);
+    if let Body::Response(r) = &mut ok.body {
+        r.content = Some(InfoTable::single("result", Value::Integer(42)));
+    }
+    h.feed_ok(&ok);
+    h.feed_ok(&response(a, StatusCode::NOT_FOUND));
+    let ev = h.events();
+    assert_eq!(ev.len(), 2);
+    assert!(
+        matches!(&ev[0], EdgeEvent::Response { id, result: Ok(r) } if *id == b && r.content.is_some())
+    );
+    assert!(
+        matches!(&ev[1], EdgeEvent::Response { id, result: Ok(r) } if *id == a && r.status == StatusCode::NOT_FOUND)
+    );
+    // c times out at 1 s + 10 s, not before.
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(11_000)));
+    h.at(ms(10_999));
+    assert!(h.events().is_empty());
+    h.at(ms(11_000));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Response {
+            id: c,
+            result: Err(RequestError::Timeout)
+        }]
+    );
+    h.feed_ok(&response(c, StatusCode::SUCCESS));
+    h.feed_ok(&response(a, StatusCode::SUCCESS)); // duplicate
+    h.feed_ok(&response(987_654, StatusCode::SUCCESS)); // unknown
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.late_responses(), 3);
+}
+
+#[test]
+fn queue_full_and_fail_fast() {
+    let mut cfg = config();
+    cfg.queue_until_authenticated = Some(2);
+    let mut h = H::new(cfg);
+    h.edge.read_property(h.now, "A", "x").unwrap();
+    h.edge.read_property(h.now, "A", "x").unwrap();
+    assert_eq!(
+        h.edge.read_property(h.now, "A", "x"),
+        Err(RequestError::QueueFull { capacity: 2 })
+    );
+    assert_eq!(h.edge.queued_requests(), 2);
+
+    let mut cfg = config();
+    cfg.queue_until_authenticated = None;
+    let mut h = H::new(cfg);
+    assert_eq!(
+        h.edge.read_property(h.now, "A", "x"),
+        Err(RequestError::NotAuthenticated)
+    );
+    h.connect();
+    assert_eq!(
+        h.edge.read_property(h.now, "A", "x"),
+        Err(RequestError::NotAuthenticated)
+    );
+    assert_eq!(h.sent().len(), 1); // AUTH only
+}
+
+#[test]
+fn too_large_requests_are_refused() {
+    let mut cfg = config();
+    cfg.max_message_size = 100;
+    let mut h = H::new(cfg);
+    let big = InfoTable::single(
+        "blob",
+        Value::String(crate::BaseType::String, "x".repeat(200).into()),
+    );
+    assert!(matches!(
+        h.edge.invoke_service(h.now, "A", "S", Some(big.clone())),
+        Err(RequestError::TooLarge { max: 100, .. })
+    ));
+    h.bound(&[]);
+    assert!(matches!(
+        h.edge.invoke_service(h.now, "A", "S", Some(big)),
+        Err(RequestError::TooLarge { max: 100, .. })
+    ));
+    assert!(h.sent().is_empty());
+}
+
+#[test]
+fn disconnect_ends_pending_requests_and_hands_back_queued_ones() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let sent_id = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.feed_ok(&platform_request(77, "A"));
+    h.sent();
+    h.events();
+    h.edge.handle_closed(h.now);
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Response {
+                id: sent_id,
+                result: Err(RequestError::Disconnected)
+            },
+            EdgeEvent::Disconnected {
+                reason: DisconnectReason::ConnectionLost
+            },
+        ]
+    );
+    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert_eq!(h.edge.poll_timeout(), None);
+    // The unanswered platform request is forgotten.
+    assert_eq!(
+        h.edge.respond(h.now, 77, Response::success()),
+        Err(RespondError::NotConnected)
+    );
+    // Queued while disconnected / authenticating, then the connection drops.
+    let q1 = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.connect();
+    let q2 = h.edge.read_property(h.now, "A", "y").unwrap();
+    h.edge.handle_closed(h.now);
+    let ev = h.events();
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    assert!(
+        matches!(&ev[0], EdgeEvent::Unsent { id, request } if *id == q1 && request.characteristic_name == "x")
+    );
+    assert!(matches!(&ev[1], EdgeEvent::Unsent { id, .. } if *id == q2));
+    assert_eq!(h.edge.queued_requests(), 0);
+}
+
+#[test]
+fn reconnect_reauthenticates_and_rebinds_everything_registered() {
+    let mut h = H::new(config());
+    h.bound(&["A", "B"]);
+    h.edge.bind(h.now, ["C"]);
+    h.edge.unbind(h.now, ["B"]);
+    let sent = h.sent();
+    assert_eq!(names(sent[0].msg()), ["C"]);
+    assert!(matches!(sent[1].msg().body, Body::Unbind(_)));
+    assert_eq!(names(sent[1].msg()), ["B"]);
+    let last_id = sent[1].msg().header.request_id;
+    h.edge.handle_closed(h.now);
+    let ev = h.events();
+    assert!(ev.contains(&EdgeEvent::Unbound { name: "B".into() }));
+    assert!(!ev
+        .iter()
+        .any(|e| matches!(e, EdgeEvent::BindRejected { .. })));
+    h.at(ms(5_000));
+    h.connect();
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    let auth = sent[0].msg().clone();
+    assert!(matches!(auth.body, Body::Auth(_)));
+    assert!(auth.header.request_id > last_id, "ids are never reset");
+    let mut ok = response(auth.header.request_id, StatusCode::SUCCESS);
+    ok.header.session_id = 99;
+    h.feed_ok(&ok);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(names(sent[0].msg()), ["A", "C"]);
+    assert_eq!(sent[0].msg().header.session_id, 99);
+    assert_eq!(h.edge.session_id(), Some(99));
+    let registered: Vec<_> = h.edge.registered().map(|n| n.to_string()).collect();
+    assert_eq!(registered, ["A", "C"]);
+}
+
+#[test]
+fn platform_request_for_an_unbound_thing_gets_not_found_without_an_event() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.feed_ok(&platform_request(5, "Other"));
+    assert!(h.events().is_empty());
+    assert_eq!(h.sent(), vec![Out::Msg(response(5, StatusCode::NOT_FOUND))]);
+    assert_eq!(
+        h.edge.respond(h.now, 5, Response::success()),
+        Err(RespondError::UnknownRequest(5))
+    );
+}
+
+#[test]
+fn respond_to_unknown_or_answered_ids_errors() {
+    let mut h = H::new(config());
+    assert_eq!(
+        h.edge.respond(h.now, 1, Response::success()),
+        Err(RespondError::NotConnected)
+    );
+    h.bound(&["A"]);
+    assert_eq!(
+        h.edge.respond(h.now, 123, Response::success()),
+        Err(RespondError::UnknownRequest(123))
+    );
+    h.feed_ok(&platform_request(9, "A"));
+    h.events();
+    h.edge
+        .respond(
+            h.now,
+            9,
+            Response::error(StatusCode::INTERNAL_SERVER_ERROR, "no"),
+        )
+        .unwrap();
+    assert_eq!(
+        h.edge.respond(h.now, 9, Response::success()),
+        Err(RespondError::UnknownRequest(9))
+    );
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].msg().header, Header::new(9, SID));
+}
+
+#[test]
+fn incoming_auth_bind_unbind_get_bad_request() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let bodies = [
+        Body::Auth(crate::codec::Auth::app_key("k")),
+        Body::Bind(Bind {
+            gateway: None,
+            names: vec!["A".into()],
+        }),
+        Body::Unbind(Bind {
+            gateway: None,
+            names: vec!["A".into()],
+        }),
+    ];
+    for (i, body) in bodies.into_iter().enumerate() {
+        let id = 40 + i as u32;
+        h.feed_ok(&Message {
+            header: Header::new(id, SID),
+            body,
+        });
+        assert_eq!(
+            h.sent(),
+            vec![Out::Msg(response(id, StatusCode::BAD_REQUEST))]
+        );
+    }
+    assert!(h.events().is_empty());
+    assert!(h.edge.is_bound("A"));
+}
+
+#[test]
+fn decode_errors_are_returned_and_the_session_survives() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    assert!(h
+        .edge
+        .handle_message(h.now, Bytes::from_static(&[1, 0x1F, 0, 0]))
+        .is_err());
+    assert!(h
+        .edge
+        .handle_message(h.now, Bytes::from_static(&[1, 0x40, 0, 0, 0]))
+        .is_err());
+    assert_eq!(h.edge.state(), EdgeState::Authenticated);
+    assert!(h.sent().is_empty());
+    // Trailing bytes after a complete body are tolerated and counted.
+    let id = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.sent();
+    let mut bytes = response(id, StatusCode::SUCCESS).encode().unwrap().to_vec();
+    bytes.extend_from_slice(&[0; 5]);
+    h.edge.handle_message(h.now, bytes.into()).unwrap();
+    assert!(matches!(
+        h.events().as_slice(),
+        [EdgeEvent::Response { result: Ok(_), .. }]
+    ));
+    assert_eq!(h.edge.messages_with_trailing_bytes(), 1);
+}
+
+#[test]
+fn ping_every_interval_and_pong_timeout_closes() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(55)));
+    h.at(ms(54_999));
+    assert!(h.sent().is_empty());
+    h.at(ms(55_000));
+    assert_eq!(h.sent(), vec![Out::Ping]);
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(65)));
+    h.now = h.t0 + ms(56_000);
+    h.edge.handle_pong(h.now);
+    h.at(ms(70_000));
+    assert!(h.sent().is_empty());
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(110)));
+    // Called late: one ping, not a burst.
+    h.at(ms(112_000));
+    assert_eq!(h.sent(), vec![Out::Ping]);
+    h.at(ms(121_999));
+    assert!(h.sent().is_empty());
+    h.at(ms(122_000));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_PONG_TIMEOUT.into())]
+    );
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.poll_timeout(), None);
+    h.edge.handle_closed(h.now);
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::PongTimeout
+        }]
+    );
+}
+
+#[test]
+fn close_unbinds_everything_then_closes() {
+    let mut h = H::new(config());
+    h.bound(&["A", "B"]);
+    let pending = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.sent();
+    h.edge.close(h.now);
+    assert_eq!(h.edge.state(), EdgeState::Closing);
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Response {
+            id: pending,
+            result: Err(RequestError::Closed)
+        }]
+    );
+    let sent = h.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(matches!(sent[0].msg().body, Body::Unbind(_)));
+    assert_eq!(names(sent[0].msg()), ["A", "B"]);
+    assert_eq!(sent[0].msg().header.session_id, SID);
+    assert_eq!(
+        sent[1],
+        Out::Close(CLOSE_NORMAL, "Normal Close Shutting down".into())
+    );
+    assert_eq!(
+        h.edge.request(h.now, Request::read_property("A", "x")),
+        Err(RequestError::Closed)
+    );
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.events(), vec![EdgeEvent::Closed]);
+    assert_eq!(h.edge.state(), EdgeState::Closed);
+    // Closed is final.
+    h.connect();
+    h.edge.close(h.now);
+    assert!(h.sent().is_empty());
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.state(), EdgeState::Closed);
+    assert_eq!(h.edge.poll_timeout(), None);
+}
+
+#[test]
+fn close_while_disconnected_is_immediate_and_hands_back_the_queue() {
+    let mut h = H::new(config());
+    let q = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.edge.close(h.now);
+    let ev = h.events();
+    assert!(matches!(&ev[0], EdgeEvent::Unsent { id, .. } if *id == q));
+    assert_eq!(ev[1], EdgeEvent::Closed);
+    assert_eq!(h.edge.state(), EdgeState::Closed);
+    assert!(h.sent().is_empty());
+}
+
+#[test]
+fn unbind_reports_unbound_on_response_or_at_once_when_offline() {
+    let mut h = H::new(config());
+    h.edge.bind(h.now, ["Off"]);
+    h.edge.unbind(h.now, ["Off", "NeverBound"]);
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "Off".into() }]);
+    h.bound(&["A"]);
+    h.edge.unbind(h.now, ["A"]);
+    assert!(!h.edge.is_bound("A"));
+    let sent = h.sent();
+    assert_eq!(names(sent[0].msg()), ["A"]);
+    assert!(h.events().is_empty());
+    // The platform may still send a request in between: NOT_FOUND.
+    h.feed_ok(&platform_request(3, "A"));
+    assert_eq!(h.sent(), vec![Out::Msg(response(3, StatusCode::NOT_FOUND))]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "A".into() }]);
+}
+
+#[test]
+fn request_ids_wrap_past_u32_max() {
+    let edge = EdgeSession::with_request_ids(config(), RequestIds::starting_at(u32::MAX - 1));
+    let mut h = H::with(edge);
+    h.connect();
+    let auth = h.sent()[0].msg().clone();
+    assert_eq!(auth.header.request_id, u32::MAX - 1);
+    h.feed_ok(&response(u32::MAX - 1, StatusCode::SUCCESS));
+    let a = h.edge.read_property(h.now, "A", "x").unwrap();
+    let b = h.edge.read_property(h.now, "A", "x").unwrap();
+    assert_eq!((a, b), (u32::MAX, 1));
+    h.sent();
+    h.feed_ok(&response(1, StatusCode::SUCCESS));
+    h.feed_ok(&response(u32::MAX, StatusCode::SUCCESS));
+    let ids: Vec<u32> = h
+        .events()
+        .iter()
+        .filter_map(|e| match e {
+            EdgeEvent::Response { id, result: Ok(_) } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, [1, u32::MAX]);
+}
+
+#[test]
+fn multipart_request_from_the_platform_is_reassembled() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let params = InfoTable::single(
+        "data",
+        Value::String(crate::BaseType::String, "y".repeat(3_000).into()),
+    );
+    let msg = Message {
+        header: Header::new(321, SID),
+        body: Body::Request(Request::invoke_service("A", "Big", Some(params.clone()))),
+    };
+    let Split::Chunks(chunks) = split(&msg, 1024).unwrap() else {
+        panic!("expected chunks")
+    };
+    assert!(chunks.len() >= 3);
+    let n = chunks.len();
+    for (i, chunk) in chunks.into_iter().enumerate() {
+        h.edge.handle_message(h.now, chunk).unwrap();
+        if i + 1 < n {
+            assert!(h.events().is_empty());
+            assert!(h.edge.poll_timeout().is_some());
+        }
+    }
+    let ev = h.events();
+    let [EdgeEvent::Request { id: 321, request }] = ev.as_slice() else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(request.params.as_ref(), Some(&params));
+}
+
+#[test]
+fn incomplete_multipart_message_expires() {
+    let mut cfg = config();
+    cfg.reassembly.expiry = Duration::from_secs(5);
+    let mut h = H::new(cfg);
+    h.bound(&["A"]);
+    let msg = Message {
+        header: Header::new(321, SID),
+        body: Body::Request(Request::invoke_service(
+            "A",
+            "Big",
+            Some(InfoTable::single(
+                "d",
+                Value::String(crate::BaseType::String, "y".repeat(3_000).into()),
+            )),
+        )),
+    };
+    let Split::Chunks(chunks) = split(&msg, 1024).unwrap() else {
+        panic!("expected chunks")
+    };
+    h.edge.handle_message(h.now, chunks[0].clone()).unwrap();
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(5)));
+    h.at(Duration::from_secs(5));
+    // The rest no longer completes the message (the first chunk is gone).
+    for chunk in chunks.iter().skip(1) {
+        let _ = h.edge.handle_message(h.now, chunk.clone());
+    }
+    assert!(h.events().is_empty());
+}
+
+#[test]
+fn big_outbound_request_is_split_into_chunks() {
+    let mut cfg = config();
+    cfg.chunk_size = 512;
+    let mut h = H::new(cfg);
+    h.bound(&["A"]);
+    let raw_before = h.raw.len();
+    let params = InfoTable::single(
+        "data",
+        Value::String(crate::BaseType::String, "z".repeat(2_000).into()),
+    );
+    let id = h
+        .edge
+        .invoke_service(h.now, "A", "Big", Some(params.clone()))
+        .unwrap();
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1);
+    assert!(h.raw.len() - raw_before >= 4, "sent as several chunks");
+    assert!(h.raw[raw_before..].iter().all(|b| b.len() <= 512));
+    let m = sent[0].msg();
+    assert_eq!(m.header, Header::new(id, SID));
+    let Body::Request(r) = &m.body else { panic!() };
+    assert_eq!(r.params.as_ref(), Some(&params));
+}
+
+#[test]
+fn platform_requests_before_auth_success_are_not_answered() {
+    let mut h = H::new(config());
+    h.edge.bind(h.now, ["A"]);
+    h.connect();
+    h.sent();
+    h.feed_ok(&platform_request(4, "A"));
+    h.feed_ok(&response(999, StatusCode::SUCCESS));
+    assert!(h.sent().is_empty());
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.ignored_messages(), 1);
+    assert_eq!(h.edge.late_responses(), 1);
+}
+
+#[test]
+fn connected_again_without_closed_ends_the_old_connection_first() {
+    let mut h = H::new(EdgeConfig::new(Credentials::UserPassword {
+        user: "u".into(),
+        password: "p".into(),
+    }));
+    h.bound(&["A"]);
+    let pending = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.sent();
+    h.connect();
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Response {
+                id: pending,
+                result: Err(RequestError::Disconnected)
+            },
+            EdgeEvent::Disconnected {
+                reason: DisconnectReason::ConnectionLost
+            },
+        ]
+    );
+    let sent = h.sent();
+    let Body::Auth(auth) = &sent[0].msg().body else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(auth.claim("user").unwrap(), "u");
+    assert_eq!(auth.claim("password").unwrap(), "p");
+    assert_eq!(h.edge.state(), EdgeState::Authenticating);
+    assert!(!h.edge.is_bound("A"));
+}
+
+mod prop {
+    //! Random input sequences: no panics, AUTH-first, every request id ends exactly once.
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Connect,
+        Closed,
+        Pong,
+        Advance(u64),
+        AtDeadline,
+        Request(u8),
+        Bind(u8),
+        Unbind(u8),
+        Close,
+        /// Answer the outstanding edge message at this index (modulo) with this status.
+        Answer(usize, u8),
+        PlatformRequest(u8, u32),
+        RespondApp(usize),
+        Garbage(Vec<u8>),
+        UnknownResponse(u32),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            2 => Just(Op::Connect),
+            1 => Just(Op::Closed),
+            2 => Just(Op::Pong),
+            6 => prop_oneof![3 => 0u64..2_000, 1 => 0u64..30_000].prop_map(Op::Advance),
+            4 => Just(Op::AtDeadline),
+            8 => (0u8..4).prop_map(Op::Request),
+            4 => (0u8..4).prop_map(Op::Bind),
+            2 => (0u8..4).prop_map(Op::Unbind),
+            1 => Just(Op::Close),
+            12 => (any::<usize>(), prop_oneof![3 => Just(0x40u8), 1 => 0x40u8..=0xff])
+                .prop_map(|(i, s)| Op::Answer(i, s)),
+            4 => (0u8..5, any::<u32>()).prop_map(|(t, id)| Op::PlatformRequest(t, id)),
+            4 => any::<usize>().prop_map(Op::RespondApp),
+            3 => proptest::collection::vec(any::<u8>(), 0..48).prop_map(Op::Garbage),
+            2 => any::<u32>().prop_map(Op::UnknownResponse),
+        ]
+    }
+
+    const THINGS: [&str; 5] = ["T0", "T1", "T2", "T3", "Unbound"];
+
+    fn run(ops: Vec<Op>, queue: Option<usize>) -> Result<(), TestCaseError> {
+        let mut cfg = config();
+        cfg.queue_until_authenticated = queue;
+        cfg.chunk_size = 256;
+        let mut h = H::with(EdgeSession::with_request_ids(
+            cfg,
+            RequestIds::starting_at(u32::MAX - 20),
+        ));
+        let mut outstanding: Vec<Message> = Vec::new(); // edge messages awaiting an answer
+        let mut platform_ids: Vec<u32> = Vec::new();
+        let mut ends: HashMap<u32, u32> = HashMap::new(); // request id -> times ended
+        let mut offset = Duration::ZERO;
+
+        for op in ops {
+            let before = h.edge.state();
+            let mut auth_success_feed = false;
+            match op {
+                Op::Connect => {
+                    h.connect();
+                    outstanding.clear();
+                }
+                Op::Closed => {
+                    h.edge.handle_closed(h.now);
+                    outstanding.clear();
+                }
+                Op::Pong => h.edge.handle_pong(h.now),
+                Op::Advance(d) => {
+                    offset += ms(d);
+                    h.at(offset);
+                    // Everything due has been handled: no busy loop for the runtime.
+                    prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
+                }
+                Op::AtDeadline => {
+                    if let Some(t) = h.edge.poll_timeout() {
+                        prop_assert!(t >= h.t0);
+                        offset = offset.max(t - h.t0);
+                        h.at(offset);
+                        prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
+                    }
+                }
+                Op::Request(t) => {
+                    if let Ok(id) = h.edge.read_property(h.now, THINGS[t as usize], "p") {
+                        prop_assert!(ends.insert(id, 0).is_none(), "id {id} reused");
+                    }
+                }
+                Op::Bind(t) => h.edge.bind(h.now, [THINGS[t as usize]]),
+                Op::Unbind(t) => h.edge.unbind(h.now, [THINGS[t as usize]]),
+                Op::Close => h.edge.close(h.now),
+                Op::Answer(i, status) => {
+                    if !outstanding.is_empty() {
+                        let m = outstanding.remove(i % outstanding.len());
+                        let status = StatusCode::new(status).unwrap_or(StatusCode::SUCCESS);
+                        auth_success_feed = matches!(m.body, Body::Auth(_)) && status.is_success();
+                        let _ = h.feed(&response(m.header.request_id, status));
+                    }
+                }
+                Op::PlatformRequest(t, id) => {
+                    let _ = h.feed(&platform_request(id, THINGS[t as usize]));
+                }
+                Op::RespondApp(i) => {
+                    if !platform_ids.is_empty() {
+                        let id = platform_ids.remove(i % platform_ids.len());
+                        let _ = h.edge.respond(h.now, id, Response::success());
+                    }
+                }
+                Op::Garbage(bytes) => {
+                    let _ = h.edge.handle_message(h.now, bytes.into());
+                }
+                Op::UnknownResponse(id) => {
+                    let _ = h.feed(&response(id, StatusCode::SUCCESS));
+                }
+            }
+            let sent = h.sent();
+            let after = h.edge.state();
+            if before == EdgeState::Authenticating && after == EdgeState::Authenticated {
+                prop_assert!(auth_success_feed, "authenticated without an AUTH success");
+            }
+            // Nothing but AUTH between handle_connected and AUTH success.
+            let pre_auth = matches!(before, EdgeState::Disconnected | EdgeState::Authenticating)
+                && after != EdgeState::Authenticated;
+            for out in &sent {
+                if let Out::Msg(m) = out {
+                    if pre_auth {
+                        prop_assert!(
+                            matches!(m.body, Body::Auth(_)),
+                            "sent {m:?} before AUTH success"
+                        );
+                    }
+                    match &m.body {
+                        Body::Auth(_) => prop_assert_eq!(m.header.session_id, AUTH_SESSION_ID),
+                        _ => prop_assert_eq!(m.header.session_id, SID),
+                    }
+                    if !matches!(m.body, Body::Response(_)) {
+                        outstanding.push(m.clone());
+                    }
+                }
+            }
+            for e in h.events() {
+                match e {
+                    EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
+                        let n = ends.get_mut(&id);
+                        prop_assert!(n.is_some(), "end of unknown id {id}");
+                        if let Some(n) = n {
+                            *n += 1;
+                            prop_assert_eq!(*n, 1, "id {} ended twice", id);
+                        }
+                    }
+                    EdgeEvent::Request { id, request } => {
+                        prop_assert!(h.edge.is_bound(request.entity_name.as_str().unwrap_or("")));
+                        platform_ids.push(id);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Finish: close and report the socket gone; everything must have ended.
+        h.edge.close(h.now);
+        h.edge.handle_closed(h.now);
+        prop_assert_eq!(h.edge.state(), EdgeState::Closed);
+        for e in h.events() {
+            if let EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } = e {
+                if let Some(n) = ends.get_mut(&id) {
+                    *n += 1;
+                }
+            }
+        }
+        for (id, n) in ends {
+            prop_assert_eq!(n, 1, "request {} ended {} times", id, n);
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_inputs_keep_the_invariants(
+            ops in proptest::collection::vec(op(), 1..120),
+            queue in prop_oneof![Just(None), (0usize..4).prop_map(Some)],
+        ) {
+            run(ops, queue)?;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! Platform session settings and the bind protection policy.
+
+use crate::multipart::ReassemblyLimits;
+use std::time::Duration;
+
+/// Identifies one websocket connection on the platform (chosen by the runtime, unique).
+pub type ConnectionId = u64;
+
+/// What happens when a thing already bound on another live connection is bound again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BindPolicy {
+    /// The first binding stays; the new BIND is refused for that thing. Default.
+    #[default]
+    FirstInWins,
+    /// The thing moves to the new connection; the previous connection is told.
+    LastInWins,
+}
+
+/// Platform session settings.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// Close a connection that has not authenticated this long after it opened. Default 15 s.
+    pub auth_timeout: Duration,
+    /// Close a connection that has received nothing (no message, no ping) this long.
+    /// Default 60 s (above the SDK's 55 s ping interval).
+    pub idle_timeout: Duration,
+    /// Wait for an edge's response to a platform request. Default 10 s.
+    pub request_timeout: Duration,
+    /// Chunk size for messages to the edge (lowered to the edge's `Max-Frame-Size` by the
+    /// runtime). Default 8192.
+    pub chunk_size: u16,
+    /// Largest complete message sent to the edge. Default 1 MiB.
+    pub max_message_size: usize,
+    /// Bounds for inbound multipart reassembly.
+    pub reassembly: ReassemblyLimits,
+}
+
+impl Default for PlatformConfig {
+    fn default() -> Self {
+        Self {
+            auth_timeout: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(10),
+            chunk_size: 8192,
+            max_message_size: 1024 * 1024,
+            reassembly: ReassemblyLimits::default(),
+        }
+    }
+}

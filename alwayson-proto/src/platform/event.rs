@@ -1,0 +1,86 @@
+//! What a platform session reports to the application.
+
+use super::ConnectionId;
+use crate::codec::{Auth, Request, Response, WireString};
+use crate::request::RequestError;
+
+/// Why a platform connection closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// No AUTH within the auth timeout.
+    AuthTimeout,
+    /// The first message was not AUTH (its code byte; 0 when the message was shorter than
+    /// a code byte).
+    AuthNotFirst(u8),
+    /// The application rejected the credentials.
+    AuthRejected,
+    /// Nothing received within the idle timeout.
+    IdleTimeout,
+    /// The websocket closed (peer close or IO error).
+    ConnectionLost,
+    /// The application closed the connection.
+    Local(String),
+}
+
+/// What a platform session reports to the application.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlatformEvent {
+    /// AUTH arrived: call [`super::PlatformSession::accept_auth`] or
+    /// [`super::PlatformSession::reject_auth`].
+    AuthRequested {
+        /// Request id of the AUTH message.
+        request_id: u32,
+        /// Its claims.
+        auth: Auth,
+    },
+    /// The connection is authenticated with this session id.
+    Authenticated {
+        /// The assigned session id (non-zero).
+        session_id: u32,
+    },
+    /// A thing was bound to this connection.
+    Bound {
+        /// Thing name.
+        name: WireString,
+    },
+    /// A BIND was refused because the thing is bound on another connection (first-in-wins).
+    BindRefused {
+        /// Thing name.
+        name: WireString,
+        /// The connection holding it.
+        holder: ConnectionId,
+    },
+    /// Last-in-wins: a thing moved here from connection `from` (reported right after its
+    /// [`PlatformEvent::Bound`]); the runtime must call
+    /// [`super::PlatformSession::handle_thing_taken`] on that connection's session.
+    ThingMoved {
+        /// Thing name.
+        name: WireString,
+        /// The connection it was taken from.
+        from: ConnectionId,
+    },
+    /// A thing was unbound from this connection (UNBIND, taken over, or disconnect).
+    Unbound {
+        /// Thing name.
+        name: WireString,
+    },
+    /// The edge sent a request; answer with [`super::PlatformSession::respond`].
+    Request {
+        /// The edge's request id.
+        id: u32,
+        /// The request.
+        request: Request,
+    },
+    /// A platform→edge request ended: exactly once per id `request` returned.
+    Response {
+        /// The id.
+        id: u32,
+        /// The response, or why there is none.
+        result: Result<Response, RequestError>,
+    },
+    /// The connection is closed and its things released: final event.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}

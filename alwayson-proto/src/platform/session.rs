@@ -1,0 +1,732 @@
+//! [`PlatformSession`]: the platform side of one websocket connection.
+
+use super::registry::BindOutcome;
+use super::{CloseReason, ConnectionId, PlatformConfig, PlatformEvent, ThingRegistry};
+use crate::codec::{
+    Body, EntityType, Frame, Header, Message, MessageCode, Request, Response, StatusCode,
+    WireString,
+};
+use crate::multipart::MIN_CHUNK_SIZE;
+use crate::request::{RequestError, RespondError};
+use crate::wire::{InboundError, Wire};
+use crate::{RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
+use bytes::Bytes;
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::time::{Instant, SystemTime};
+
+/// Most messages held while an AUTH decision is pending; later ones are dropped (counted in
+/// [`PlatformSession::dropped_messages`]).
+pub const MAX_QUEUED_WHILE_AUTH_PENDING: usize = 64;
+
+/// How many recently timed-out request ids are remembered to tell a late response from one
+/// that matches nothing.
+const RECENT_TIMEOUTS: usize = 256;
+
+/// Longest close reason sent (the reference SDK keeps ≤ 110 bytes, sdk-quirks.md Q38).
+const MAX_CLOSE_REASON: usize = 110;
+
+/// Most refused names listed in the reason of a refused BIND's response.
+const MAX_NAMES_IN_REASON: usize = 8;
+
+/// The session id assigned to connection `id` by [`PlatformSession::accept_auth`].
+///
+/// Deterministic and cheap: `id + 1` for connection ids below `0xFFFF_FFFE` (so distinct
+/// small connection ids get distinct session ids), in general
+/// `((id ^ (id >> 32)) mod 0xFFFF_FFFE) + 1` for the lower 32 bits. The result is never 0
+/// (which would make the SDK keep sending session id 0) and never `0xFFFF_FFFF` (the
+/// session id AUTH itself carries).
+pub fn session_id_for(id: ConnectionId) -> u32 {
+    let folded = if id < 0xFFFF_FFFE {
+        id
+    } else {
+        id ^ (id >> 32)
+    };
+    // The modulo keeps the value below 0xFFFF_FFFE, so +1 stays in 1..=0xFFFF_FFFE.
+    ((folded % 0xFFFF_FFFE) as u32) + 1
+}
+
+/// Where the session is in its life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    /// Open: waiting for AUTH, an AUTH decision, or authenticated.
+    Open,
+    /// A close was queued with this reason; waiting for `handle_closed`.
+    Closing(CloseReason),
+    /// `handle_closed` ran: `Closed` was emitted; the session is inert.
+    Closed,
+}
+
+/// The platform side of one websocket connection.
+///
+/// See the [module documentation](super) for the driving loop and the rules it applies.
+#[derive(Debug)]
+pub struct PlatformSession {
+    id: ConnectionId,
+    config: PlatformConfig,
+    registry: ThingRegistry,
+    wire: Wire,
+    phase: Phase,
+    /// Any AUTH was ever received (the AUTH-first rule is satisfied).
+    seen_auth: bool,
+    /// The session id, once an AUTH was accepted.
+    session_id: Option<u32>,
+    /// The AUTH waiting for the application's decision: (request id, endpoint id).
+    pending_auth: Option<(u32, u32)>,
+    /// Messages received while an AUTH decision was pending, with their wall-clock time.
+    held: VecDeque<(Message, SystemTime)>,
+    auth_deadline: Instant,
+    idle_deadline: Instant,
+    /// Names this session believes bound to it (sorted for deterministic events).
+    bound: BTreeSet<WireString>,
+    /// Edge requests waiting for `respond`: request id → the request's endpoint id.
+    inbound: HashMap<u32, u32>,
+    /// Platform requests waiting for a response: request id → deadline.
+    outstanding: HashMap<u32, Instant>,
+    ids: RequestIds,
+    recent_timeouts: VecDeque<u32>,
+    late_responses: u64,
+    unmatched_responses: u64,
+    dropped_messages: u64,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<PlatformEvent>,
+}
+
+impl PlatformSession {
+    /// A session for a websocket that opened at `now` (the auth and idle deadlines start
+    /// here), identified by `id` (unique among live connections of `registry`).
+    pub fn new(
+        now: Instant,
+        id: ConnectionId,
+        config: PlatformConfig,
+        registry: ThingRegistry,
+    ) -> Self {
+        let wire = Wire::new(
+            config.chunk_size.max(MIN_CHUNK_SIZE),
+            config.max_message_size,
+            config.reassembly,
+        );
+        Self {
+            id,
+            registry,
+            wire,
+            phase: Phase::Open,
+            seen_auth: false,
+            session_id: None,
+            pending_auth: None,
+            held: VecDeque::new(),
+            auth_deadline: now + config.auth_timeout,
+            idle_deadline: now + config.idle_timeout,
+            bound: BTreeSet::new(),
+            inbound: HashMap::new(),
+            outstanding: HashMap::new(),
+            ids: RequestIds::new(),
+            recent_timeouts: VecDeque::new(),
+            late_responses: 0,
+            unmatched_responses: 0,
+            dropped_messages: 0,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            config,
+        }
+    }
+
+    /// The connection id this session was created with.
+    pub fn id(&self) -> ConnectionId {
+        self.id
+    }
+
+    /// The session id assigned by the last accepted AUTH.
+    pub fn session_id(&self) -> Option<u32> {
+        self.session_id
+    }
+
+    /// Whether an AUTH was accepted and the connection is not closing.
+    pub fn is_authenticated(&self) -> bool {
+        self.session_id.is_some() && self.phase == Phase::Open
+    }
+
+    /// Whether `handle_closed` ran (the `Closed` event was emitted).
+    pub fn is_closed(&self) -> bool {
+        self.phase == Phase::Closed
+    }
+
+    /// The names this session holds, sorted bytewise. Equal to
+    /// [`ThingRegistry::bound_to`] for this connection once every
+    /// [`PlatformEvent::ThingMoved`] has been relayed with
+    /// [`handle_thing_taken`](Self::handle_thing_taken); empty once closed.
+    pub fn bound_things(&self) -> Vec<WireString> {
+        self.bound.iter().cloned().collect()
+    }
+
+    /// Responses that arrived after their request timed out (dropped).
+    pub fn late_responses(&self) -> u64 {
+        self.late_responses
+    }
+
+    /// Responses whose request id matched no request of this session (dropped).
+    pub fn unmatched_responses(&self) -> u64 {
+        self.unmatched_responses
+    }
+
+    /// Messages dropped because too many arrived while an AUTH decision was pending.
+    pub fn dropped_messages(&self) -> u64 {
+        self.dropped_messages
+    }
+
+    /// Lowers the chunk size for messages to this edge to its `Max-Frame-Size` (never above
+    /// the configured chunk size, never below [`MIN_CHUNK_SIZE`]).
+    pub fn set_peer_chunk_size(&mut self, max_frame_size: u16) {
+        self.wire.chunk_size = max_frame_size
+            .min(self.config.chunk_size)
+            .max(MIN_CHUNK_SIZE);
+    }
+
+    /// One binary websocket message received at `now` (monotonic) / `wall` (wall clock,
+    /// recorded as things' `last_connection`).
+    ///
+    /// Returns an error when the bytes do not decode or a chunk is refused; the connection
+    /// survives that unless this was the first message (AUTH-first violation: a close is
+    /// queued). Messages arriving after a close was queued are ignored.
+    pub fn handle_message(
+        &mut self,
+        now: Instant,
+        wall: SystemTime,
+        bytes: Bytes,
+    ) -> Result<(), InboundError> {
+        if self.phase != Phase::Open {
+            return Ok(());
+        }
+        self.idle_deadline = now + self.config.idle_timeout;
+        if !self.seen_auth {
+            // AUTH-first: look at the code byte before decoding anything else.
+            let code = bytes.get(1).copied().unwrap_or(0);
+            if code != MessageCode::AUTH.0 {
+                self.queue_close(CloseReason::AuthNotFirst(code));
+                // Nothing is answered; garbage is still reported as an error.
+                return match Frame::decode(bytes) {
+                    Err(e) => Err(e.into()),
+                    Ok(_) => Ok(()),
+                };
+            }
+            return match self.wire.receive(now, bytes) {
+                Err(e) => {
+                    self.queue_close(CloseReason::AuthNotFirst(code));
+                    Err(e)
+                }
+                Ok(None) => Ok(()), // a chunk of a multipart AUTH
+                Ok(Some(decoded)) => {
+                    match decoded.value.body {
+                        Body::Auth(_) => self.dispatch(now, wall, decoded.value),
+                        _ => self.queue_close(CloseReason::AuthNotFirst(code)),
+                    }
+                    Ok(())
+                }
+            };
+        }
+        match self.wire.receive(now, bytes)? {
+            None => Ok(()),
+            Some(decoded) => {
+                self.dispatch(now, wall, decoded.value);
+                Ok(())
+            }
+        }
+    }
+
+    /// Handles one complete message once the AUTH-first rule is satisfied.
+    fn dispatch(&mut self, now: Instant, wall: SystemTime, message: Message) {
+        let header = message.header;
+        match message.body {
+            Body::Auth(auth) => {
+                self.seen_auth = true;
+                // A newer AUTH supersedes one still waiting for a decision (the SDK only
+                // waits for its latest AUTH).
+                self.pending_auth = Some((header.request_id, header.endpoint_id));
+                self.events.push_back(PlatformEvent::AuthRequested {
+                    request_id: header.request_id,
+                    auth,
+                });
+            }
+            Body::Response(response) => self.handle_response(header.request_id, response),
+            body => {
+                let message = Message { header, body };
+                if self.pending_auth.is_some() || self.session_id.is_none() {
+                    if self.held.len() < MAX_QUEUED_WHILE_AUTH_PENDING {
+                        self.held.push_back((message, wall));
+                    } else {
+                        self.dropped_messages += 1;
+                    }
+                } else {
+                    self.process(now, wall, message);
+                }
+            }
+        }
+    }
+
+    /// Processes a BIND, UNBIND or request on an authenticated connection.
+    fn process(&mut self, now: Instant, wall: SystemTime, message: Message) {
+        let _ = now;
+        let header = message.header;
+        match message.body {
+            Body::Bind(bind) => {
+                let mut refused = Vec::new();
+                for name in bind.names {
+                    match self.registry.bind(self.id, &name, wall) {
+                        BindOutcome::Bound => {
+                            self.bound.insert(name.clone());
+                            self.events.push_back(PlatformEvent::Bound { name });
+                        }
+                        BindOutcome::AlreadyBound => {
+                            self.bound.insert(name);
+                        }
+                        BindOutcome::Refused { holder } => {
+                            if !refused.contains(&name) {
+                                refused.push(name.clone());
+                                self.events
+                                    .push_back(PlatformEvent::BindRefused { name, holder });
+                            }
+                        }
+                        BindOutcome::Moved { from } => {
+                            self.bound.insert(name.clone());
+                            self.events
+                                .push_back(PlatformEvent::Bound { name: name.clone() });
+                            self.events
+                                .push_back(PlatformEvent::ThingMoved { name, from });
+                        }
+                    }
+                }
+                let response = if refused.is_empty() {
+                    Response::success()
+                } else {
+                    Response::error(StatusCode::FORBIDDEN, refused_reason(&refused))
+                };
+                self.send_response(header, response);
+            }
+            Body::Unbind(unbind) => {
+                for name in unbind.names {
+                    let here = self.registry.unbind(self.id, name.as_bytes(), wall);
+                    // Also drop a name this session still holds although the registry moved
+                    // it elsewhere (its ThingMoved was not relayed yet).
+                    if self.bound.remove(&name) || here {
+                        self.events.push_back(PlatformEvent::Unbound { name });
+                    }
+                }
+                self.send_response(header, Response::success());
+            }
+            Body::Request(request) => {
+                self.inbound.insert(header.request_id, header.endpoint_id);
+                self.events.push_back(PlatformEvent::Request {
+                    id: header.request_id,
+                    request,
+                });
+            }
+            // Handled in `dispatch`.
+            Body::Auth(_) | Body::Response(_) => {}
+        }
+    }
+
+    fn handle_response(&mut self, id: u32, response: Response) {
+        if self.outstanding.remove(&id).is_some() {
+            self.events.push_back(PlatformEvent::Response {
+                id,
+                result: Ok(response),
+            });
+        } else if self.recent_timeouts.contains(&id) {
+            self.late_responses += 1;
+        } else {
+            self.unmatched_responses += 1;
+        }
+    }
+
+    /// Sends a response to a message whose header is `to`; failures (which a response the
+    /// session builds itself cannot hit with sane limits) are ignored.
+    fn send_response(&mut self, to: Header, response: Response) {
+        let message = Message {
+            header: Header {
+                version: Header::VERSION,
+                request_id: to.request_id,
+                endpoint_id: to.endpoint_id,
+                session_id: self.session_id.unwrap_or(0),
+            },
+            body: Body::Response(response),
+        };
+        let _ = self.wire.send(&message, &mut self.transmits);
+    }
+
+    /// A websocket ping arrived at `now`: the connection is alive. (The runtime answers
+    /// the ping with a pong itself.)
+    pub fn handle_ping(&mut self, now: Instant) {
+        if self.phase == Phase::Open {
+            self.idle_deadline = now + self.config.idle_timeout;
+        }
+    }
+
+    /// The websocket is gone (after a queued close, a peer close or an IO error). Fails
+    /// waiting requests, releases every thing still bound to this connection (at wall-clock
+    /// time `wall`), emits `Unbound` per thing and then `Closed` once. Later calls do
+    /// nothing.
+    pub fn handle_closed(&mut self, now: Instant, wall: SystemTime) {
+        let _ = now;
+        let reason = match std::mem::replace(&mut self.phase, Phase::Closed) {
+            Phase::Closed => return,
+            Phase::Closing(reason) => reason,
+            Phase::Open => CloseReason::ConnectionLost,
+        };
+        self.fail_outstanding(RequestError::Disconnected);
+        self.registry.release_all(self.id, Some(wall));
+        for name in std::mem::take(&mut self.bound) {
+            self.events.push_back(PlatformEvent::Unbound { name });
+        }
+        self.pending_auth = None;
+        self.held.clear();
+        self.inbound.clear();
+        self.wire.reset();
+        self.events.push_back(PlatformEvent::Closed { reason });
+    }
+
+    /// Processes every deadline at or before `now`: request timeouts, reassembly expiry, the
+    /// auth deadline and the idle deadline. Calling it early or late is harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.phase != Phase::Open {
+            return;
+        }
+        self.wire.expire(now);
+        let mut due: Vec<(Instant, u32)> = self
+            .outstanding
+            .iter()
+            .filter(|(_, d)| **d <= now)
+            .map(|(id, d)| (*d, *id))
+            .collect();
+        due.sort_unstable();
+        for (_, id) in due {
+            self.outstanding.remove(&id);
+            self.remember_timeout(id);
+            self.events.push_back(PlatformEvent::Response {
+                id,
+                result: Err(RequestError::Timeout),
+            });
+        }
+        if self.session_id.is_none() && now >= self.auth_deadline {
+            self.queue_close(CloseReason::AuthTimeout);
+        } else if now >= self.idle_deadline {
+            self.queue_close(CloseReason::IdleTimeout);
+        }
+    }
+
+    /// Last-in-wins: another connection took thing `name` (the runtime relays the other
+    /// session's [`PlatformEvent::ThingMoved`]). Emits `Unbound` here and stops routing
+    /// requests for it to this connection. Ignored when `name` is not held here, or when
+    /// the registry still has it on this connection (a stale notification).
+    pub fn handle_thing_taken(&mut self, now: Instant, name: &str) {
+        self.handle_thing_taken_bytes(now, name.as_bytes());
+    }
+
+    /// [`handle_thing_taken`](Self::handle_thing_taken) for a name given as raw bytes (the
+    /// protocol does not require thing names to be UTF-8; pass
+    /// `ThingMoved.name.as_bytes()`).
+    pub fn handle_thing_taken_bytes(&mut self, now: Instant, name: &[u8]) {
+        let _ = now;
+        if self.registry.connection_of_bytes(name) == Some(self.id) {
+            return;
+        }
+        if let Some(name) = self.bound.take(name) {
+            self.events.push_back(PlatformEvent::Unbound { name });
+        }
+    }
+
+    /// Accepts the pending AUTH with request id `request_id`: answers `0x40` with the
+    /// connection's session id ([`session_id_for`]) in the header, emits `Authenticated`,
+    /// then processes the messages held while the decision was pending. Returns the session
+    /// id.
+    pub fn accept_auth(&mut self, now: Instant, request_id: u32) -> Result<u32, RespondError> {
+        if self.phase != Phase::Open {
+            return Err(RespondError::NotConnected);
+        }
+        let (_, endpoint_id) = match self.pending_auth {
+            Some(p) if p.0 == request_id => p,
+            _ => return Err(RespondError::UnknownRequest(request_id)),
+        };
+        self.pending_auth = None;
+        let session_id = session_id_for(self.id);
+        self.session_id = Some(session_id);
+        self.send_response(
+            Header {
+                version: Header::VERSION,
+                request_id,
+                endpoint_id,
+                session_id,
+            },
+            Response::success(),
+        );
+        self.events
+            .push_back(PlatformEvent::Authenticated { session_id });
+        while let Some((message, wall)) = self.held.pop_front() {
+            self.process(now, wall, message);
+        }
+        Ok(session_id)
+    }
+
+    /// Rejects the pending AUTH with request id `request_id`: answers `0x81` UNAUTHORIZED,
+    /// then queues a close (1008); `Closed{AuthRejected}` follows `handle_closed`.
+    pub fn reject_auth(&mut self, now: Instant, request_id: u32) -> Result<(), RespondError> {
+        let _ = now;
+        if self.phase != Phase::Open {
+            return Err(RespondError::NotConnected);
+        }
+        let (_, endpoint_id) = match self.pending_auth {
+            Some(p) if p.0 == request_id => p,
+            _ => return Err(RespondError::UnknownRequest(request_id)),
+        };
+        self.pending_auth = None;
+        self.send_response(
+            Header {
+                version: Header::VERSION,
+                request_id,
+                endpoint_id,
+                session_id: 0,
+            },
+            Response::error(StatusCode::UNAUTHORIZED, "invalid credentials"),
+        );
+        self.queue_close(CloseReason::AuthRejected);
+        Ok(())
+    }
+
+    /// Sends a request to the edge and returns its id; exactly one
+    /// [`PlatformEvent::Response`] with that id follows (the response, a timeout after
+    /// `request_timeout`, or `Disconnected`).
+    ///
+    /// Requests addressed to a THING must name a thing bound on this connection
+    /// ([`RequestError::NotBound`] otherwise; nothing is sent). Other entity types
+    /// (subsystems, resources) are not bound and are sent as they are.
+    pub fn request(&mut self, now: Instant, request: Request) -> Result<u32, RequestError> {
+        match self.phase {
+            Phase::Open => {}
+            Phase::Closing(CloseReason::Local(_)) => return Err(RequestError::Closed),
+            Phase::Closing(_) | Phase::Closed => return Err(RequestError::Disconnected),
+        }
+        let Some(session_id) = self.session_id else {
+            return Err(RequestError::NotAuthenticated);
+        };
+        if request.entity_type == EntityType::Thing
+            && self
+                .registry
+                .connection_of_bytes(request.entity_name.as_bytes())
+                != Some(self.id)
+        {
+            return Err(RequestError::NotBound(
+                request.entity_name.to_str_lossy().into_owned(),
+            ));
+        }
+        let mut id = self.ids.next();
+        while self.outstanding.contains_key(&id) {
+            id = self.ids.next();
+        }
+        let message = Message {
+            header: Header::new(id, session_id),
+            body: Body::Request(request),
+        };
+        self.wire.send(&message, &mut self.transmits)?;
+        self.outstanding
+            .insert(id, now + self.config.request_timeout);
+        Ok(id)
+    }
+
+    /// Answers the edge's request `id` (from [`PlatformEvent::Request`]) with the request's
+    /// id, its endpoint id and this connection's session id in the header. When the
+    /// response cannot be sent ([`RespondError::Unsendable`], e.g. larger than
+    /// `max_message_size`) the request stays open, so a smaller error response can follow.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        id: u32,
+        response: Response,
+    ) -> Result<(), RespondError> {
+        let _ = now;
+        if self.phase != Phase::Open {
+            return Err(RespondError::NotConnected);
+        }
+        let Some(&endpoint_id) = self.inbound.get(&id) else {
+            return Err(RespondError::UnknownRequest(id));
+        };
+        let message = Message {
+            header: Header {
+                version: Header::VERSION,
+                request_id: id,
+                endpoint_id,
+                session_id: self.session_id.unwrap_or(0),
+            },
+            body: Body::Response(response),
+        };
+        self.wire.send(&message, &mut self.transmits)?;
+        self.inbound.remove(&id);
+        Ok(())
+    }
+
+    /// Closes the connection: queues `Transmit::Close{1000, reason}` and fails waiting
+    /// requests with [`RequestError::Closed`]; `Closed{Local(reason)}` follows
+    /// `handle_closed`. Does nothing if a close is already under way.
+    pub fn close(&mut self, now: Instant, reason: &str) {
+        let _ = now;
+        self.queue_close(CloseReason::Local(reason.to_owned()));
+    }
+
+    /// Queues the close transmit for `reason` (once) and fails waiting requests.
+    fn queue_close(&mut self, reason: CloseReason) {
+        if self.phase != Phase::Open {
+            return;
+        }
+        let (code, text) = match &reason {
+            CloseReason::AuthTimeout => (CLOSE_POLICY_VIOLATION, "authentication timeout".into()),
+            CloseReason::AuthNotFirst(_) => {
+                (CLOSE_POLICY_VIOLATION, "first message must be AUTH".into())
+            }
+            CloseReason::AuthRejected => (CLOSE_POLICY_VIOLATION, "authentication failed".into()),
+            CloseReason::IdleTimeout => (CLOSE_NORMAL, "idle timeout".into()),
+            CloseReason::ConnectionLost => (CLOSE_NORMAL, String::new()),
+            CloseReason::Local(text) => (CLOSE_NORMAL, truncate(text, MAX_CLOSE_REASON)),
+        };
+        let error = match reason {
+            CloseReason::Local(_) => RequestError::Closed,
+            _ => RequestError::Disconnected,
+        };
+        self.phase = Phase::Closing(reason);
+        self.transmits
+            .push_back(Transmit::Close { code, reason: text });
+        self.fail_outstanding(error);
+        self.pending_auth = None;
+        self.held.clear();
+        self.inbound.clear();
+    }
+
+    fn fail_outstanding(&mut self, error: RequestError) {
+        let mut ids: Vec<u32> = self.outstanding.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        for id in ids {
+            self.events.push_back(PlatformEvent::Response {
+                id,
+                result: Err(error.clone()),
+            });
+        }
+    }
+
+    fn remember_timeout(&mut self, id: u32) {
+        if self.recent_timeouts.len() == RECENT_TIMEOUTS {
+            self.recent_timeouts.pop_front();
+        }
+        self.recent_timeouts.push_back(id);
+    }
+
+    /// The next websocket message (or close) to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event for the application.
+    pub fn poll_event(&mut self) -> Option<PlatformEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) should be called next: the earliest of
+    /// the auth deadline (until authenticated), the idle deadline, request deadlines and
+    /// multipart reassembly expiry. `None` once a close is under way.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.phase != Phase::Open {
+            return None;
+        }
+        let mut next = self.idle_deadline;
+        if self.session_id.is_none() {
+            next = next.min(self.auth_deadline);
+        }
+        if let Some(d) = self.outstanding.values().min() {
+            next = next.min(*d);
+        }
+        if let Some(d) = self.wire.next_expiry() {
+            next = next.min(d);
+        }
+        Some(next)
+    }
+}
+
+impl Drop for PlatformSession {
+    /// Safety net for a runtime that drops a session without reporting
+    /// [`handle_closed`](PlatformSession::handle_closed): the things still bound to this
+    /// connection are released (`is_connected` false) so they can be bound elsewhere. Their
+    /// `last_connection` is left as it was, since the crate has no clock of its own.
+    fn drop(&mut self) {
+        if self.phase != Phase::Closed {
+            self.registry.release_all(self.id, None);
+        }
+    }
+}
+
+/// The reason of a refused BIND's FORBIDDEN response: the refused names (at most
+/// [`MAX_NAMES_IN_REASON`], then a count).
+fn refused_reason(refused: &[WireString]) -> String {
+    let mut text = String::from("bound on another connection: ");
+    for (i, name) in refused.iter().take(MAX_NAMES_IN_REASON).enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&name.to_str_lossy());
+    }
+    if refused.len() > MAX_NAMES_IN_REASON {
+        text.push_str(&format!(
+            " and {} more",
+            refused.len() - MAX_NAMES_IN_REASON
+        ));
+    }
+    text
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_ids_are_never_zero_nor_all_ones() {
+        for id in [
+            0,
+            1,
+            2,
+            0xFFFF_FFFD,
+            0xFFFF_FFFE,
+            0xFFFF_FFFF,
+            0x1_0000_0000,
+            u64::MAX,
+        ] {
+            let sid = session_id_for(id);
+            assert_ne!(sid, 0, "{id}");
+            assert_ne!(sid, 0xFFFF_FFFF, "{id}");
+        }
+        assert_eq!(session_id_for(0), 1);
+        assert_eq!(session_id_for(41), 42);
+    }
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("abc", 2), "ab");
+        assert_eq!(truncate("é", 1), "");
+        assert_eq!(truncate("abc", 10), "abc");
+    }
+
+    #[test]
+    fn refused_reason_lists_names() {
+        let names: Vec<WireString> = (0..10).map(|i| WireString::from(format!("T{i}"))).collect();
+        assert_eq!(
+            refused_reason(&names[..2]),
+            "bound on another connection: T0, T1"
+        );
+        assert!(refused_reason(&names).ends_with("T7 and 2 more"));
+    }
+}
