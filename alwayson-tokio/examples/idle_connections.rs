@@ -10,6 +10,9 @@ use alwayson_tokio::{EdgeClient, Platform, Reconnect};
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 
+/// Warm-up connections (not counted).
+const WARM: u64 = 100;
+
 fn proc_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
@@ -30,7 +33,7 @@ async fn main() -> Result<(), alwayson_tokio::Error> {
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
     if let Some(limit) = fd_limit() {
-        let max = limit.saturating_sub(64) / 2;
+        let max = limit.saturating_sub(64 + 2 * WARM) / 2;
         if n > max {
             println!(
                 "fd limit {limit} allows only {max} in-process connections (2 fds each); \
@@ -53,7 +56,7 @@ async fn main() -> Result<(), alwayson_tokio::Error> {
         }
     };
     // Warm up (runtime threads, TLS-free code paths, allocator arenas).
-    let warm: Vec<_> = futures_util::stream::iter(0..100)
+    let warm: Vec<_> = futures_util::stream::iter(0..WARM)
         .map(|i| connect(1_000_000 + i))
         .buffer_unordered(50)
         .collect()

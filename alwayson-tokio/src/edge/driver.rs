@@ -21,14 +21,17 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 /// Inputs handled per wake-up before outputs are flushed.
 const BATCH: usize = 128;
 
-#[allow(clippy::large_enum_variant)] // rare variants are small; requests dominate
+/// A request from the API (boxed: channel slots are allocated in blocks, so the command
+/// enum is kept small for idle connections).
+pub(crate) struct RequestCmd {
+    pub request: Request,
+    pub reply: oneshot::Sender<Result<Response>>,
+    /// Written locally when the request succeeds (property writes).
+    pub local: Option<(String, String, Value)>,
+}
+
 pub(crate) enum Command {
-    Request {
-        request: Request,
-        reply: oneshot::Sender<Result<Response>>,
-        /// Written locally when the request succeeds (property writes).
-        local: Option<(String, String, Value)>,
-    },
+    Request(Box<RequestCmd>),
     Bind {
         names: Vec<WireString>,
         unbind: bool,
@@ -88,8 +91,8 @@ pub(crate) struct Driver {
     things: Arc<Things>,
     cmd_rx: mpsc::Receiver<Command>,
     api_open: bool,
-    answers_tx: mpsc::Sender<(u32, Response)>,
-    answers_rx: mpsc::Receiver<(u32, Response)>,
+    answers_tx: mpsc::Sender<(u32, Box<Response>)>,
+    answers_rx: mpsc::Receiver<(u32, Box<Response>)>,
     state: watch::Sender<ConnectionState>,
     notices: broadcast::Sender<EdgeNotice>,
     ready: Option<oneshot::Sender<Result<()>>>,
@@ -139,7 +142,7 @@ impl Driver {
         if !names.is_empty() {
             session.bind(Instant::now(), names);
         }
-        let (answers_tx, answers_rx) = mpsc::channel(256);
+        let (answers_tx, answers_rx) = mpsc::channel(64);
         Self {
             session,
             target,
@@ -200,7 +203,7 @@ impl Driver {
                         self.begin_close();
                     }
                 },
-                Some((id, response)) = self.answers_rx.recv() => self.respond(id, response),
+                Some((id, response)) = self.answers_rx.recv() => self.respond(id, *response),
                 _ = sleep_until(deadline), if deadline.is_some() => {
                     let now = Instant::now();
                     if self.closing_deadline.is_some_and(|d| d <= now) {
@@ -311,11 +314,12 @@ impl Driver {
     fn on_command(&mut self, cmd: Command) {
         let now = Instant::now();
         match cmd {
-            Command::Request {
-                request,
-                reply,
-                local,
-            } => {
+            Command::Request(cmd) => {
+                let RequestCmd {
+                    request,
+                    reply,
+                    local,
+                } = *cmd;
                 if self.closing_deadline.is_some() {
                     let _ = reply.send(Err(Error::Closed));
                     return;
@@ -477,7 +481,7 @@ impl Driver {
                     let tx = self.answers_tx.clone();
                     tokio::spawn(async move {
                         let response = fut.await;
-                        let _ = tx.send((id, response)).await;
+                        let _ = tx.send((id, Box::new(response))).await;
                     });
                 }
             },

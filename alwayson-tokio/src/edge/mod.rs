@@ -16,7 +16,7 @@ use alwayson_proto::{
     EdgeConfig, Gateway, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
     WireString,
 };
-use driver::{Command, Driver};
+use driver::{Command, Driver, RequestCmd};
 use std::sync::Arc;
 use std::time::Duration;
 use thing::Things;
@@ -140,11 +140,11 @@ impl EdgeClient {
     ) -> Result<Response> {
         let (reply, rx) = oneshot::channel();
         self.cmd
-            .send(Command::Request {
+            .send(Command::Request(Box::new(RequestCmd {
                 request,
                 reply,
                 local,
-            })
+            })))
             .await
             .map_err(|_| Error::Closed)?;
         rx.await.map_err(|_| Error::Closed)?
@@ -512,7 +512,8 @@ impl EdgeClientBuilder {
         let request_timeout = config.request_timeout;
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
-        let (notices, _) = broadcast::channel(256);
+        // Small: a broadcast channel allocates every slot up front (memory per idle edge).
+        let (notices, _) = broadcast::channel(32);
         let (ready_tx, ready_rx) = oneshot::channel();
         let driver = Driver::new(
             config,

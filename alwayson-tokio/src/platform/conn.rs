@@ -21,12 +21,11 @@ type Ws = WebSocketStream<TokioIo<Upgraded>>;
 /// Commands to a connection task.
 pub(crate) enum ConnCommand {
     /// Send a platform→edge request; the reply gets its response.
-    Request {
-        request: Request,
-        reply: oneshot::Sender<Result<Response>>,
-    },
+    /// (Boxed: channel slots are allocated in blocks; a small enum keeps idle connections
+    /// small.)
+    Request(Box<(Request, oneshot::Sender<Result<Response>>)>),
     /// A spawned edge-request handler finished.
-    Respond { id: u32, response: Response },
+    Respond { id: u32, response: Box<Response> },
     /// Last-in-wins: another connection took this thing.
     ThingTaken { name: WireString },
 }
@@ -55,7 +54,7 @@ pub(crate) async fn run_connection(
     info: ConnectionInfo,
     chunk_size: u16,
 ) {
-    let (tx, mut rx) = mpsc::channel(256);
+    let (tx, mut rx) = mpsc::channel(128);
     shared
         .conns
         .write()
@@ -164,16 +163,19 @@ impl Conn {
     fn on_command(&mut self, cmd: ConnCommand) {
         let now = Instant::now();
         match cmd {
-            ConnCommand::Request { request, reply } => match self.session.request(now, request) {
-                Ok(id) => {
-                    self.pending.insert(id, reply);
+            ConnCommand::Request(cmd) => {
+                let (request, reply) = *cmd;
+                match self.session.request(now, request) {
+                    Ok(id) => {
+                        self.pending.insert(id, reply);
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e.into()));
+                    }
                 }
-                Err(e) => {
-                    let _ = reply.send(Err(e.into()));
-                }
-            },
+            }
             ConnCommand::Respond { id, response } => {
-                if let Err(e) = self.session.respond(now, id, response) {
+                if let Err(e) = self.session.respond(now, id, *response) {
                     tracing::debug!(conn = self.info.id, id, error = %e, "response not sent");
                 }
             }
@@ -245,7 +247,12 @@ impl Conn {
                         let tx = self.self_tx.clone();
                         tokio::spawn(async move {
                             let response = fut.await;
-                            let _ = tx.send(ConnCommand::Respond { id, response }).await;
+                            let _ = tx
+                                .send(ConnCommand::Respond {
+                                    id,
+                                    response: Box::new(response),
+                                })
+                                .await;
                         });
                     }
                 }

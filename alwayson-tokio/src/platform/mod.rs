@@ -244,7 +244,7 @@ impl Platform {
     pub async fn request(&self, thing: &str, request: Request) -> Result<Response> {
         let tx = self.shared.sender_for(thing)?;
         let (reply, rx) = oneshot::channel();
-        tx.send(ConnCommand::Request { request, reply })
+        tx.send(ConnCommand::Request(Box::new((request, reply))))
             .await
             .map_err(|_| Error::Disconnected)?;
         rx.await.map_err(|_| Error::Disconnected)?
