@@ -40,7 +40,7 @@ pub enum Command {
     /// UNBIND. Needs nothing else.
     #[command(after_help = EXIT_CODES_HELP)]
     Demo(DemoArgs),
-    /// Run a platform emulator: AlwaysOn edges connect at ws[s]://HOST:PORT/Thingworx/WS,
+    /// Run a platform emulator: AlwaysOn edges connect at ws://HOST:PORT/Thingworx/WS (wss:// with TLS),
     /// and a ThingWorx-style REST interface on the same port reads and writes their
     /// properties and calls their services (GET/PUT /Thingworx/Things/{thing}/Properties/{p},
     /// POST /Thingworx/Things/{thing}/Services/{s}, GET /Thingworx/Things/{thing}; header
