@@ -1,17 +1,33 @@
-//! Opens N bound edge connections to a platform in the same process and reports resident
-//! memory per connection (both ends of each connection live in this process).
+//! Resident memory per idle, bound edge connection on the platform.
+//!
+//! The platform runs in this process; the edges run in a child process (this same binary
+//! re-executed with `--edges`), so the growth of this process's VmRSS divided by the number
+//! of connections is the platform's cost per connection, and this process needs one file
+//! descriptor per connection (the child needs one too).
 //!
 //! ```text
-//! ulimit -n 65536   # each connection costs 2 file descriptors here
+//! ulimit -n 20000   # if the soft limit is lower: each process needs N + ~200 descriptors
 //! cargo run --release -p alwayson-tokio --example idle_connections -- 10000
 //! ```
+//!
+//! Steps: start the platform; the child connects 100 warm-up edges (runtime threads,
+//! allocator arenas, registry and connection maps past their first growth steps; not
+//! counted); VmRSS is read; the child connects N more edges (256 concurrent), each
+//! authenticating and binding one thing; once `platform.things()` shows all of them
+//! connected and they have been idle for 2 s, VmRSS is read again.
 
 use alwayson_tokio::{EdgeClient, Platform, Reconnect};
 use futures_util::StreamExt;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Warm-up connections (not counted).
 const WARM: u64 = 100;
+/// Edges connecting at once.
+const CONCURRENCY: usize = 256;
 
 fn proc_status(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -26,72 +42,149 @@ fn fd_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-#[tokio::main]
-async fn main() -> Result<(), alwayson_tokio::Error> {
-    let mut n: u64 = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(10_000);
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    if args.first().map(String::as_str) == Some("--edges") {
+        let n: u64 = args.get(1).ok_or("--edges N URL")?.parse()?;
+        let url = args.get(2).ok_or("--edges N URL")?.clone();
+        rt.block_on(edges(n, url))
+    } else {
+        let n: u64 = args.first().map_or(Ok(10_000), |a| a.parse())?;
+        rt.block_on(platform(n))
+    }
+}
+
+async fn connect(url: String, name: String) -> alwayson_tokio::Result<EdgeClient> {
+    EdgeClient::builder(url)
+        .app_key("k")
+        .bind([name])
+        .reconnect(Reconnect::never())
+        .connect()
+        .await
+}
+
+/// Child process: `--edges N URL`. Connects WARM edges, prints `warm OK`, waits for a line
+/// on stdin, connects N edges, prints `done OK MILLIS`, then holds them until stdin closes.
+async fn edges(n: u64, url: String) -> Result<(), BoxError> {
+    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
+    let mut stdout = tokio::io::stdout();
+    let open = |range: std::ops::Range<u64>, prefix: &'static str| {
+        let url = url.clone();
+        futures_util::stream::iter(range)
+            .map(move |i| connect(url.clone(), format!("{prefix}{i}")))
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<_>>()
+    };
+    let warm = open(0..WARM, "Warm").await;
+    let ok = warm.iter().filter(|e| e.is_ok()).count();
+    stdout.write_all(format!("warm {ok}\n").as_bytes()).await?;
+    stdout.flush().await?;
+    stdin.next_line().await?;
+
+    let start = Instant::now();
+    let idle = open(0..n, "Idle").await;
+    let millis = start.elapsed().as_millis();
+    let ok = idle.iter().filter(|e| e.is_ok()).count();
+    if let Some(Err(e)) = idle.iter().find(|e| e.is_err()) {
+        eprintln!("edges: first failure: {e}");
+    }
+    stdout
+        .write_all(format!("done {ok} {millis}\n").as_bytes())
+        .await?;
+    stdout.flush().await?;
+    // Hold the connections until the platform process is done measuring.
+    while stdin.next_line().await?.is_some() {}
+    // Exit without closing each connection politely.
+    std::process::exit(0);
+}
+
+fn connected(platform: &Platform) -> usize {
+    platform.things().iter().filter(|t| t.is_connected).count()
+}
+
+async fn wait_connected(platform: &Platform, n: usize, within: Duration) -> usize {
+    let start = Instant::now();
+    loop {
+        let c = connected(platform);
+        if c >= n || start.elapsed() > within {
+            return c;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn platform(mut n: u64) -> Result<(), BoxError> {
     if let Some(limit) = fd_limit() {
-        let max = limit.saturating_sub(64 + 2 * WARM) / 2;
+        let max = limit.saturating_sub(64 + WARM);
         if n > max {
             println!(
-                "fd limit {limit} allows only {max} in-process connections (2 fds each); \
+                "fd limit {limit} allows only {max} connections per process; \
                  raise it with `ulimit -n` — using {max}"
             );
             n = max;
         }
     }
     let platform = Platform::builder().app_key("k").start().await?;
-    let url = platform.url();
-    let connect = |i: u64| {
-        let url = url.clone();
-        async move {
-            EdgeClient::builder(url)
-                .app_key("k")
-                .bind([format!("Idle{i}")])
-                .reconnect(Reconnect::never())
-                .connect()
-                .await
-        }
-    };
-    // Warm up (runtime threads, TLS-free code paths, allocator arenas).
-    let warm: Vec<_> = futures_util::stream::iter(0..WARM)
-        .map(|i| connect(1_000_000 + i))
-        .buffer_unordered(50)
-        .collect()
-        .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let exe = std::env::current_exe()?;
+    let mut child = tokio::process::Command::new(exe)
+        .arg("--edges")
+        .arg(n.to_string())
+        .arg(platform.url())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let mut to_child = child.stdin.take().ok_or("no child stdin")?;
+    let mut from_child = BufReader::new(child.stdout.take().ok_or("no child stdout")?).lines();
+
+    let line = from_child.next_line().await?.ok_or("child exited")?;
+    let warm: usize = line
+        .strip_prefix("warm ")
+        .ok_or("unexpected line from child")?
+        .parse()?;
+    wait_connected(&platform, warm, Duration::from_secs(10)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let before = proc_status("VmRSS:").unwrap_or(0);
-    let start = Instant::now();
-    let edges: Vec<_> = futures_util::stream::iter(0..n)
-        .map(connect)
-        .buffer_unordered(256)
-        .collect()
-        .await;
-    let elapsed = start.elapsed();
-    let ok = edges.iter().filter(|e| e.is_ok()).count();
-    if let Some(Err(e)) = edges.iter().find(|e| e.is_err()) {
-        println!("first failure: {e}");
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let fds_before = open_fds();
+
+    to_child.write_all(b"go\n").await?;
+    to_child.flush().await?;
+    let line = from_child.next_line().await?.ok_or("child exited")?;
+    let mut parts = line
+        .strip_prefix("done ")
+        .ok_or("unexpected line from child")?
+        .split(' ');
+    let ok: usize = parts.next().ok_or("bad line")?.parse()?;
+    let millis: f64 = parts.next().ok_or("bad line")?.parse()?;
+    let bound = wait_connected(&platform, warm + ok, Duration::from_secs(30)).await - warm;
+    // Idle: every connection has gone quiet (no traffic until the edge's first ping).
+    tokio::time::sleep(Duration::from_secs(2)).await;
     let after = proc_status("VmRSS:").unwrap_or(0);
-    let bound = platform.things().iter().filter(|t| t.is_connected).count();
-    println!("connections: {ok}/{n} bound ({bound} things connected on the platform)");
+    let fds_after = open_fds();
+
+    println!("edges (child process): {ok}/{n} connected and bound");
+    println!("platform: {bound} things connected, open fds {fds_before} -> {fds_after}");
     println!(
-        "connect+AUTH+BIND: {:.0}/s ({:?} for {ok})",
-        ok as f64 / elapsed.as_secs_f64(),
-        elapsed
+        "connect+AUTH+BIND: {:.0}/s ({millis:.0} ms for {ok}, {CONCURRENCY} concurrent)",
+        ok as f64 / (millis / 1000.0)
     );
-    println!("VmRSS before: {before} KiB, after: {after} KiB");
-    if ok > 0 {
+    println!("platform VmRSS before: {before} KiB, after: {after} KiB");
+    if bound > 0 {
         println!(
-            "per connection (edge + platform side): {:.1} KiB",
-            (after.saturating_sub(before)) as f64 / ok as f64
+            "platform memory per idle bound connection: {:.1} KiB",
+            after.saturating_sub(before) as f64 / bound as f64
         );
     }
-    drop(warm);
-    drop(edges);
+    drop(to_child);
+    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
     platform.shutdown().await;
     Ok(())
 }

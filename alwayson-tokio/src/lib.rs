@@ -6,6 +6,80 @@
 //! This crate holds no protocol logic: the sans-IO sessions decide what to send and when;
 //! the runtime moves bytes, sleeps until `poll_timeout`, owns sockets, TLS, tasks, channels
 //! and reconnect backoff.
+//!
+//! ## Edge
+//!
+//! An [`EdgeClient`] connects, authenticates, binds its things, answers the platform's
+//! requests from their properties and services, and reconnects (re-binding) when the
+//! connection drops.
+//!
+//! ```no_run
+//! use alwayson_tokio::{EdgeClient, InfoTable, Thing};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), alwayson_tokio::Error> {
+//!     let edge = EdgeClient::builder("wss://platform.example:443/Thingworx/WS")
+//!         .app_key("my-app-key")
+//!         .thing(
+//!             Thing::new("Pump1")
+//!                 .property("temp", 21.5)
+//!                 .service("Restart", |_params: Option<InfoTable>| async move {
+//!                     Ok(InfoTable::new())
+//!                 }),
+//!         )
+//!         .connect()
+//!         .await?;
+//!     // Edge → platform: write a property on the platform's side.
+//!     edge.write_property("Pump1", "status", "running").await?;
+//!     // The platform reads `temp` from this edge's property (updated locally here).
+//!     edge.set_property("Pump1", "temp", 22.0);
+//!     edge.shutdown().await;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Platform
+//!
+//! A [`Platform`] accepts edges on `/Thingworx/WS`, checks their credentials, tracks which
+//! connection each thing is bound on, and routes requests to it. This example runs both
+//! sides in one process:
+//!
+//! ```
+//! use alwayson_tokio::{EdgeClient, Platform, Thing, Value};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), alwayson_tokio::Error> {
+//!     let platform = Platform::builder()
+//!         .listen("127.0.0.1:0")
+//!         .app_key("my-app-key")
+//!         .start()
+//!         .await?;
+//!
+//!     let edge = EdgeClient::builder(platform.url())
+//!         .app_key("my-app-key")
+//!         .thing(Thing::new("Pump1").property("temp", 21.5))
+//!         .connect()
+//!         .await?;
+//!
+//!     // Platform → edge requests go over the connection Pump1 is bound on.
+//!     assert!(platform.thing("Pump1").is_some_and(|t| t.is_connected));
+//!     assert_eq!(platform.read_property("Pump1", "temp").await?, Value::from(21.5));
+//!     platform.write_property("Pump1", "temp", 20.0).await?;
+//!     assert_eq!(edge.property("Pump1", "temp"), Some(Value::from(20.0)));
+//!
+//!     // Edge → platform writes land in the platform's property store (the default
+//!     // edge-request handler).
+//!     edge.write_property("Pump1", "status", "running").await?;
+//!     assert_eq!(
+//!         platform.property_store().get("Pump1", "status"),
+//!         Some(Value::from("running"))
+//!     );
+//!
+//!     edge.shutdown().await;
+//!     platform.shutdown().await;
+//!     Ok(())
+//! }
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,10 +1,11 @@
-//! Bind conflicts under first-in-wins, and reconnect + re-bind after a platform restart.
+//! Bind conflicts under first-in-wins and last-in-wins, and reconnect + re-bind after a
+//! platform restart.
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use alwayson_tokio::edge::Thing;
-use alwayson_tokio::{BindPolicy, ConnectionState, EdgeNotice, Value};
+use alwayson_tokio::{BindPolicy, ConnectionState, EdgeNotice, PlatformNotice, Value};
 use common::{bounded, edge, eventually, platform};
 use std::time::Duration;
 
@@ -45,6 +46,107 @@ async fn second_edge_binding_the_same_thing_is_refused() {
         );
         first.shutdown().await;
         second.shutdown().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
+    bounded(async {
+        let p = platform()
+            .bind_policy(BindPolicy::LastInWins)
+            .start()
+            .await
+            .unwrap();
+        let mut notices = p.events();
+        let first = edge(&p)
+            .thing(Thing::new("Pump1").property("owner", "first"))
+            .thing(Thing::new("Valve1").property("owner", "first"))
+            .connect()
+            .await
+            .unwrap();
+        let first_conn = p.thing("Pump1").unwrap().connection.unwrap();
+        assert_eq!(p.thing("Valve1").unwrap().connection, Some(first_conn));
+        assert_eq!(
+            p.read_property("Pump1", "owner").await.unwrap(),
+            Value::from("first")
+        );
+
+        let second = edge(&p)
+            .thing(Thing::new("Pump1").property("owner", "second"))
+            .connect()
+            .await
+            .unwrap();
+        // connect() returns once the BIND was answered: the registry has the thing on the
+        // second connection.
+        let pump = p.thing("Pump1").unwrap();
+        assert!(pump.is_connected);
+        let second_conn = pump.connection.unwrap();
+        assert_ne!(second_conn, first_conn);
+
+        // Requests for Pump1 now go to the second edge.
+        assert_eq!(
+            p.read_property("Pump1", "owner").await.unwrap(),
+            Value::from("second")
+        );
+        p.write_property("Pump1", "owner", "written").await.unwrap();
+        assert_eq!(
+            second.property("Pump1", "owner"),
+            Some(Value::from("written"))
+        );
+        assert_eq!(first.property("Pump1", "owner"), Some(Value::from("first")));
+
+        // The first connection saw Pump1 taken (Unbound on it), and nothing else.
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                match notices.recv().await.unwrap() {
+                    PlatformNotice::Unbound { conn, name } if conn == first_conn => {
+                        assert_eq!(name, "Pump1");
+                        break;
+                    }
+                    PlatformNotice::Closed { conn, .. } => {
+                        panic!("connection {conn} closed")
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await
+        .expect("no Unbound for Pump1 on the first connection");
+
+        // The first connection keeps working for its other thing, both ways.
+        assert_eq!(p.thing("Valve1").unwrap().connection, Some(first_conn));
+        assert!(p.thing("Valve1").unwrap().is_connected);
+        assert_eq!(
+            p.read_property("Valve1", "owner").await.unwrap(),
+            Value::from("first")
+        );
+        first
+            .write_property("Valve1", "pressure", 2.5)
+            .await
+            .unwrap();
+        assert_eq!(
+            p.property_store().get("Valve1", "pressure"),
+            Some(Value::from(2.5))
+        );
+        assert_eq!(*first.state().borrow(), ConnectionState::Bound);
+        assert_eq!(p.thing("Pump1").unwrap().connection, Some(second_conn));
+
+        first.shutdown().await;
+        // The first edge leaving does not unbind Pump1 from the second connection.
+        eventually(Duration::from_secs(5), || {
+            p.thing("Valve1").is_some_and(|t| !t.is_connected)
+        })
+        .await;
+        let pump = p.thing("Pump1").unwrap();
+        assert!(pump.is_connected);
+        assert_eq!(pump.connection, Some(second_conn));
+        assert_eq!(
+            p.read_property("Pump1", "owner").await.unwrap(),
+            Value::from("written")
+        );
+        second.shutdown().await;
+        p.shutdown().await;
     })
     .await;
 }

@@ -180,7 +180,8 @@ impl Conn {
                 }
             }
             ConnCommand::ThingTaken { name } => {
-                self.session.handle_thing_taken(now, &name.to_str_lossy())
+                // Bytes, not a lossy string: thing names need not be UTF-8.
+                self.session.handle_thing_taken_bytes(now, name.as_bytes())
             }
         }
     }
