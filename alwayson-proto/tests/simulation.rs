@@ -846,6 +846,120 @@ fn unbind_and_disconnect_clear_is_connected() {
     assert_clean(&sim);
 }
 
+/// A link filter that applies `verdict` to the platform's answer to the first message with
+/// code `code` sent in `dir` (BIND 0x0A / UNBIND 0x0B), or to that message itself when
+/// `to_message` is set.
+fn first_of(code_: u8, to_message: bool, verdict: Verdict) -> Filter {
+    let id: Rc<Cell<Option<u32>>> = Rc::new(Cell::new(None));
+    let done = Rc::new(Cell::new(false));
+    Box::new(move |dir, b| {
+        if done.get() {
+            return Verdict::Deliver;
+        }
+        match dir {
+            Dir::E2P if code(b) == Some(code_) && id.get().is_none() => {
+                id.set(request_id(b));
+                if to_message {
+                    done.set(true);
+                    return verdict;
+                }
+                Verdict::Deliver
+            }
+            Dir::P2E if id.get().is_some() && request_id(b) == id.get() => {
+                done.set(true);
+                verdict
+            }
+            _ => Verdict::Deliver,
+        }
+    })
+}
+
+/// The edge application can read `thing` through the platform (it is bound on the edge).
+fn platform_reaches(sim: &mut Sim, n: usize, thing: &str) {
+    sim.node_mut(n).app.set(thing, "p", Value::Integer(7));
+    let (cid, id) = sim
+        .platform_request(n, Request::read_property(thing, "p"))
+        .unwrap();
+    sim.run_for(secs(1));
+    let r = platform_ok(sim, n, cid, id);
+    assert!(r.status.is_success(), "{r:?}");
+}
+
+#[test]
+fn late_bind_success_after_an_edge_timeout_is_adopted() {
+    let (mut sim, n) = connected(&["T1"]);
+    // The platform binds T2 at once, but its answer arrives after the edge's 10 s timeout.
+    sim.link(n).filter = Some(first_of(0x0A, false, Verdict::Delay(secs(12))));
+    sim.edge_bind(n, &["T2"]);
+    sim.run_for(secs(11));
+    assert!(sim.registry.get("T2").unwrap().is_connected);
+    assert!(!sim.edge(n).is_bound("T2"));
+    assert_eq!(
+        sim.trace(n)
+            .edge_events(|e| matches!(
+                e,
+                EdgeEvent::BindRejected { status, .. } if *status == StatusCode::GATEWAY_TIMEOUT
+            ))
+            .len(),
+        1
+    );
+    sim.run_for(secs(2));
+    assert!(sim.edge(n).is_bound("T2"), "late SUCCESS adopted");
+    assert_eq!(sim.edge(n).late_responses(), 1);
+    assert!(sim.check_bound_agreement().is_empty());
+    // No second BIND went out.
+    assert_eq!(sim.trace(n).sent_with_code(Dir::E2P, 0x0A).len(), 2);
+    platform_reaches(&mut sim, n, "T2");
+    assert_clean(&sim);
+}
+
+#[test]
+fn lost_bind_response_is_healed_by_the_edge_retry() {
+    let (mut sim, n) = connected(&["T1"]);
+    sim.link(n).filter = Some(first_of(0x0A, false, Verdict::Drop));
+    sim.edge_bind(n, &["T2"]);
+    sim.run_for(secs(15));
+    assert!(sim.registry.get("T2").unwrap().is_connected);
+    assert!(!sim.edge(n).is_bound("T2"));
+    assert!(
+        !sim.check_bound_agreement().is_empty(),
+        "disagree until the retry"
+    );
+    sim.run_for(secs(10)); // retried at 20 s
+    assert!(sim.edge(n).is_bound("T2"));
+    assert!(sim.check_bound_agreement().is_empty());
+    assert_eq!(sim.trace(n).sent_with_code(Dir::E2P, 0x0A).len(), 3);
+    platform_reaches(&mut sim, n, "T2");
+    assert_clean(&sim);
+}
+
+#[test]
+fn lost_unbind_is_sent_again_by_the_edge() {
+    let (mut sim, n) = connected(&["T1", "T2"]);
+    sim.link(n).filter = Some(first_of(0x0B, true, Verdict::Drop));
+    sim.edge_unbind(n, &["T2"]);
+    sim.run_for(secs(11));
+    // Unbound on the edge (reported once, at the timeout); the platform never saw it.
+    assert_eq!(
+        sim.trace(n)
+            .edge_events(|e| matches!(e, EdgeEvent::Unbound { .. }))
+            .len(),
+        1
+    );
+    assert!(sim.registry.get("T2").unwrap().is_connected);
+    sim.run_for(secs(10)); // re-sent silently at 20 s
+    assert!(!sim.registry.get("T2").unwrap().is_connected);
+    assert!(sim.check_bound_agreement().is_empty());
+    assert_eq!(sim.trace(n).sent_with_code(Dir::E2P, 0x0B).len(), 2);
+    assert_eq!(
+        sim.trace(n)
+            .edge_events(|e| matches!(e, EdgeEvent::Unbound { .. }))
+            .len(),
+        1
+    );
+    assert_clean(&sim);
+}
+
 // ---------------------------------------------------------------------------------------
 // 9. reconnect re-binds
 // ---------------------------------------------------------------------------------------

@@ -54,14 +54,18 @@ pub enum EdgeEvent {
         name: WireString,
     },
     /// A thing's BIND was answered with a failure, or timed out (status GATEWAY_TIMEOUT).
-    /// The session keeps working for the other things.
+    /// The session keeps working for the other things. After a timeout the session keeps
+    /// trying on its own (late answer, then a re-sent BIND): a [`EdgeEvent::Bound`] may
+    /// follow, or another `BindRejected`; see the [module documentation](crate::edge).
     BindRejected {
         /// Thing name.
         name: WireString,
         /// The platform's status.
         status: StatusCode,
     },
-    /// A thing's UNBIND completed (or it was unbound locally while disconnected).
+    /// A thing's UNBIND completed: answered, timed out (the session then re-sends it
+    /// silently), superseded by a new `bind` of the name, or ended by the disconnect; or it
+    /// was unbound locally while not authenticated. Exactly once per unbound name.
     Unbound {
         /// Thing name.
         name: WireString,

@@ -49,15 +49,50 @@
 //!   `max_message_size`) is reported as [`EdgeEvent::BindRejected`] with ENTITY_TOO_LARGE.
 //! * **Bound set:** platform requests are delivered only for things whose BIND succeeded
 //!   on the current connection; any other entity name gets NOT_FOUND (`00 FF` body) without
-//!   an event. A rejected or timed-out BIND ([`EdgeEvent::BindRejected`], GATEWAY_TIMEOUT on
-//!   timeout) leaves the thing registered: it is bound again after the next reconnect, or
-//!   at once when `bind` is called again for it. A failure answering a BIND of several
-//!   names does not say which were refused (the platform keeps the accepted ones bound), so
-//!   each of those names is sent again in a BIND of its own; only a one-name failure becomes
-//!   `BindRejected`.
+//!   an event. A rejected BIND ([`EdgeEvent::BindRejected`]) leaves the thing registered: it
+//!   is bound again after the next reconnect, or at once when `bind` is called again for
+//!   it. A failure answering a BIND of several names does not say which were refused (the
+//!   platform keeps the accepted ones bound), so each of those names is sent again in a
+//!   BIND of its own; only a one-name failure becomes `BindRejected`.
+//! * **The latest BIND/UNBIND of a name decides.** The platform handles a connection's
+//!   messages in order, so once a newer BIND or UNBIND of a name is sent, older ones in
+//!   flight (or timed out) no longer count for it: their answers, timeouts and retries
+//!   leave it alone. An UNBIND superseded by a new BIND of the name reports its
+//!   [`EdgeEvent::Unbound`] at once, so the application always sees `Unbound` before the
+//!   new outcome.
+//! * **BIND timeout:** the platform may have bound the thing anyway, and a disagreement
+//!   (platform: bound here; edge: NOT_FOUND) would otherwise last until a reconnect. So a
+//!   timed-out BIND reports [`EdgeEvent::BindRejected`] with GATEWAY_TIMEOUT per name, but
+//!   the session keeps going for those names on its own:
+//!   * a *late SUCCESS* still arriving on the same connection makes every listed name that
+//!     is still registered and not bound or being bound [`EdgeEvent::Bound`] (no extra
+//!     message); a late failure of a one-name BIND changes nothing (already reported); one
+//!     of several names re-sends each name alone, as for a failure in time;
+//!   * without an answer, the names are *sent again* in a new BIND one `request_timeout`
+//!     after the timeout (the platform treats a duplicate BIND as success). This also
+//!     heals a lost answer, which no late-response rule can. Each retry that times out
+//!     reports `BindRejected` again and is retried again: at most one BIND per stuck name
+//!     every `2 × request_timeout`, for as long as the connection lives. That is no
+//!     endless loop against a dead platform: without pongs the pong timeout closes the
+//!     link, and a reconnect starts afresh (AUTH, then one BIND of everything). A platform
+//!     that answers pings but never BINDs gets one small message per name every 20 s by
+//!     default, much less than the SDK's remedy (a BIND timeout at connect fails the whole
+//!     connect, which is retried with a new AUTH).
+//!
+//!   Late answers count as late ([`EdgeSession::late_responses`]) even when acted upon.
+//!   All of this is per connection: answers and retries of an earlier connection are
+//!   ignored after a reconnect. A timed-out BIND/UNBIND is remembered for one
+//!   `request_timeout` at most (until its retry), and each name is in at most one of them.
 //! * **UNBIND:** `unbind` removes the thing from the registry at once; the
 //!   [`EdgeEvent::Unbound`] comes with the UNBIND's response (any status), its timeout, the
-//!   disconnect, or immediately when not authenticated.
+//!   disconnect, a new `bind` of the name, or immediately when not authenticated. A late
+//!   UNBIND answer needs nothing (the name is gone locally already), but a *timed-out*
+//!   UNBIND may never have reached the platform, which would keep the thing bound to this
+//!   connection (routing its requests here for NOT_FOUND and, first-in-wins, keeping other
+//!   edges from binding it). So, like a BIND, it is sent again one `request_timeout` after
+//!   the timeout, silently (no second `Unbound`), and again after each further timeout,
+//!   unless the name is registered again meanwhile (its BIND decides) or the connection
+//!   ends (the platform then releases everything anyway).
 //! * **Keep-alive:** the first ping goes out `ping_interval` after `handle_connected` (not
 //!   right after connecting as the SDK does: the AUTH round trip already proves the link),
 //!   then every `ping_interval`; if no pong arrives within `pong_timeout` of a ping, the

@@ -34,10 +34,44 @@ fn after(now: Instant, d: Duration) -> Option<Instant> {
 enum Waiting {
     /// An application request: ends with [`EdgeEvent::Response`].
     Request,
-    /// A BIND of these names.
-    Bind(Vec<WireString>),
-    /// An UNBIND of these names.
-    Unbind(Vec<WireString>),
+    /// A BIND of `names` (those not superseded by a newer BIND or UNBIND since);
+    /// `several`: it was sent with more than one name (a failure does not say which).
+    Bind {
+        names: Vec<WireString>,
+        several: bool,
+    },
+    /// An UNBIND of these names; `report`: its end is reported as [`EdgeEvent::Unbound`]
+    /// (false for the silent re-send of an UNBIND that timed out).
+    Unbind {
+        names: Vec<WireString>,
+        report: bool,
+    },
+}
+
+/// How [`EdgeSession::send_unbinds`] follows up an UNBIND.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnbindMode {
+    /// Await nothing (on close).
+    Untracked,
+    /// Await the response; report [`EdgeEvent::Unbound`] (application `unbind`).
+    Reported,
+    /// Await the response silently (re-send after a timeout).
+    Silent,
+}
+
+/// A BIND or UNBIND that timed out on the current connection: its late answer still counts
+/// until the names are sent again at `retry_at`.
+#[derive(Debug)]
+struct TimedOut {
+    id: u32,
+    /// An UNBIND (else a BIND).
+    unbind: bool,
+    /// Sent with more than one name (see [`Waiting::Bind`]).
+    several: bool,
+    /// Names still waiting for this message's answer (never empty).
+    names: Vec<WireString>,
+    /// When the names are sent again; `None`: not representable (never).
+    retry_at: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -56,10 +90,15 @@ struct Connection {
     session_id: Option<u32>,
     /// Outbound messages awaiting a response, by request id.
     in_flight: BTreeMap<u32, InFlight>,
-    /// Names in BINDs that are in flight.
+    /// Names in BINDs that are in flight (each in exactly one of them).
     binding: HashSet<WireString>,
     /// Names whose BIND succeeded on this connection.
     bound: HashSet<WireString>,
+    /// BINDs and UNBINDs that timed out on this connection, oldest first. A name is dropped
+    /// from here when it is sent in a newer BIND or UNBIND (whose answer then decides), so
+    /// each name is in at most one entry; an entry lives one `request_timeout` at most
+    /// (until its retry).
+    timed_out: VecDeque<TimedOut>,
     /// Platform request ids the application has not answered yet.
     from_platform: HashSet<u32>,
     /// When the next websocket ping is due.
@@ -79,6 +118,7 @@ impl Connection {
             in_flight: BTreeMap::new(),
             binding: HashSet::new(),
             bound: HashSet::new(),
+            timed_out: VecDeque::new(),
             from_platform: HashSet::new(),
             next_ping,
             pong_deadline: None,
@@ -93,6 +133,63 @@ impl Connection {
         } else {
             self.session_id
         }
+    }
+
+    /// A newer BIND or UNBIND of `names` is being sent and its answer decides: they are
+    /// taken out of the BINDs/UNBINDs in flight and of the timed-out ones, whose answers
+    /// (and retries) no longer apply to them. Returns the names taken out of UNBINDs whose
+    /// end is reported: their [`EdgeEvent::Unbound`] is due now, before the newer outcome.
+    fn supersede(&mut self, names: &[WireString]) -> Vec<WireString> {
+        let mut unbound = Vec::new();
+        if !self.in_flight.is_empty() {
+            let set: HashSet<&WireString> = names.iter().collect();
+            for f in self.in_flight.values_mut() {
+                match &mut f.waiting {
+                    Waiting::Request => {}
+                    Waiting::Bind { names, .. } => names.retain(|n| !set.contains(n)),
+                    Waiting::Unbind { names, report } => names.retain(|n| {
+                        let keep = !set.contains(n);
+                        if !keep && *report {
+                            unbound.push(n.clone());
+                        }
+                        keep
+                    }),
+                }
+            }
+            for n in names {
+                self.binding.remove(n);
+            }
+        }
+        self.forget_timed_out(names);
+        unbound
+    }
+
+    /// Forgets `names` in the timed-out BINDs/UNBINDs: late answers no longer apply to
+    /// them, nor do their retries.
+    fn forget_timed_out(&mut self, names: &[WireString]) {
+        if self.timed_out.is_empty() {
+            return;
+        }
+        let names: HashSet<&WireString> = names.iter().collect();
+        for t in &mut self.timed_out {
+            t.names.retain(|n| !names.contains(n));
+        }
+        self.timed_out.retain(|t| !t.names.is_empty());
+    }
+
+    /// Takes the names of the timed-out BINDs and UNBINDs whose retry is due at `now`.
+    fn take_due_retries(&mut self, now: Instant) -> (Vec<WireString>, Vec<WireString>) {
+        let mut due = (Vec::new(), Vec::new());
+        self.timed_out.retain_mut(|t| {
+            if t.retry_at.is_some_and(|r| r <= now) {
+                let list = if t.unbind { &mut due.1 } else { &mut due.0 };
+                list.append(&mut t.names);
+                false
+            } else {
+                true
+            }
+        });
+        due
     }
 }
 
@@ -197,8 +294,9 @@ impl EdgeSession {
             .is_some_and(|c| c.bound.contains(name.as_bytes()))
     }
 
-    /// Responses that matched no waiting request (late after a timeout, or unknown ids):
-    /// dropped and counted here.
+    /// Responses that matched no waiting request (late after a timeout, or unknown ids),
+    /// counted here. They are dropped, except a late answer to a BIND that timed out on this
+    /// connection, which still counts (see the [module documentation](crate::edge)).
     pub fn late_responses(&self) -> u64 {
         self.late_responses
     }
@@ -359,20 +457,54 @@ impl EdgeSession {
                         id,
                         result: Err(RequestError::Timeout),
                     }),
-                    Waiting::Bind(names) => {
+                    Waiting::Bind { names, several } => {
+                        let mut remembered = Vec::new();
                         for name in names {
                             conn.binding.remove(&name);
                             if self.registered_set.contains(&name) {
+                                remembered.push(name.clone());
                                 self.events.push_back(EdgeEvent::BindRejected {
                                     name,
                                     status: StatusCode::GATEWAY_TIMEOUT,
                                 });
                             }
                         }
+                        // The platform may have bound them: adopt a late answer, and ask
+                        // again one request timeout later if none came.
+                        if !remembered.is_empty() {
+                            conn.timed_out.push_back(TimedOut {
+                                id,
+                                unbind: false,
+                                several,
+                                names: remembered,
+                                retry_at: after(now, self.config.request_timeout),
+                            });
+                        }
                     }
-                    Waiting::Unbind(names) => self
-                        .events
-                        .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+                    Waiting::Unbind { names, report } => {
+                        // Unregistered already, but the platform may not have seen it:
+                        // sent again (silently) one request timeout later unless a late
+                        // answer comes first. Names registered again since are left to
+                        // their new BIND.
+                        let remembered: Vec<_> = names
+                            .iter()
+                            .filter(|n| !self.registered_set.contains(*n))
+                            .cloned()
+                            .collect();
+                        if !remembered.is_empty() {
+                            conn.timed_out.push_back(TimedOut {
+                                id,
+                                unbind: true,
+                                several: false,
+                                names: remembered,
+                                retry_at: after(now, self.config.request_timeout),
+                            });
+                        }
+                        if report {
+                            self.events
+                                .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name }));
+                        }
+                    }
                 }
             }
         }
@@ -382,6 +514,24 @@ impl EdgeSession {
                 conn.pong_deadline = after(now, self.config.pong_timeout);
             }
             conn.next_ping = after(now, self.config.ping_interval);
+        }
+        let (binds, unbinds) = conn.take_due_retries(now);
+        let unbinds: Vec<_> = unbinds
+            .into_iter()
+            .filter(|n| !self.registered_set.contains(n))
+            .collect();
+        let binds: Vec<_> = binds
+            .into_iter()
+            .filter(|n| self.registered_set.contains(n))
+            .filter(|n| !conn.bound.contains(n) && !conn.binding.contains(n))
+            .collect();
+        if let Some(session_id) = conn.live_session_id() {
+            if !unbinds.is_empty() {
+                self.send_unbinds(now, session_id, unbinds, UnbindMode::Silent);
+            }
+        }
+        if !binds.is_empty() {
+            self.send_binds(now, binds);
         }
     }
 
@@ -503,7 +653,8 @@ impl EdgeSession {
     }
 
     /// Unregisters things. Authenticated: sends UNBIND ([`EdgeEvent::Unbound`] on its
-    /// response or timeout); otherwise [`EdgeEvent::Unbound`] at once. Names that are not
+    /// response or timeout, re-sent silently after a timeout); otherwise
+    /// [`EdgeEvent::Unbound`] at once. Names that are not
     /// registered are ignored. Platform requests for these things get NOT_FOUND from now on.
     pub fn unbind<I, N>(&mut self, now: Instant, names: I)
     where
@@ -530,9 +681,12 @@ impl EdgeSession {
             for name in &removed {
                 c.bound.remove(name);
             }
+            let unbound = c.supersede(&removed);
+            self.events
+                .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
         }
         match session_id {
-            Some(session_id) => self.send_unbinds(now, session_id, removed, true),
+            Some(session_id) => self.send_unbinds(now, session_id, removed, UnbindMode::Reported),
             None => self
                 .events
                 .extend(removed.into_iter().map(|name| EdgeEvent::Unbound { name })),
@@ -564,7 +718,7 @@ impl EdgeSession {
         conn.pong_deadline = None;
         if let Some(session_id) = conn.live_session_id() {
             let names = self.registered.clone();
-            self.send_unbinds(now, session_id, names, false);
+            self.send_unbinds(now, session_id, names, UnbindMode::Untracked);
         }
         if conn.closing.is_none() {
             conn.closing = Some(DisconnectReason::ConnectionLost);
@@ -658,6 +812,7 @@ impl EdgeSession {
             conn.next_ping,
             conn.pong_deadline,
             conn.in_flight.values().filter_map(|f| f.deadline).min(),
+            conn.timed_out.iter().filter_map(|t| t.retry_at).min(),
             self.wire.next_expiry(),
         ]
         .into_iter()
@@ -687,6 +842,13 @@ impl EdgeSession {
         }
         let Some(f) = conn.in_flight.remove(&id) else {
             self.late_responses = self.late_responses.saturating_add(1);
+            if let Some(i) = conn.timed_out.iter().position(|t| t.id == id) {
+                // A late UNBIND answer: nothing to do (removed locally already; the
+                // platform never refuses an UNBIND, and a retry would not change that).
+                if let Some(t) = conn.timed_out.remove(i).filter(|t| !t.unbind) {
+                    self.on_late_bind_response(now, t.names, t.several, response.status);
+                }
+            }
             return;
         };
         match f.waiting {
@@ -694,11 +856,10 @@ impl EdgeSession {
                 id,
                 result: Ok(response),
             }),
-            Waiting::Bind(names) => {
+            Waiting::Bind { names, several } => {
                 // One status answers the whole list: a failed BIND of several names does
                 // not say which were refused (the platform may have bound the others), so
                 // each name is asked again on its own and only a one-name answer is final.
-                let several = names.len() > 1;
                 let mut retry = Vec::new();
                 for name in names {
                     conn.binding.remove(&name);
@@ -721,9 +882,48 @@ impl EdgeSession {
                     self.send_binds(now, vec![name]);
                 }
             }
-            Waiting::Unbind(names) => self
-                .events
-                .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+            Waiting::Unbind { names, report } => {
+                if report {
+                    self.events
+                        .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name }));
+                }
+            }
+        }
+    }
+
+    /// The late answer to a BIND that timed out on this connection, before its retry (each
+    /// name already had its `BindRejected { GATEWAY_TIMEOUT }`; names unbound or re-sent
+    /// since are no longer listed; the retry is cancelled). SUCCESS: the platform bound
+    /// them, so they are bound here too. A failure of a one-name BIND is final (nothing
+    /// more is reported); one of several names may still have bound some of them, so those
+    /// are asked again one by one, as for a failure in time.
+    fn on_late_bind_response(
+        &mut self,
+        now: Instant,
+        names: Vec<WireString>,
+        several: bool,
+        status: StatusCode,
+    ) {
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
+        let mut retry = Vec::new();
+        for name in names {
+            if !self.registered_set.contains(&name)
+                || conn.bound.contains(&name)
+                || conn.binding.contains(&name)
+            {
+                continue;
+            }
+            if status.is_success() {
+                conn.bound.insert(name.clone());
+                self.events.push_back(EdgeEvent::Bound { name });
+            } else if several {
+                retry.push(name);
+            }
+        }
+        for name in retry {
+            self.send_binds(now, vec![name]);
         }
     }
 
@@ -845,12 +1045,18 @@ impl EdgeSession {
             match self.wire.send(&message, &mut self.transmits) {
                 Ok(()) => {
                     if let Some(c) = &mut self.conn {
+                        let unbound = c.supersede(&batch);
+                        self.events
+                            .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
                         c.binding.extend(batch.iter().cloned());
                         c.in_flight.insert(
                             id,
                             InFlight {
                                 deadline: after(now, self.config.request_timeout),
-                                waiting: Waiting::Bind(batch),
+                                waiting: Waiting::Bind {
+                                    several: batch.len() > 1,
+                                    names: batch,
+                                },
                             },
                         );
                     }
@@ -866,9 +1072,19 @@ impl EdgeSession {
         }
     }
 
-    /// Sends UNBINDs for `names`; `track`: await responses and report
-    /// [`EdgeEvent::Unbound`] (false on close, which awaits nothing).
-    fn send_unbinds(&mut self, now: Instant, session_id: u32, names: Vec<WireString>, track: bool) {
+    /// Sends UNBINDs for `names`, followed up as `mode` says.
+    fn send_unbinds(
+        &mut self,
+        now: Instant,
+        session_id: u32,
+        names: Vec<WireString>,
+        mode: UnbindMode,
+    ) {
+        if let Some(c) = &mut self.conn {
+            let unbound = c.supersede(&names);
+            self.events
+                .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
+        }
         for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
             let id = self.ids.next();
             let message = Message {
@@ -879,22 +1095,28 @@ impl EdgeSession {
                 }),
             };
             let sent = self.wire.send(&message, &mut self.transmits).is_ok();
-            if !track {
-                continue;
-            }
+            let report = match mode {
+                UnbindMode::Untracked => continue,
+                UnbindMode::Reported => true,
+                UnbindMode::Silent => false,
+            };
             match (&mut self.conn, sent) {
                 (Some(c), true) => {
                     c.in_flight.insert(
                         id,
                         InFlight {
                             deadline: after(now, self.config.request_timeout),
-                            waiting: Waiting::Unbind(batch),
+                            waiting: Waiting::Unbind {
+                                names: batch,
+                                report,
+                            },
                         },
                     );
                 }
-                _ => self
+                _ if report => self
                     .events
                     .extend(batch.into_iter().map(|name| EdgeEvent::Unbound { name })),
+                _ => {}
             }
         }
     }
@@ -914,11 +1136,14 @@ impl EdgeSession {
                     result: Err(error.clone()),
                 }),
                 // Still registered: bound again after the next AUTH.
-                Waiting::Bind(_) => {}
+                Waiting::Bind { .. } => {}
                 // Unregistered already; the connection (and its binding) is gone anyway.
-                Waiting::Unbind(names) => self
-                    .events
-                    .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name })),
+                Waiting::Unbind { names, report } => {
+                    if report {
+                        self.events
+                            .extend(names.into_iter().map(|name| EdgeEvent::Unbound { name }));
+                    }
+                }
             }
         }
     }

@@ -399,14 +399,378 @@ fn bind_rejection_is_per_thing_and_the_others_keep_working() {
             status: StatusCode::GATEWAY_TIMEOUT
         }]
     );
-    // The late BIND response is dropped and counted.
+    // A late failure of that one-name BIND is final: counted, nothing more reported.
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::FORBIDDEN,
+    ));
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.late_responses(), 1);
+    assert!(!h.edge.is_bound("C"));
+    // ... and it cancelled the automatic retry.
+    h.at(Duration::from_secs(30));
+    assert!(h.sent().iter().all(|o| !matches!(o, Out::Msg(_))));
+    assert!(h.events().is_empty());
+}
+
+/// Times out a BIND of `names` sent now (after `bound`); returns its request id.
+fn time_out_bind(h: &mut H, names_: &[&str]) -> u32 {
+    h.edge.bind(h.now, names_.iter().copied());
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(names(sent[0].msg()), names_);
+    let id = sent[0].msg().header.request_id;
+    let at = h.now - h.t0 + Duration::from_secs(10);
+    h.at(at);
+    let expected: Vec<_> = names_
+        .iter()
+        .map(|n| EdgeEvent::BindRejected {
+            name: (*n).into(),
+            status: StatusCode::GATEWAY_TIMEOUT,
+        })
+        .collect();
+    assert_eq!(h.events(), expected);
+    assert!(
+        h.sent().is_empty(),
+        "no retry before another request timeout"
+    );
+    id
+}
+
+#[test]
+fn late_bind_success_after_a_timeout_binds_the_thing() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C"]);
+    assert!(!h.edge.is_bound("C"));
+    // Meanwhile C is not served.
+    h.feed_ok(&platform_request(20, "C"));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Msg(response(20, StatusCode::NOT_FOUND))]
+    );
+    // The platform did bind it: its late SUCCESS makes C bound here too.
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert_eq!(h.events(), vec![EdgeEvent::Bound { name: "C".into() }]);
+    assert!(h.edge.is_bound("C"));
+    assert_eq!(h.edge.late_responses(), 1);
+    h.feed_ok(&platform_request(21, "C"));
+    assert!(matches!(
+        h.events().as_slice(),
+        [EdgeEvent::Request { id: 21, .. }]
+    ));
+    assert!(h.sent().is_empty());
+    h.edge.respond(h.now, 21, Response::success()).unwrap();
+    // No retry follows, and a duplicate of the late answer is only counted.
+    h.at(Duration::from_secs(60));
+    assert!(h
+        .sent()
+        .iter()
+        .all(|o| !matches!(o, Out::Msg(m) if matches!(m.body, Body::Bind(_)))));
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    assert_eq!(h.edge.late_responses(), 2);
+}
+
+#[test]
+fn late_bind_success_of_several_names_binds_those_still_wanted() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C", "D", "E"]);
+    // D unbound by the application: its UNBIND goes out (and is answered).
+    h.edge.unbind(h.now, ["D"]);
+    let sent = h.sent();
+    assert_eq!(names(sent[0].msg()), ["D"]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "D".into() }]);
+    // E bound again by the application: the new BIND decides for E.
+    h.edge.bind(h.now, ["E"]);
+    let rebind = h.sent();
+    assert_eq!(names(rebind[0].msg()), ["E"]);
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert_eq!(h.events(), vec![EdgeEvent::Bound { name: "C".into() }]);
+    assert!(h.edge.is_bound("C") && !h.edge.is_bound("D") && !h.edge.is_bound("E"));
+    h.feed_ok(&response(
+        rebind[0].msg().header.request_id,
+        StatusCode::FORBIDDEN,
+    ));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::BindRejected {
+            name: "E".into(),
+            status: StatusCode::FORBIDDEN
+        }]
+    );
+    assert!(!h.edge.is_bound("E"));
+    h.feed_ok(&platform_request(30, "D"));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Msg(response(30, StatusCode::NOT_FOUND))]
+    );
+}
+
+#[test]
+fn late_bind_success_after_unbind_does_not_bind_again() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C"]);
+    h.edge.unbind(h.now, ["C"]);
+    let unbind = h.sent();
+    assert!(matches!(unbind[0].msg().body, Body::Unbind(_)));
+    h.feed_ok(&response(
+        unbind[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "C".into() }]);
+    // The platform processed BIND, then UNBIND: the late SUCCESS must not bind C again.
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    assert!(!h.edge.is_bound("C"));
+    assert_eq!(h.edge.late_responses(), 1);
+    h.feed_ok(&platform_request(40, "C"));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Msg(response(40, StatusCode::NOT_FOUND))]
+    );
+    // Nothing is retried for it either.
+    h.at(Duration::from_secs(60));
+    assert!(h.sent().iter().all(|o| !matches!(o, Out::Msg(_))));
+    h.edge.handle_pong(h.now);
+
+    // Same when C is registered again and refused: a timed-out BIND answered only after the
+    // UNBIND and the new BIND went out says nothing about the current state.
+    let id = time_out_bind(&mut h, &["C"]);
+    h.edge.unbind(h.now, ["C"]);
+    h.edge.bind(h.now, ["C"]);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(matches!(sent[0].msg().body, Body::Unbind(_)));
+    assert_eq!(names(sent[1].msg()), ["C"]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    h.feed_ok(&response(
+        sent[1].msg().header.request_id,
+        StatusCode::FORBIDDEN,
+    ));
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Unbound { name: "C".into() },
+            EdgeEvent::BindRejected {
+                name: "C".into(),
+                status: StatusCode::FORBIDDEN
+            },
+        ]
+    );
+    assert!(!h.edge.is_bound("C"));
+}
+
+#[test]
+fn late_bind_success_after_a_reconnect_is_ignored() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C"]);
+    h.edge.handle_closed(h.now);
+    h.events();
+    h.connect();
+    let auth = h.sent()[0].msg().clone();
+    h.feed_ok(&response(auth.header.request_id, StatusCode::SUCCESS));
+    let sent = h.sent();
+    assert_eq!(names(sent[0].msg()), ["A", "C"]);
+    h.events();
+    // The old connection's answer means nothing on this one.
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    assert!(!h.edge.is_bound("C"));
+    // The new BIND decides.
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    let ev = h.events();
+    assert!(
+        ev.contains(&EdgeEvent::Bound { name: "C".into() }),
+        "{ev:?}"
+    );
+    assert!(h.edge.is_bound("C"));
+}
+
+#[test]
+fn timed_out_bind_is_sent_again_one_request_timeout_later() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let first = time_out_bind(&mut h, &["C"]); // times out at 10 s
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(20)));
+    h.at(Duration::from_millis(19_999));
+    assert!(h.sent().is_empty());
+    h.at(Duration::from_secs(20));
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(names(sent[0].msg()), ["C"]);
+    let second = sent[0].msg().header.request_id;
+    assert_ne!(second, first);
+    // The first answer now arrives: superseded by the retry, only counted.
+    h.feed_ok(&response(first, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    assert!(!h.edge.is_bound("C"));
+    // That one times out too, and is retried again (paced by the request timeout).
+    h.at(Duration::from_secs(30));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::BindRejected {
+            name: "C".into(),
+            status: StatusCode::GATEWAY_TIMEOUT
+        }]
+    );
+    h.at(Duration::from_secs(40));
+    let sent = h.sent();
+    let third = sent
+        .iter()
+        .find(|o| matches!(o, Out::Msg(m) if matches!(m.body, Body::Bind(_))))
+        .expect("second retry")
+        .msg()
+        .header
+        .request_id;
+    h.feed_ok(&response(third, StatusCode::SUCCESS));
+    assert_eq!(h.events(), vec![EdgeEvent::Bound { name: "C".into() }]);
+    assert!(h.edge.is_bound("C"));
+}
+
+#[test]
+fn timed_out_unbind_is_reported_once_and_sent_again_silently() {
+    let mut h = H::new(config());
+    h.bound(&["A", "B"]);
+    h.edge.unbind(h.now, ["B"]);
+    let first = h.sent()[0].msg().header.request_id;
+    h.at(Duration::from_secs(10));
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "B".into() }]);
+    assert!(h.sent().is_empty());
+    // The platform may never have seen it: sent again one request timeout later.
+    h.at(Duration::from_secs(20));
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(matches!(sent[0].msg().body, Body::Unbind(_)));
+    assert_eq!(names(sent[0].msg()), ["B"]);
+    let second = sent[0].msg().header.request_id;
+    assert_ne!(first, second);
+    // Its answer (and the first one's, late) report nothing more.
+    h.feed_ok(&response(second, StatusCode::SUCCESS));
+    h.feed_ok(&response(first, StatusCode::SUCCESS));
+    assert!(h.events().is_empty());
+    h.at(Duration::from_secs(50));
+    assert!(h.sent().is_empty());
+    assert!(h.events().is_empty());
+    assert!(h.edge.is_bound("A") && !h.edge.is_bound("B"));
+}
+
+#[test]
+fn bind_again_supersedes_an_unbind_in_flight() {
+    let mut h = H::new(config());
+    h.bound(&["A", "B"]);
+    h.edge.unbind(h.now, ["B"]);
+    h.edge.bind(h.now, ["B"]);
+    // The UNBIND's end is reported at once, before the new BIND's outcome.
+    assert_eq!(h.events(), vec![EdgeEvent::Unbound { name: "B".into() }]);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert!(matches!(sent[0].msg().body, Body::Unbind(_)));
+    assert_eq!(names(sent[1].msg()), ["B"]);
+    h.feed_ok(&response(
+        sent[1].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert_eq!(h.events(), vec![EdgeEvent::Bound { name: "B".into() }]);
+    // The UNBIND's answer or timeout changes nothing now, and it is not sent again.
+    h.at(Duration::from_secs(30));
     h.feed_ok(&response(
         sent[0].msg().header.request_id,
         StatusCode::SUCCESS,
     ));
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.late_responses(), 1);
-    assert!(!h.edge.is_bound("C"));
+    assert!(h.sent().is_empty());
+    assert!(h.edge.is_bound("B"));
+}
+
+#[test]
+fn an_older_bind_never_overrides_a_newer_one() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.edge.bind(h.now, ["B", "C"]);
+    let older = h.sent()[0].msg().header.request_id;
+    h.edge.unbind(h.now, ["B"]);
+    h.edge.bind(h.now, ["B"]);
+    let sent = h.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(names(sent[1].msg()), ["B"]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    h.feed_ok(&response(
+        sent[1].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Unbound { name: "B".into() },
+            EdgeEvent::Bound { name: "B".into() },
+        ]
+    );
+    // The older BIND of B and C times out: only C is affected (B's newer BIND decided).
+    h.at(Duration::from_secs(10));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::BindRejected {
+            name: "C".into(),
+            status: StatusCode::GATEWAY_TIMEOUT
+        }]
+    );
+    assert!(h.edge.is_bound("B") && !h.edge.is_bound("C"));
+    // ... and its late failure for two names asks only C again.
+    h.feed_ok(&response(older, StatusCode::FORBIDDEN));
+    let sent = h.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(names(sent[0].msg()), ["C"]);
+    assert!(h.edge.is_bound("B"));
+}
+
+#[test]
+fn late_failure_of_several_names_asks_each_again() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C", "D"]);
+    // FORBIDDEN for two names: the platform may have bound one of them.
+    h.feed_ok(&response(id, StatusCode::FORBIDDEN));
+    assert!(h.events().is_empty());
+    let sent = h.sent();
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(names(sent[0].msg()), ["C"]);
+    assert_eq!(names(sent[1].msg()), ["D"]);
+    h.feed_ok(&response(
+        sent[0].msg().header.request_id,
+        StatusCode::SUCCESS,
+    ));
+    h.feed_ok(&response(
+        sent[1].msg().header.request_id,
+        StatusCode::FORBIDDEN,
+    ));
+    assert_eq!(
+        h.events(),
+        vec![
+            EdgeEvent::Bound { name: "C".into() },
+            EdgeEvent::BindRejected {
+                name: "D".into(),
+                status: StatusCode::FORBIDDEN
+            },
+        ]
+    );
 }
 
 #[test]

@@ -399,9 +399,6 @@ pub struct Node {
     pub auto_reconnect: bool,
     /// Delay before reconnecting.
     pub reconnect_delay: Duration,
-    /// The edge application binds a thing again when its BIND timed out (the remedy the
-    /// edge documents: the platform may have bound it, the edge cannot know).
-    pub rebind_on_timeout: bool,
     /// Every connection so far, oldest first.
     pub conns: Vec<Conn>,
     /// Index in `conns` of the connection the edge is on.
@@ -565,7 +562,6 @@ impl Sim {
             link: Link::new(0x5EED_0000 + n as u64),
             auto_reconnect: true,
             reconnect_delay: Duration::from_secs(1),
-            rebind_on_timeout: true,
             conns: Vec::new(),
             current: None,
             trace: Trace::default(),
@@ -1156,12 +1152,9 @@ impl Sim {
                     c.edge_bound.remove(name.to_str_lossy().as_ref());
                 }
             }
-            EdgeEvent::BindRejected { name, status } => {
+            EdgeEvent::BindRejected { name, .. } => {
                 if let Some(c) = self.nodes[n].conn_mut() {
                     c.edge_bound.remove(name.to_str_lossy().as_ref());
-                }
-                if status == StatusCode::GATEWAY_TIMEOUT && self.nodes[n].rebind_on_timeout {
-                    self.nodes[n].edge.bind(now, [name]);
                 }
             }
             EdgeEvent::Request { id, request } => {
