@@ -29,6 +29,7 @@
 //! type byte that would open the extra level.
 
 mod body;
+mod fast;
 mod reader;
 mod value;
 
