@@ -10,10 +10,10 @@
 //!
 //! What makes it faster (`push_100` decode, see BENCHMARKS.md):
 //!
-//! * cells are built directly in their row's `Vec` (pre-sized from the cell count and
-//!   bounded by the remaining input), and the common scalar and STRING cells are decoded
+//! * cells are written in place into their row's `Vec` (sized from the cell count, which
+//!   cannot exceed the remaining input) and the common scalar and STRING cells are decoded
 //!   inline in that loop, instead of moving a 40-byte `Value` through several
-//!   `Result<Value, DecodeError>` returns;
+//!   `Result<Value, DecodeError>` returns (each such move was a store-forwarding stall);
 //! * no `DecodeError` (and its `&'static str` context) is materialised on the hot path;
 //! * the type byte is matched directly instead of going through `BaseType::from`;
 //! * empty strings take no reference on the input buffer.
@@ -25,9 +25,10 @@
 
 use super::reader::Reader;
 use crate::codec::{
-    Aspect, BaseType, DataShape, FieldDefinition, InfoTable, Location, Row, Value,
+    Aspect, BaseType, DataShape, FieldDefinition, InfoTable, Location, Row, Value, WireString,
     MAX_NESTING_DEPTH,
 };
+use bytes::Bytes;
 
 /// Opens one more nesting level, `None` above the limit.
 #[inline(always)]
@@ -36,59 +37,110 @@ fn enter(depth: usize) -> Option<usize> {
     (d <= MAX_NESTING_DEPTH).then_some(d)
 }
 
-/// One typed value (type byte + value). The frequent types are handled inline; the rest in
-/// [`other_value`].
+/// Stores `v` in `slot`, which holds [`Value::Nothing`]: there is nothing to drop, and
+/// leaving out the drop call between computing `v` and storing it lets the compiler build `v`
+/// (e.g. the `Bytes` of a string) directly in the slot instead of in a stack temporary that
+/// is then copied (a store-forwarding stall per cell). Were the slot not `Nothing`, its old
+/// value would be leaked, never freed twice.
 #[inline(always)]
+fn put(slot: &mut Value, v: Value) {
+    debug_assert!(matches!(slot, Value::Nothing));
+    std::mem::forget(std::mem::replace(slot, v));
+}
+
+/// [`put`] for a string-family value. Writing the variant first and then moving the bytes
+/// into its field saves one copy of the whole `Value` through the stack.
+#[inline(always)]
+fn put_string(slot: &mut Value, t: BaseType, bytes: Bytes) {
+    put(slot, Value::String(t, WireString::new()));
+    if let Value::String(_, s) = slot {
+        // The old value is the static empty string: nothing to drop.
+        std::mem::forget(std::mem::replace(s, WireString::from_bytes(bytes)));
+    }
+}
+
+/// One typed value (type byte + value).
 pub(super) fn value(r: &mut Reader<'_>, depth: usize) -> Option<Value> {
-    let t = r.fast_u8()?;
-    Some(match t {
-        0x00 => Value::String(BaseType::String, r.fast_string()?),
-        0x01 => Value::Number(f64::from_be_bytes(r.fast_array()?)),
-        0x02 => Value::Boolean(r.fast_u8()? != 0),
-        0x03 => Value::DateTime(i64::from_be_bytes(r.fast_array()?)),
-        0x16 => Value::Integer(i32::from_be_bytes(r.fast_array()?)),
-        0xFF => Value::Nothing,
-        0x12 => variant(r, depth)?,
-        _ => other_value(r, t, depth)?,
-    })
+    let mut v = Value::Nothing;
+    value_into(r, depth, &mut v)?;
+    Some(v)
+}
+
+/// One typed value, written into `slot` (which holds [`Value::Nothing`]; see [`put`]).
+/// Writing in place lets the compiler store each field straight into the row's buffer; a
+/// returned `Value` was assembled on the stack with narrow stores and then copied with wide
+/// loads, a store-forwarding stall per cell. The frequent types are handled
+/// inline; the rest in [`other_value_into`].
+#[inline(always)]
+fn value_into(r: &mut Reader<'_>, depth: usize, slot: &mut Value) -> Option<()> {
+    match r.fast_u8()? {
+        0x00 => {
+            let range = r.fast_string_range()?;
+            put_string(slot, BaseType::String, r.share(range));
+        }
+        0x01 => put(slot, Value::Number(f64::from_be_bytes(r.fast_array()?))),
+        0x02 => put(slot, Value::Boolean(r.fast_u8()? != 0)),
+        0x03 => put(slot, Value::DateTime(i64::from_be_bytes(r.fast_array()?))),
+        0x16 => put(slot, Value::Integer(i32::from_be_bytes(r.fast_array()?))),
+        0xFF => {}
+        0x12 => variant_into(r, depth, slot)?,
+        t => other_value_into(r, t, depth, slot)?,
+    }
+    Some(())
 }
 
 #[inline(never)]
-fn variant(r: &mut Reader<'_>, depth: usize) -> Option<Value> {
+fn variant_into(r: &mut Reader<'_>, depth: usize, slot: &mut Value) -> Option<()> {
     let d = enter(depth)?;
-    Some(Value::Variant(Box::new(value(r, d)?)))
+    let mut inner = Box::new(Value::Nothing);
+    value_into(r, d, &mut inner)?;
+    put(slot, Value::Variant(inner));
+    Some(())
 }
 
 #[inline(never)]
-fn other_value(r: &mut Reader<'_>, t: u8, depth: usize) -> Option<Value> {
-    Some(match t {
+fn other_value_into(r: &mut Reader<'_>, t: u8, depth: usize, slot: &mut Value) -> Option<()> {
+    match t {
         0x06 => {
             let longitude = f64::from_be_bytes(r.fast_array()?);
             let latitude = f64::from_be_bytes(r.fast_array()?);
             let elevation = f64::from_be_bytes(r.fast_array()?);
-            Value::Location(Location {
-                longitude,
-                latitude,
-                elevation,
-            })
+            put(
+                slot,
+                Value::Location(Location {
+                    longitude,
+                    latitude,
+                    elevation,
+                }),
+            );
         }
-        0x15 => {
-            let len = r.fast_u32()?;
-            Value::Blob(r.fast_take(usize::try_from(len).ok()?)?)
+        0x15 | 0x0A => {
+            let len = usize::try_from(r.fast_u32()?).ok()?;
+            let range = r.fast_skip(len)?;
+            let bytes = r.share(range);
+            put(
+                slot,
+                if t == 0x15 {
+                    Value::Blob(bytes)
+                } else {
+                    Value::Image(bytes)
+                },
+            );
         }
-        0x0A => {
-            let len = r.fast_u32()?;
-            Value::Image(r.fast_take(usize::try_from(len).ok()?)?)
-        }
-        0x05 => Value::InfoTable(Box::new(infotable(r, enter(depth)?)?)),
+        0x05 => put(
+            slot,
+            Value::InfoTable(Box::new(infotable(r, enter(depth)?)?)),
+        ),
         _ => {
             let bt = BaseType::from(t);
             if !bt.is_string_family() {
                 return None;
             }
-            Value::String(bt, r.fast_string()?)
+            let range = r.fast_string_range()?;
+            put_string(slot, bt, r.share(range));
         }
-    })
+    }
+    Some(())
 }
 
 /// An InfoTable whose own nesting level is `depth`.
@@ -116,10 +168,14 @@ pub(super) fn infotable(r: &mut Reader<'_>, depth: usize) -> Option<InfoTable> {
     let mut rows: Vec<Row> = Vec::new();
     while r.fast_u8()? != 0 {
         let count = usize::from(r.fast_u16()?);
-        // Each cell takes at least 1 byte (its type byte).
-        let mut cells = Vec::with_capacity(count.min(r.remaining()));
-        for _ in 0..count {
-            cells.push(value(r, depth)?);
+        // Each cell takes at least 1 byte (its type byte): a longer count cannot succeed.
+        if count > r.remaining() {
+            return None;
+        }
+        let mut cells: Row = Vec::with_capacity(count);
+        cells.resize_with(count, || Value::Nothing);
+        for slot in &mut cells {
+            value_into(r, depth, slot)?;
         }
         rows.push(cells);
     }

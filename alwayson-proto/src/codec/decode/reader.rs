@@ -10,6 +10,7 @@ use crate::codec::{DecodeError, DecodeErrorKind, WireString};
 use bytes::Bytes;
 use nom::number::complete as num;
 use nom::IResult;
+use std::ops::Range;
 
 pub(crate) type DResult<T> = Result<T, DecodeError>;
 
@@ -70,26 +71,23 @@ impl<'a> Reader<'a> {
         self.fast_array().map(u32::from_be_bytes)
     }
 
-    /// `len` bytes shared with the input buffer, or `None` if fewer remain. An empty run is
-    /// `Bytes::new()` (no reference count taken).
+    /// Skips `len` bytes, returning their range, or `None` (position unchanged) if fewer
+    /// remain.
     #[inline(always)]
-    pub(crate) fn fast_take(&mut self, len: usize) -> Option<Bytes> {
+    pub(crate) fn fast_skip(&mut self, len: usize) -> Option<Range<usize>> {
         let start = self.pos;
         let end = start.checked_add(len)?;
         if end > self.data.len() {
             return None;
         }
         self.pos = end;
-        Some(if len == 0 {
-            Bytes::new()
-        } else {
-            self.buf.slice(start..end)
-        })
+        Some(start..end)
     }
 
-    /// A `str` exactly as [`Reader::string`] reads it.
+    /// Skips a `str` exactly as [`Reader::string`] reads it, returning the range of its
+    /// bytes (without the length prefix).
     #[inline(always)]
-    pub(crate) fn fast_string(&mut self) -> Option<WireString> {
+    pub(crate) fn fast_string_range(&mut self) -> Option<Range<usize>> {
         let b0 = *self.data.get(self.pos)?;
         let len = if b0 < 0x80 {
             self.pos += 1;
@@ -97,7 +95,21 @@ impl<'a> Reader<'a> {
         } else {
             (self.fast_u32()? & 0x7FFF_FFFF) as usize
         };
-        self.fast_take(len).map(WireString::from_bytes)
+        self.fast_skip(len)
+    }
+
+    /// The bytes of a range returned by `fast_skip`/`fast_string_range`, shared with the
+    /// input buffer (an empty range takes no reference count).
+    #[inline(always)]
+    pub(crate) fn share(&self, range: Range<usize>) -> Bytes {
+        self.buf.slice(range)
+    }
+
+    /// A `str` exactly as [`Reader::string`] reads it.
+    #[inline(always)]
+    pub(crate) fn fast_string(&mut self) -> Option<WireString> {
+        let range = self.fast_string_range()?;
+        Some(WireString::from_bytes(self.share(range)))
     }
 
     // ------------------------------------------------------------ checked primitives (nom)
