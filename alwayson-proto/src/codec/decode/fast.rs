@@ -92,9 +92,9 @@ fn value_into(r: &mut Reader<'_>, depth: usize, slot: &mut Value) -> Option<()> 
 #[inline(never)]
 fn variant_into(r: &mut Reader<'_>, depth: usize, slot: &mut Value) -> Option<()> {
     let d = enter(depth)?;
-    let mut inner = Box::new(Value::Nothing);
+    let mut inner = Value::Nothing;
     value_into(r, d, &mut inner)?;
-    put(slot, Value::Variant(inner));
+    put(slot, Value::Variant(Box::new(inner)));
     Some(())
 }
 
