@@ -184,3 +184,95 @@ pub(super) fn infotable(r: &mut Reader<'_>, depth: usize) -> Option<InfoTable> {
         rows,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! The fast path must accept exactly what the checked decoder accepts and build the
+    //! same values: compared on every prefix and on many single-byte mutations of tables
+    //! that use every value type.
+
+    use super::super::value::{checked_infotable, checked_value};
+    use super::*;
+    use crate::codec::MAX_NESTING_DEPTH;
+
+    fn sample_table() -> InfoTable {
+        let mut inner = InfoTable::with_fields(vec![FieldDefinition::new("v", BaseType::Variant)]);
+        inner.push_row(vec![Value::variant(Value::variant(Value::Integer(-7)))]);
+        let mut field = FieldDefinition::new("name", BaseType::String);
+        field.description = WireString::from("a description");
+        field.aspects.push(Aspect {
+            name: "isPrimaryKey".into(),
+            value: Value::Boolean(true),
+        });
+        field.aspects.push(Aspect {
+            name: "defaultValue".into(),
+            value: Value::Nothing,
+        });
+        let mut t = InfoTable::with_fields(vec![
+            field,
+            FieldDefinition::new("x", BaseType::Unknown(0x17)),
+        ]);
+        t.push_row(vec![
+            Value::string("s"),
+            Value::String(BaseType::ThingName, "Thing1".into()),
+            Value::String(BaseType::Json, WireString::from("x".repeat(130))),
+            Value::String(BaseType::Text, WireString::new()),
+        ]);
+        t.push_row(vec![
+            Value::Number(-0.5),
+            Value::Integer(42),
+            Value::Boolean(false),
+            Value::DateTime(1_700_000_000_000),
+            Value::Location(Location {
+                longitude: 1.0,
+                latitude: 2.0,
+                elevation: f64::NAN,
+            }),
+            Value::Nothing,
+        ]);
+        t.push_row(vec![
+            Value::Blob(Bytes::from_static(b"\x00\x01\x02")),
+            Value::Image(Bytes::new()),
+            Value::variant(Value::string("in a variant")),
+            Value::from(inner),
+        ]);
+        t.push_row(vec![]);
+        t
+    }
+
+    fn same_as_checked(input: &Bytes, depth: usize) {
+        let mut r = Reader::new(input);
+        let fast = infotable(&mut r, depth).map(|t| (t, r.pos()));
+        let mut r = Reader::new(input);
+        let checked = checked_infotable(&mut r, depth).map(|t| (t, r.pos()));
+        assert_eq!(fast, checked.ok(), "table {input:02x?} at depth {depth}");
+        let mut r = Reader::new(input);
+        let fast = value(&mut r, depth).map(|v| (v, r.pos()));
+        let mut r = Reader::new(input);
+        let checked = checked_value(&mut r, depth).map(|v| (v, r.pos()));
+        assert_eq!(fast, checked.ok(), "value {input:02x?} at depth {depth}");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_checked_decoder() {
+        let table = sample_table();
+        let enc = Value::from(table).encode().expect("encodes");
+        let table_bytes = enc.slice(1..);
+        for input in [&enc, &table_bytes] {
+            for depth in [0, 1, MAX_NESTING_DEPTH - 2, MAX_NESTING_DEPTH] {
+                for cut in 0..=input.len() {
+                    same_as_checked(&input.slice(..cut), depth);
+                }
+            }
+            for at in 0..input.len() {
+                for b in [
+                    0x00, 0x01, 0x03, 0x04, 0x05, 0x12, 0x17, 0x7F, 0x80, 0xC0, 0xFF,
+                ] {
+                    let mut v = input.to_vec();
+                    v[at] = b;
+                    same_as_checked(&Bytes::from(v), 1);
+                }
+            }
+        }
+    }
+}

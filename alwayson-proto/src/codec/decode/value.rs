@@ -56,7 +56,7 @@ pub(crate) fn infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> 
 }
 
 /// [`value`], checked at every step.
-fn checked_value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
+pub(super) fn checked_value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
     let at = r.pos();
     let t = BaseType::from(r.u8("value base type")?);
     Ok(match t {
@@ -105,7 +105,7 @@ fn checked_value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
 }
 
 /// [`infotable`], checked at every step.
-fn checked_infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> {
+pub(super) fn checked_infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> {
     let mut fields = Vec::new();
     while r.u8("DataShape field marker")? != 0 {
         let name = r.string("field name")?;
