@@ -229,9 +229,15 @@ impl<'a> Reader<'a> {
     }
 
     /// A canonical `str`: 1-byte length below 0x80, else 4 bytes big-endian with bit 31 set
-    /// (the bit is masked off). The bytes are not validated as UTF-8.
+    /// (the bit is masked off). The bytes are not validated as UTF-8. Read with the fast
+    /// path; the `nom` path runs only to describe an error.
     pub(crate) fn string(&mut self, what: &'static str) -> DResult<WireString> {
         let at = self.pos;
+        if let Some(s) = self.fast_string() {
+            return Ok(s);
+        }
+        // Only to describe the error.
+        self.pos = at;
         let b0 = self.u8(what)?;
         let len = if b0 < 0x80 {
             u64::from(b0)
