@@ -421,11 +421,26 @@ fn truncation_reports_what_and_where() {
             }
         )
     );
-    let e = Message::decode(unhex("01 40 00000001 00000000 0000002A 00 00")).expect_err("short");
+    // A reason marker 01 with no reason (a header-only or `00`-only response body is
+    // tolerated: see `header_only_and_marker_only_responses`).
+    let e = Message::decode(unhex("01 40 00000001 00000000 0000002A 00 01")).expect_err("short");
     assert_eq!(
         e,
         DecodeError::new(
             16,
+            DecodeErrorKind::Truncated {
+                what: "reason",
+                needed: 1
+            }
+        )
+    );
+    // A reason, then the body ends before the content type.
+    let e = Message::decode(unhex("01 40 00000001 00000000 0000002A 00 01 02 6F6B"))
+        .expect_err("short");
+    assert_eq!(
+        e,
+        DecodeError::new(
+            19,
             DecodeErrorKind::Truncated {
                 what: "content type",
                 needed: 1
@@ -443,6 +458,72 @@ fn truncation_reports_what_and_where() {
             }
         )
     );
+}
+
+#[test]
+fn header_only_and_marker_only_responses() {
+    // The reference SDK accepts a response that is only the 15-byte header; so does this
+    // decoder (decode module docs), as it does a body holding only the reason marker 00.
+    // Both re-encode in the canonical form `00 FF`.
+    for (hex, code) in [
+        ("01 40 00000007 00000000 0000002A 00", StatusCode::SUCCESS),
+        (
+            "01 40 00000007 00000000 0000002A 00 00",
+            StatusCode::SUCCESS,
+        ),
+        ("01 84 00000007 00000000 0000002A 00", StatusCode::NOT_FOUND),
+        (
+            "01 84 00000007 00000000 0000002A 00 00",
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let bytes = unhex(hex);
+        for d in [
+            Message::decode(bytes.clone()).expect("decodes"),
+            match Frame::decode(bytes.clone()).expect("decodes") {
+                Decoded {
+                    value: Frame::Message(m),
+                    trailing,
+                } => Decoded { value: m, trailing },
+                Decoded { value: other, .. } => panic!("{hex}: not a message: {other:?}"),
+            },
+        ] {
+            assert!(d.trailing.is_empty(), "{hex}");
+            let expected = Message {
+                header: Header::new(7, 0x2A),
+                body: Body::Response(Response {
+                    status: code,
+                    reason: None,
+                    content: None,
+                }),
+            };
+            assert_eq!(d.value, expected, "{hex}");
+            let canonical = d.value.encode().expect("encodes");
+            assert_eq!(
+                canonical.get(..HEADER_LEN),
+                bytes.get(..HEADER_LEN),
+                "{hex}"
+            );
+            assert_eq!(
+                canonical.get(HEADER_LEN..),
+                Some(&[0x00, 0xFF][..]),
+                "{hex}"
+            );
+        }
+    }
+    // Only responses: a header-only request, AUTH or BIND is still truncated.
+    for hex in [
+        "01 01 00000007 00000000 0000002A 00",
+        "01 14 00000007 00000000 FFFFFFFF 00",
+        "01 0A 00000007 00000000 0000002A 00",
+    ] {
+        let e = Message::decode(unhex(hex)).expect_err(hex);
+        assert_eq!(e.offset, HEADER_LEN, "{hex}");
+        assert!(
+            matches!(e.kind, DecodeErrorKind::Truncated { .. }),
+            "{hex}: {e}"
+        );
+    }
 }
 
 #[test]

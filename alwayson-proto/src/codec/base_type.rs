@@ -18,6 +18,7 @@ macro_rules! base_types {
 
         impl BaseType {
             /// The byte on the wire.
+            #[inline]
             pub fn as_u8(self) -> u8 {
                 match self {
                     $(BaseType::$var => $val,)*
@@ -156,6 +157,7 @@ impl BaseType {
     /// Whether values of this type are carried as a length-prefixed string (STRING, XML,
     /// JSON, QUERY, HYPERLINK, IMAGELINK, PASSWORD, HTML, TEXT, TAGS, GUID and every
     /// `*NAME` type).
+    #[inline]
     pub fn is_string_family(self) -> bool {
         matches!(self.as_u8(), 0x00 | 0x07..=0x09 | 0x0B..=0x10 | 0x14 | 0x32..=0x34 | 0x64..=0x66 | 0x68..=0x78)
     }

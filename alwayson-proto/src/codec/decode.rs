@@ -1,5 +1,10 @@
 //! Decoding: `nom` over the input bytes, sharing the input buffer for strings and blobs.
 //!
+//! Typed values and InfoTables, the bulk of most messages, go through a hand-rolled fast path
+//! first (`decode/fast.rs`: plain bounds checks, cells written in place, no error values on
+//! the hot path); when it fails, the `nom`-based checked decoder re-reads the same bytes and
+//! reports the error, so errors (kind and offset) are exactly those of the checked decoder.
+//!
 //! Every decoder returns the decoded value together with the bytes that followed it
 //! ([`Decoded::trailing`]): the reference SDK often sends bytes after a complete body
 //! (sdk-quirks.md Q5, Q6), so they are not an error. Errors carry the byte offset relative to
@@ -22,6 +27,16 @@
 //! therefore treats a non-zero multipart byte as "chunk" for every supported code; a chunk
 //! carries an entity prefix only for request codes.
 //!
+//! **Header-only responses.** A response (code ≥ 0x40) whose body is empty, i.e. the
+//! 15-byte header alone, decodes as `Response { reason: None, content: None }`: the
+//! reference SDK accepts it (tests/vectors/README.md, "SDK behaviour that the bytes alone
+//! do not show"). So does a body that is only the reason marker `00` (the content-type byte
+//! missing at the very end): the SDK stops reading when the body runs out, and "no content"
+//! is the only reading of a missing content type. Both re-encode in the canonical form
+//! `00 FF`. Anything longer that ends early is still [`DecodeErrorKind::Truncated`]: a body
+//! cut inside the reason (marker `01`), inside the content type after a reason, or inside
+//! the InfoTable. Requests, AUTH and BIND/UNBIND keep requiring their whole body.
+//!
 //! **Nesting.** The top-level InfoTable of a body (params/content) or of
 //! [`InfoTable::decode`] is nesting level 1; every INFOTABLE value or VARIANT opens one more
 //! level ([`Value::decode`] starts at level 0, so an INFOTABLE value there is level 1). More
@@ -29,6 +44,7 @@
 //! type byte that would open the extra level.
 
 mod body;
+mod fast;
 mod reader;
 mod value;
 

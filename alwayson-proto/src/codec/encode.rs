@@ -72,7 +72,9 @@ fn put_str<B: BufMut>(buf: &mut B, s: &WireString) {
 
 // ---------------------------------------------------------------- values and tables
 
-#[inline]
+/// Length of a typed value. The scalar and string arms are inlined into the table loops;
+/// the recursive arms live in [`nested_value_len`].
+#[inline(always)]
 fn value_len(v: &Value, depth: usize) -> EResult<usize> {
     Ok(match v {
         Value::Nothing => 1,
@@ -86,6 +88,13 @@ fn value_len(v: &Value, depth: usize) -> EResult<usize> {
         Value::Integer(_) => 5,
         Value::Boolean(_) => 2,
         Value::Location(_) => 25,
+        _ => nested_value_len(v, depth)?,
+    })
+}
+
+#[inline(never)]
+fn nested_value_len(v: &Value, depth: usize) -> EResult<usize> {
+    Ok(match v {
         Value::Blob(b) | Value::Image(b) => {
             if u32::try_from(b.len()).is_err() {
                 return Err(EncodeError::TooLong {
@@ -97,10 +106,14 @@ fn value_len(v: &Value, depth: usize) -> EResult<usize> {
         }
         Value::InfoTable(t) => add(1, table_len(t, enter(depth)?)?)?,
         Value::Variant(inner) => add(1, value_len(inner, enter(depth)?)?)?,
+        // Handled inline in `value_len`.
+        _ => value_len(v, depth)?,
     })
 }
 
-#[inline]
+/// Writes a typed value; scalar and string arms inline, recursive ones in
+/// [`put_nested_value`].
+#[inline(always)]
 fn put_value<B: BufMut>(buf: &mut B, v: &Value) {
     match v {
         Value::Nothing => buf.put_u8(0xFF),
@@ -124,6 +137,13 @@ fn put_value<B: BufMut>(buf: &mut B, v: &Value) {
             buf.put_u8(0x03);
             buf.put_i64(*x);
         }
+        _ => put_nested_value(buf, v),
+    }
+}
+
+#[inline(never)]
+fn put_nested_value<B: BufMut>(buf: &mut B, v: &Value) {
+    match v {
         Value::Location(l) => {
             buf.put_u8(0x06);
             buf.put_f64(l.longitude);
@@ -144,6 +164,8 @@ fn put_value<B: BufMut>(buf: &mut B, v: &Value) {
             buf.put_u8(0x12);
             put_value(buf, inner);
         }
+        // Handled inline in `put_value`.
+        _ => put_value(buf, v),
     }
 }
 

@@ -125,12 +125,20 @@ pub(crate) fn body(r: &mut Reader<'_>, header: Header, code: MessageCode) -> DRe
             })
         }
         CodeKind::Response(status) => {
-            let reason = if r.u8("reason marker")? != 0 {
+            // A body that ends before the reason marker, or right after a `00` reason
+            // marker, is a response with no reason and no content (see the module docs).
+            let reason = if r.remaining() == 0 {
+                None
+            } else if r.u8("reason marker")? != 0 {
                 Some(r.string("reason")?)
             } else {
                 None
             };
-            let content = table_or_none(r, "content type")?;
+            let content = if reason.is_none() && r.remaining() == 0 {
+                None
+            } else {
+                table_or_none(r, "content type")?
+            };
             Body::Response(Response {
                 status,
                 reason,

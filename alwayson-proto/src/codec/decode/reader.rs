@@ -1,22 +1,34 @@
 //! A position-tracking cursor over a shared [`Bytes`] buffer. Numbers are parsed with `nom`;
 //! byte runs (strings, blobs) are returned as sub-slices of the buffer (no copy).
+//!
+//! The `fast_*` methods are the hand-rolled primitives of the InfoTable fast path
+//! (`decode::fast`): plain bounds checks and `from_be_bytes`, `None` on any shortfall, no
+//! error construction. They must accept exactly what the `nom`-based methods accept; when one
+//! returns `None` the caller re-decodes with the `nom`-based path, which reports the error.
 
 use crate::codec::{DecodeError, DecodeErrorKind, WireString};
 use bytes::Bytes;
 use nom::number::complete as num;
 use nom::IResult;
+use std::ops::Range;
 
 pub(crate) type DResult<T> = Result<T, DecodeError>;
 
 /// Cursor over `buf`; every error offset is relative to the start of `buf`.
 pub(crate) struct Reader<'a> {
     buf: &'a Bytes,
+    /// `buf` as a slice (saves re-reading the `Bytes` fields on every access).
+    data: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
     pub(crate) fn new(buf: &'a Bytes) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            buf,
+            data: buf,
+            pos: 0,
+        }
     }
 
     /// Current offset.
@@ -24,14 +36,92 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
+    /// Moves back to an offset returned by [`Reader::pos`] (to re-decode after a fast-path
+    /// failure).
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        debug_assert!(pos <= self.pos);
+        self.pos = pos;
+    }
+
+    // ------------------------------------------------------------ fast path primitives
+
+    /// The next `N` bytes, or `None` (position unchanged) if fewer remain.
+    #[inline(always)]
+    pub(crate) fn fast_array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let end = self.pos.checked_add(N)?;
+        let bytes: [u8; N] = self.data.get(self.pos..end)?.try_into().ok()?;
+        self.pos = end;
+        Some(bytes)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fast_u8(&mut self) -> Option<u8> {
+        let b = *self.data.get(self.pos)?;
+        self.pos += 1;
+        Some(b)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fast_u16(&mut self) -> Option<u16> {
+        self.fast_array().map(u16::from_be_bytes)
+    }
+
+    #[inline(always)]
+    pub(crate) fn fast_u32(&mut self) -> Option<u32> {
+        self.fast_array().map(u32::from_be_bytes)
+    }
+
+    /// Skips `len` bytes, returning their range, or `None` (position unchanged) if fewer
+    /// remain.
+    #[inline(always)]
+    pub(crate) fn fast_skip(&mut self, len: usize) -> Option<Range<usize>> {
+        let start = self.pos;
+        let end = start.checked_add(len)?;
+        if end > self.data.len() {
+            return None;
+        }
+        self.pos = end;
+        Some(start..end)
+    }
+
+    /// Skips a `str` exactly as [`Reader::string`] reads it, returning the range of its
+    /// bytes (without the length prefix).
+    #[inline(always)]
+    pub(crate) fn fast_string_range(&mut self) -> Option<Range<usize>> {
+        let b0 = *self.data.get(self.pos)?;
+        let len = if b0 < 0x80 {
+            self.pos += 1;
+            usize::from(b0)
+        } else {
+            (self.fast_u32()? & 0x7FFF_FFFF) as usize
+        };
+        self.fast_skip(len)
+    }
+
+    /// The bytes of a range returned by `fast_skip`/`fast_string_range`, shared with the
+    /// input buffer (an empty range takes no reference count).
+    #[inline(always)]
+    pub(crate) fn share(&self, range: Range<usize>) -> Bytes {
+        self.buf.slice(range)
+    }
+
+    /// A `str` exactly as [`Reader::string`] reads it.
+    #[inline(always)]
+    pub(crate) fn fast_string(&mut self) -> Option<WireString> {
+        let range = self.fast_string_range()?;
+        Some(WireString::from_bytes(self.share(range)))
+    }
+
+    // ------------------------------------------------------------ checked primitives (nom)
+
     fn rest(&self) -> &'a [u8] {
-        let buf: &'a [u8] = self.buf;
-        buf.get(self.pos..).unwrap_or(&[])
+        self.data.get(self.pos..).unwrap_or(&[])
     }
 
     /// Bytes not yet consumed.
+    #[inline(always)]
     pub(crate) fn remaining(&self) -> usize {
-        self.buf.len().saturating_sub(self.pos)
+        self.data.len().saturating_sub(self.pos)
     }
 
     /// Everything after the current position, sharing the buffer.
@@ -139,9 +229,15 @@ impl<'a> Reader<'a> {
     }
 
     /// A canonical `str`: 1-byte length below 0x80, else 4 bytes big-endian with bit 31 set
-    /// (the bit is masked off). The bytes are not validated as UTF-8.
+    /// (the bit is masked off). The bytes are not validated as UTF-8. Read with the fast
+    /// path; the `nom` path runs only to describe an error.
     pub(crate) fn string(&mut self, what: &'static str) -> DResult<WireString> {
         let at = self.pos;
+        if let Some(s) = self.fast_string() {
+            return Ok(s);
+        }
+        // Only to describe the error.
+        self.pos = at;
         let b0 = self.u8(what)?;
         let len = if b0 < 0x80 {
             u64::from(b0)

@@ -4,7 +4,12 @@
 //! being read. Opening one more takes it to `depth + 1`; above [`MAX_NESTING_DEPTH`] the
 //! decoder stops with [`DecodeErrorKind::NestingTooDeep`] at the type byte that would have
 //! opened it. Recursion is therefore bounded by `MAX_NESTING_DEPTH` whatever the input.
+//!
+//! [`value`] and [`infotable`] first try the fast path ([`super::fast`]); only when it fails
+//! do they rewind and run the checked decoders here ([`checked_value`], [`checked_infotable`],
+//! built on the `nom` primitives of the reader), which find and describe the error.
 
+use super::fast;
 use super::reader::{DResult, Reader};
 use crate::codec::{
     Aspect, BaseType, DataShape, DecodeError, DecodeErrorKind, FieldDefinition, InfoTable,
@@ -28,6 +33,30 @@ fn enter(depth: usize, at: usize) -> DResult<usize> {
 
 /// One typed value: type byte + value bytes.
 pub(crate) fn value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
+    let start = r.pos();
+    match fast::value(r, depth) {
+        Some(v) => Ok(v),
+        None => {
+            r.rewind(start);
+            checked_value(r, depth)
+        }
+    }
+}
+
+/// An InfoTable whose own nesting level is `depth` (1 for a table at the top of a body).
+pub(crate) fn infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> {
+    let start = r.pos();
+    match fast::infotable(r, depth) {
+        Some(t) => Ok(t),
+        None => {
+            r.rewind(start);
+            checked_infotable(r, depth)
+        }
+    }
+}
+
+/// [`value`], checked at every step.
+pub(super) fn checked_value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
     let at = r.pos();
     let t = BaseType::from(r.u8("value base type")?);
     Ok(match t {
@@ -59,11 +88,11 @@ pub(crate) fn value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
         }
         BaseType::InfoTable => {
             let d = enter(depth, at)?;
-            Value::InfoTable(Box::new(infotable(r, d)?))
+            Value::InfoTable(Box::new(checked_infotable(r, d)?))
         }
         BaseType::Variant => {
             let d = enter(depth, at)?;
-            Value::Variant(Box::new(value(r, d)?))
+            Value::Variant(Box::new(checked_value(r, d)?))
         }
         t if t.is_string_family() => Value::String(t, r.string("string value")?),
         other => {
@@ -75,8 +104,8 @@ pub(crate) fn value(r: &mut Reader<'_>, depth: usize) -> DResult<Value> {
     })
 }
 
-/// An InfoTable whose own nesting level is `depth` (1 for a table at the top of a body).
-pub(crate) fn infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> {
+/// [`infotable`], checked at every step.
+pub(super) fn checked_infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> {
     let mut fields = Vec::new();
     while r.u8("DataShape field marker")? != 0 {
         let name = r.string("field name")?;
@@ -87,7 +116,7 @@ pub(crate) fn infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> 
         let mut aspects = Vec::with_capacity(usize::from(count).min(r.remaining() / 2));
         for _ in 0..count {
             let name = r.string("aspect name")?;
-            let value = value(r, depth)?;
+            let value = checked_value(r, depth)?;
             aspects.push(Aspect { name, value });
         }
         fields.push(FieldDefinition {
@@ -103,7 +132,7 @@ pub(crate) fn infotable(r: &mut Reader<'_>, depth: usize) -> DResult<InfoTable> 
         // Each cell takes at least 1 byte (its type byte).
         let mut cells = Vec::with_capacity(usize::from(count).min(r.remaining()));
         for _ in 0..count {
-            cells.push(value(r, depth)?);
+            cells.push(checked_value(r, depth)?);
         }
         rows.push(cells);
     }
