@@ -107,6 +107,10 @@ pub struct PlatformArgs {
     /// What happens when a thing bound on one connection is bound on another.
     #[arg(long, value_enum, default_value = "first-in-wins")]
     pub bind_policy: BindPolicyArg,
+    /// Refuse to send edges a multipart message whose chunk count × chunk size exceeds BYTES
+    /// (C SDK 1.3.1 edges silently drop those: use 16384 for them). Default: no limit.
+    #[arg(long, value_name = "BYTES")]
+    pub edge_max_message_size: Option<usize>,
 }
 
 /// `alwayson edge` options.

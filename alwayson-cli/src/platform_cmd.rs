@@ -141,6 +141,9 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
         .app_key(args.app_key.clone())
         .auth_timeout(args.auth_timeout)
         .bind_policy(args.bind_policy.into());
+    if let Some(size) = args.edge_max_message_size {
+        builder = builder.edge_max_message_size(size);
+    }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
         builder = builder.tls_pem(
             read_file("TLS certificate", cert)?,

@@ -35,6 +35,17 @@ pub enum RequestError {
         /// The limit.
         max: usize,
     },
+    /// Multipart would need `chunks × chunk_size` bytes, more than the peer's receive limit
+    /// (the reference SDK silently drops such messages, sdk-quirks.md Q9); nothing was sent.
+    #[error("{chunks} chunks of {chunk_size} bytes exceed the peer's limit of {max} bytes (chunk count × chunk size)")]
+    ExceedsPeerLimit {
+        /// Chunks the message would need.
+        chunks: usize,
+        /// The chunk size written in every chunk.
+        chunk_size: u16,
+        /// The peer's limit.
+        max: usize,
+    },
     /// The request could not be encoded or split.
     #[error("request could not be sent: {0}")]
     Unsendable(#[from] SplitError),

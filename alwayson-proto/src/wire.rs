@@ -28,6 +28,9 @@ pub(crate) struct Wire {
     pub chunk_size: u16,
     /// Largest complete outbound message, in bytes.
     pub max_message_size: usize,
+    /// The peer's receive guard, if known: a multipart message is refused unless
+    /// `chunk count × chunk_size ≤` this (what an SDK receiver checks, sdk-quirks.md Q9).
+    pub peer_max_message_size: Option<usize>,
     reassembler: Reassembler,
 }
 
@@ -36,6 +39,7 @@ impl Wire {
         Self {
             chunk_size,
             max_message_size,
+            peer_max_message_size: None,
             reassembler: Reassembler::new(limits),
         }
     }
@@ -57,7 +61,19 @@ impl Wire {
         }
         match split(message, self.chunk_size)? {
             Split::Single(bytes) => out.push_back(Transmit::Message(bytes)),
-            Split::Chunks(chunks) => out.extend(chunks.into_iter().map(Transmit::Message)),
+            Split::Chunks(chunks) => {
+                if let Some(max) = self.peer_max_message_size {
+                    let needed = chunks.len().saturating_mul(usize::from(self.chunk_size));
+                    if needed > max {
+                        return Err(RequestError::ExceedsPeerLimit {
+                            chunks: chunks.len(),
+                            chunk_size: self.chunk_size,
+                            max,
+                        });
+                    }
+                }
+                out.extend(chunks.into_iter().map(Transmit::Message))
+            }
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use alwayson_proto::platform::{
 };
 use alwayson_proto::{
     Auth, Bind, Body, Frame, Header, Message, Request, RequestError, RespondError, Response,
-    StatusCode, Transmit, WireString, AUTH_SESSION_ID, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION,
+    StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION,
 };
 use bytes::Bytes;
 use std::time::{Duration, Instant, SystemTime};
@@ -1068,4 +1068,56 @@ fn held_messages_are_bounded_and_overflow_is_counted() {
         .filter(|e| matches!(e, PlatformEvent::Request { .. }))
         .count();
     assert_eq!(requests, MAX_QUEUED_WHILE_AUTH_PENDING);
+}
+
+#[test]
+fn edge_receive_guard_refuses_multipart_the_edge_would_drop() {
+    // A C SDK 1.3.1 edge (defaults 8192 / 16384) silently drops a multipart message whose
+    // chunk count × chunk size exceeds 16384 (sdk-quirks.md Q9): refuse it up front.
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let config = PlatformConfig {
+        chunk_size: 8192,
+        edge_max_message_size: Some(16384),
+        ..PlatformConfig::default()
+    };
+    let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
+    let sid = authenticate(&mut s, &clock, 0, 1);
+    bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
+    transmits(&mut s);
+
+    // ~20 KB needs 3 chunks of 8192: refused, nothing sent, no event.
+    let big = Request::write_property("T", "p", Value::string("x".repeat(20_000)));
+    assert_eq!(
+        s.request(clock.at(1), big),
+        Err(RequestError::ExceedsPeerLimit {
+            chunks: 3,
+            chunk_size: 8192,
+            max: 16384
+        })
+    );
+    assert!(transmits(&mut s).is_empty());
+    assert!(events(&mut s).is_empty());
+
+    // ~12 KB fits in 2 chunks: sent as exactly two chunks, none larger than 8192.
+    let fits = Request::write_property("T", "p", Value::string("x".repeat(12_000)));
+    assert!(s.request(clock.at(1), fits).is_ok());
+    let sent = transmits(&mut s);
+    assert_eq!(sent.len(), 2);
+    for t in &sent {
+        let Transmit::Message(bytes) = t else {
+            panic!("expected a message, got {t:?}");
+        };
+        assert!(bytes.len() <= 8192);
+        assert_eq!(bytes[14], 1, "multipart byte");
+    }
+
+    // Without the guard (the default) the 3-chunk message goes out.
+    let mut open = session(&clock, 2, &reg);
+    let sid = authenticate(&mut open, &clock, 0, 1);
+    bind_ok(&mut open, &clock, 0, 2, sid, &["U"]);
+    transmits(&mut open);
+    let big = Request::write_property("U", "p", Value::string("x".repeat(20_000)));
+    assert!(open.request(clock.at(1), big).is_ok());
+    assert_eq!(transmits(&mut open).len(), 3);
 }

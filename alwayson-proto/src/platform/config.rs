@@ -31,6 +31,13 @@ pub struct PlatformConfig {
     pub chunk_size: u16,
     /// Largest complete message sent to the edge. Default 1 MiB.
     pub max_message_size: usize,
+    /// The edge's receive guard: when `Some(max)`, a multipart message to the edge is refused
+    /// ([`crate::RequestError::ExceedsPeerLimit`], nothing sent) unless
+    /// `chunk count × chunk size ≤ max`. An SDK edge drops larger messages *silently*
+    /// (sdk-quirks.md Q9), so the platform would only see a timeout. Set `Some(16384)` for
+    /// C SDK 1.3.1 edges with default settings (at most 2 chunks of 8192); 2.x edges accept
+    /// 1 MiB. Default `None` (no guard beyond `max_message_size`).
+    pub edge_max_message_size: Option<usize>,
     /// Bounds for inbound multipart reassembly.
     pub reassembly: ReassemblyLimits,
 }
@@ -43,6 +50,7 @@ impl Default for PlatformConfig {
             request_timeout: Duration::from_secs(10),
             chunk_size: 8192,
             max_message_size: 1024 * 1024,
+            edge_max_message_size: None,
             reassembly: ReassemblyLimits::default(),
         }
     }

@@ -100,11 +100,12 @@ impl PlatformSession {
         config: PlatformConfig,
         registry: ThingRegistry,
     ) -> Self {
-        let wire = Wire::new(
+        let mut wire = Wire::new(
             config.chunk_size.max(MIN_CHUNK_SIZE),
             config.max_message_size,
             config.reassembly,
         );
+        wire.peer_max_message_size = config.edge_max_message_size;
         Self {
             id,
             registry,

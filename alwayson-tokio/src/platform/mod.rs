@@ -417,6 +417,15 @@ impl PlatformBuilder {
         self
     }
 
+    /// Refuse multipart messages to edges unless `chunk count × chunk size ≤ size`
+    /// ([`alwayson_proto::RequestError::ExceedsPeerLimit`]): what an SDK edge checks before it
+    /// silently drops a message (sdk-quirks.md Q9). Use 16384 for C SDK 1.3.1 edges with
+    /// default settings. Default: no such guard.
+    pub fn edge_max_message_size(mut self, size: usize) -> Self {
+        self.config.edge_max_message_size = Some(size);
+        self
+    }
+
     /// All session settings at once (replaces the individual setters called before).
     pub fn session_config(mut self, config: PlatformConfig) -> Self {
         self.config = config;
