@@ -262,6 +262,18 @@ fn put_bind<B: BufMut>(buf: &mut B, b: &Bind) {
     }
 }
 
+fn request_len(r: &Request) -> EResult<usize> {
+    check_count(r.headers.len(), 0xFF, "request headers")?;
+    let mut len = 3usize; // entity type, characteristic, header count
+    len = add(len, str_len(&r.entity_name, "entity name")?)?;
+    len = add(len, str_len(&r.characteristic_name, "characteristic name")?)?;
+    for h in &r.headers {
+        len = add(len, str_len(&h.name, "request header name")?)?;
+        len = add(len, str_len(&h.value, "request header value")?)?;
+    }
+    add(len, opt_table_len(&r.params)?)
+}
+
 fn body_len(body: &Body) -> EResult<usize> {
     match body {
         Body::Auth(a) => {
@@ -274,17 +286,7 @@ fn body_len(body: &Body) -> EResult<usize> {
             Ok(len)
         }
         Body::Bind(b) | Body::Unbind(b) => bind_len(b),
-        Body::Request(r) => {
-            check_count(r.headers.len(), 0xFF, "request headers")?;
-            let mut len = 3usize; // entity type, characteristic, header count
-            len = add(len, str_len(&r.entity_name, "entity name")?)?;
-            len = add(len, str_len(&r.characteristic_name, "characteristic name")?)?;
-            for h in &r.headers {
-                len = add(len, str_len(&h.name, "request header name")?)?;
-                len = add(len, str_len(&h.value, "request header value")?)?;
-            }
-            add(len, opt_table_len(&r.params)?)
-        }
+        Body::Request(r) => request_len(r),
         Body::Response(r) => {
             let mut len = 1usize;
             if let Some(reason) = &r.reason {
@@ -428,5 +430,13 @@ impl InfoTable {
         put_table(&mut buf, self);
         debug_assert_eq!(buf.len(), len, "encoded length differs from encoded_len");
         Ok(Bytes::from(buf))
+    }
+}
+
+impl Request {
+    /// Exact encoded length of this request as a message body (add [`HEADER_LEN`] for the
+    /// whole message).
+    pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        request_len(self)
     }
 }

@@ -4,8 +4,8 @@
 use super::batch::batches;
 use super::{AuthFailure, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState};
 use crate::codec::{
-    Bind, Body, Header, InfoTable, Message, Request, Response, StatusCode, Value, WireString,
-    AUTH_SESSION_ID,
+    Bind, Body, EncodeError, Header, InfoTable, Message, Request, Response, StatusCode, Value,
+    WireString, AUTH_SESSION_ID, HEADER_LEN,
 };
 use crate::conventions::PropertyUpdate;
 use crate::request::{RequestError, RespondError};
@@ -562,12 +562,14 @@ impl EdgeSession {
             return Err(RequestError::QueueFull { capacity });
         }
         // Refuse what can never be sent now rather than after authentication.
-        let message = Message {
-            header: Header::new(0, 0),
-            body: Body::Request(request),
-        };
-        let len = message
+        let len = request
             .encoded_len()
+            .and_then(|body| {
+                body.checked_add(HEADER_LEN).ok_or(EncodeError::TooLong {
+                    what: "request",
+                    len: body,
+                })
+            })
             .map_err(|e| RequestError::Unsendable(e.into()))?;
         if len > self.config.max_message_size {
             return Err(RequestError::TooLarge {
@@ -575,9 +577,6 @@ impl EdgeSession {
                 max: self.config.max_message_size,
             });
         }
-        let Body::Request(request) = message.body else {
-            return Err(RequestError::NotAuthenticated); // unreachable: built above
-        };
         let id = self.ids.next();
         self.queue.push_back((id, request));
         Ok(id)
