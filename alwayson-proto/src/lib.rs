@@ -89,6 +89,8 @@ pub use transmit::{
 };
 
 pub mod conventions;
+mod driving;
+pub use driving::{Input, Output, Stats};
 pub mod edge;
 pub mod platform;
 mod request;
@@ -97,8 +99,8 @@ mod wire;
 pub use conventions::PropertyUpdate;
 pub use edge::{EdgeConfig, EdgeEvent, EdgeSession, EdgeState};
 pub use platform::{
-    BindPolicy, ConnectionId, PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
-    ThingStatus,
+    AuthPolicy, BindPolicy, ConnectionId, Endpoint, PlatformConfig, PlatformEvent, PlatformSession,
+    ThingRegistry, ThingStatus,
 };
 pub use request::{RequestError, RespondError};
 pub use wire::InboundError;

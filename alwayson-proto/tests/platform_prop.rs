@@ -1,15 +1,18 @@
 //! Property test: random inputs (bytes, well-formed and mutated messages, chunked BINDs,
 //! time steps, application commands, disconnects) over three platform sessions sharing one
-//! registry never panic, and the session invariants hold.
+//! registry never panic, and the session invariants hold. The sessions come from one
+//! [`Endpoint`], are driven through `handle_input` / `poll_output`, and the endpoint relays
+//! moved things (the harness only carries its events to the connection they name).
 #![allow(clippy::unwrap_used)]
 
 use alwayson_proto::multipart::{split, Split};
 use alwayson_proto::platform::{
-    session_id_for, BindPolicy, PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
+    session_id_for, AuthPolicy, BindPolicy, ConnectionEvent, Endpoint, Handshake, PlatformConfig,
+    PlatformEvent, PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    Auth, Bind, Body, Frame, Header, Message, Request, Response, StatusCode, Transmit, WireString,
-    AUTH_SESSION_ID,
+    Auth, Bind, Body, Frame, Header, Input, Message, Output, Request, Response, StatusCode,
+    Transmit, WireString, AUTH_SESSION_ID,
 };
 use bytes::Bytes;
 use proptest::prelude::*;
@@ -137,9 +140,10 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(now: Instant, conn: u64, registry: &ThingRegistry) -> Self {
+    fn new(now: Instant, wall: SystemTime, endpoint: &mut Endpoint) -> Self {
+        let (conn, session) = endpoint.accept(now, wall, &Handshake::default());
         Self {
-            session: PlatformSession::new(now, conn, PlatformConfig::default(), registry.clone()),
+            session,
             conn,
             auth_rids: HashSet::new(),
             last_auth: None,
@@ -155,9 +159,9 @@ struct World {
     t0: Instant,
     now: Instant,
     registry: ThingRegistry,
+    endpoint: Endpoint,
     slots: Vec<Slot>,
     retired: Vec<Slot>,
-    next_conn: u64,
 }
 
 fn wall_of(t0: Instant, now: Instant) -> SystemTime {
@@ -218,16 +222,21 @@ impl World {
     fn new(policy: BindPolicy) -> Self {
         let t0 = Instant::now();
         let registry = ThingRegistry::new(policy);
-        let slots = (0..SLOTS as u64)
-            .map(|conn| Slot::new(t0, conn, &registry))
+        let mut endpoint = Endpoint::new(
+            PlatformConfig::default(),
+            registry.clone(),
+            AuthPolicy::Application,
+        );
+        let slots = (0..SLOTS)
+            .map(|_| Slot::new(t0, wall_of(t0, t0), &mut endpoint))
             .collect();
         Self {
             t0,
             now: t0,
             registry,
+            endpoint,
             slots,
             retired: Vec::new(),
-            next_conn: SLOTS as u64,
         }
     }
 
@@ -242,7 +251,7 @@ impl World {
     }
 
     fn deliver(&mut self, i: usize, bytes: Bytes) {
-        let (now, wall) = (self.now, self.wall());
+        let now = self.now;
         let slot = &mut self.slots[i];
         if let Ok(Frame::Message(Message {
             header,
@@ -251,7 +260,7 @@ impl World {
         {
             slot.auth_rids.insert(header.request_id);
         }
-        let _ = slot.session.handle_message(now, wall, bytes);
+        let _ = slot.session.handle_input(now, Input::Message(bytes));
     }
 
     fn apply(&mut self, op: &Op) {
@@ -333,13 +342,16 @@ impl World {
                     Ok(id) => {
                         assert!(s.outstanding.insert(id), "fresh id {id}");
                         assert_eq!(
-                            self.registry.connection_of(THINGS[*thing]),
-                            Some(s.conn),
-                            "requests go only to things bound here"
+                            self.endpoint.route(THINGS[*thing]),
+                            Ok(s.conn),
+                            "requests go only to things bound here, where the endpoint routes"
                         );
                     }
                     Err(_) => {
-                        assert!(s.session.poll_transmit().is_none(), "nothing sent");
+                        assert!(
+                            matches!(s.session.poll_output(), Output::Timeout(_)),
+                            "nothing sent"
+                        );
                     }
                 }
             }
@@ -349,19 +361,22 @@ impl World {
                     if let Some(t) = s.session.poll_timeout() {
                         assert!(t >= self.t0);
                     }
-                    s.session.handle_timeout(self.now);
+                    let _ = s.session.handle_input(self.now, Input::Timeout);
                 }
             }
-            Op::Ping { slot } => self.slots[*slot].session.handle_ping(now),
+            Op::Ping { slot } => {
+                let _ = self.slots[*slot].session.handle_input(now, Input::Ping);
+            }
             Op::Close { slot } => self.slots[*slot].session.close(now, "test close"),
-            Op::Disconnect { slot } => self.slots[*slot].session.handle_closed(now, wall),
+            Op::Disconnect { slot } => {
+                let _ = self.slots[*slot].session.handle_input(now, Input::Closed);
+            }
             Op::Reopen { slot, auth } => {
-                let conn = self.next_conn;
-                self.next_conn += 1;
-                let mut old =
-                    std::mem::replace(&mut self.slots[*slot], Slot::new(now, conn, &self.registry));
-                old.session.handle_closed(now, wall);
-                Self::drain_into(&mut old, false, false);
+                let fresh = Slot::new(now, wall, &mut self.endpoint);
+                let mut old = std::mem::replace(&mut self.slots[*slot], fresh);
+                let _ = old.session.handle_input(now, Input::Closed);
+                let relays = Self::drain_into(&mut old, &mut self.endpoint, false, false);
+                assert!(relays.is_empty(), "closing moves nothing");
                 self.retired.push(old);
                 if *auth {
                     self.apply_all(&login(*slot));
@@ -370,22 +385,39 @@ impl World {
         }
         for (i, was_authenticated) in before.into_iter().enumerate() {
             let first_is_auth_ok = accepted == Some(i);
-            let moved = Self::drain_into(&mut self.slots[i], was_authenticated, first_is_auth_ok);
-            for (name, from) in moved {
-                self.relay_taken(&name, from);
+            let relays = Self::drain_into(
+                &mut self.slots[i],
+                &mut self.endpoint,
+                was_authenticated,
+                first_is_auth_ok,
+            );
+            for (to, event) in relays {
+                self.relay(to, event);
             }
         }
         self.check_invariants();
     }
 
-    /// Drains one session's outputs, checking per-session rules; returns ThingMoved events.
+    /// Drains one session's outputs, checking per-session rules; hands its endpoint events
+    /// to the endpoint and returns what the endpoint addressed to other connections.
     fn drain_into(
         s: &mut Slot,
+        endpoint: &mut Endpoint,
         was_authenticated: bool,
         accepted_now: bool,
-    ) -> Vec<(WireString, u64)> {
+    ) -> Vec<(u64, ConnectionEvent)> {
         let mut first = true;
-        while let Some(t) = s.session.poll_transmit() {
+        let mut events = Vec::new();
+        let mut transmits = Vec::new();
+        loop {
+            match s.session.poll_output() {
+                Output::Transmit(t) => transmits.push(t),
+                Output::Event(e) => events.push(e),
+                Output::Timeout(_) => break,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        for t in transmits {
             assert!(!s.close_sent, "nothing after a close: {t:?}");
             match &t {
                 Transmit::Close { reason, .. } => {
@@ -415,8 +447,7 @@ impl World {
                 }
             }
         }
-        let mut moved = Vec::new();
-        while let Some(e) = s.session.poll_event() {
+        for e in events {
             assert!(!s.closed_seen, "no event after Closed: {e:?}");
             match e {
                 PlatformEvent::AuthRequested { request_id, .. } => {
@@ -426,10 +457,7 @@ impl World {
                 PlatformEvent::Response { id, .. } => {
                     assert!(s.outstanding.remove(&id), "one end per request id {id}");
                 }
-                PlatformEvent::ThingMoved { name, from } => {
-                    assert_ne!(from, s.conn);
-                    moved.push((name, from));
-                }
+                PlatformEvent::ThingMoved { from, .. } => assert_ne!(from, s.conn),
                 PlatformEvent::Closed { .. } => {
                     assert!(s.outstanding.is_empty(), "requests ended before Closed");
                     s.closed_seen = true;
@@ -442,20 +470,27 @@ impl World {
                 | PlatformEvent::BindRefused { .. } => {}
             }
         }
-        moved
+        let mut relays = Vec::new();
+        while let Some(ev) = s.session.poll_endpoint_event() {
+            if let Some((to, event)) = endpoint.handle_event(s.conn, ev) {
+                assert_ne!(to, s.conn, "a thing moves from another connection");
+                relays.push((to, event));
+            }
+        }
+        relays
     }
 
-    fn relay_taken(&mut self, name: &WireString, from: u64) {
-        let now = self.now;
+    /// Carries an endpoint event to the connection it names.
+    fn relay(&mut self, to: u64, event: ConnectionEvent) {
         if let Some(s) = self
             .slots
             .iter_mut()
             .chain(self.retired.iter_mut())
-            .find(|s| s.conn == from)
+            .find(|s| s.conn == to)
         {
-            s.session.handle_thing_taken(now, name.as_str().unwrap());
-            let moved = Self::drain_into(s, true, false);
-            assert!(moved.is_empty());
+            s.session.handle_connection_event(event);
+            let relays = Self::drain_into(s, &mut self.endpoint, true, false);
+            assert!(relays.is_empty());
         }
     }
 
@@ -488,14 +523,19 @@ impl World {
     }
 
     fn finish(&mut self) {
-        let (now, wall) = (self.now, self.wall());
+        let now = self.now;
         for s in &mut self.slots {
-            s.session.handle_closed(now, wall);
-            Self::drain_into(s, true, false);
+            let _ = s.session.handle_input(now, Input::Closed);
+            Self::drain_into(s, &mut self.endpoint, true, false);
             assert!(s.closed_seen, "Closed once per session");
             assert!(s.outstanding.is_empty(), "every request id ended");
         }
         assert!(self.registry.snapshot().iter().all(|t| !t.is_connected));
+        assert_eq!(
+            self.endpoint.connections().count(),
+            0,
+            "every connection forgotten"
+        );
     }
 }
 

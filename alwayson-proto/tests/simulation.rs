@@ -527,7 +527,7 @@ fn wrong_key_is_rejected_and_closed() {
         .filter(|(_, _, d, _)| *d == Dir::E2P)
         .all(|(_, _, _, b)| code(b) == Some(0x14)));
     assert!(sim.registry.get("Pump1").map_or(true, |t| !t.is_connected));
-    assert_eq!(sim.edge(n).state(), EdgeState::Disconnected);
+    assert_eq!(sim.edge(n).state(), EdgeState::Closed);
     assert_clean(&sim);
 }
 

@@ -1,16 +1,17 @@
 //! A sequence of inputs to one `EdgeSession`: connects, raw bytes, well-formed platform
 //! messages (AUTH/BIND/request responses built from the ids the edge actually sent,
 //! platform requests, multipart chunks), time steps, timeouts, pongs, closes and the
-//! application's commands. After every input the session is drained. It must never panic,
-//! every deadline it reports must move past `now` once handled, and every request id ends
-//! at most once.
+//! application's commands, failed connect attempts and reconnect questions, all through
+//! `handle_input`. After every input the session is drained with `poll_output`. It must
+//! never panic, every deadline it reports must move past `now` once handled, a reconnect
+//! is never due in the past, and every request id ends at most once.
 #![no_main]
 
-use alwayson_proto::edge::{Credentials, EdgeConfig, EdgeEvent, EdgeSession};
+use alwayson_proto::edge::{Credentials, EdgeConfig, EdgeEvent, EdgeSession, Reconnect};
 use alwayson_proto::multipart::{split, Split};
 use alwayson_proto::{
-    Body, Characteristic, Header, InfoTable, Message, Method, Request, Response, StatusCode,
-    Transmit, Value, WireString,
+    Body, Characteristic, Header, InfoTable, Input, Message, Method, Output, Request, Response,
+    StatusCode, Transmit, Value, WireString,
 };
 use arbitrary::Arbitrary;
 use bytes::Bytes;
@@ -24,6 +25,9 @@ const THINGS: [&str; 4] = ["T0", "T1", "T2", "T3"];
 #[derive(Debug, Arbitrary)]
 enum Op {
     Connect,
+    ConnectFailed,
+    /// Ask when to reconnect, with this random draw.
+    Reconnect(u64),
     /// Arbitrary bytes as one websocket message.
     Raw(Vec<u8>),
     /// A response to one of the ids the edge sent (AUTH, BIND, UNBIND, requests).
@@ -96,9 +100,16 @@ struct State {
 
 fn drain(edge: &mut EdgeSession, st: &mut State) {
     loop {
-        let mut progress = false;
-        while let Some(t) = edge.poll_transmit() {
-            progress = true;
+        let t = match edge.poll_output() {
+            Output::Transmit(t) => t,
+            Output::Event(e) => {
+                on_event(e, st);
+                continue;
+            }
+            Output::Timeout(_) => return,
+            _ => continue,
+        };
+        {
             if let Transmit::Message(b) = t {
                 if b.len() >= 6 {
                     st.sent
@@ -109,25 +120,22 @@ fn drain(edge: &mut EdgeSession, st: &mut State) {
                 }
             }
         }
-        while let Some(e) = edge.poll_event() {
-            progress = true;
-            match e {
-                EdgeEvent::Request { id, .. } => st.incoming.push(id),
-                EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
-                    assert!(
-                        st.requests.contains(&id),
-                        "ended id {id} that request never returned"
-                    );
-                    let n = st.ended.entry(id).or_default();
-                    *n += 1;
-                    assert_eq!(*n, 1, "request {id} ended twice");
-                }
-                _ => {}
-            }
+    }
+}
+
+fn on_event(e: EdgeEvent, st: &mut State) {
+    match e {
+        EdgeEvent::Request { id, .. } => st.incoming.push(id),
+        EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
+            assert!(
+                st.requests.contains(&id),
+                "ended id {id} that request never returned"
+            );
+            let n = st.ended.entry(id).or_default();
+            *n += 1;
+            assert_eq!(*n, 1, "request {id} ended twice");
         }
-        if !progress {
-            return;
-        }
+        _ => {}
     }
 }
 
@@ -181,9 +189,19 @@ fuzz_target!(|ops: Vec<Op>| {
 
     for op in ops {
         match op {
-            Op::Connect => edge.handle_connected(now),
+            Op::Connect => {
+                let _ = edge.handle_input(now, Input::Connected);
+            }
+            Op::ConnectFailed => {
+                let _ = edge.handle_input(now, Input::ConnectFailed);
+            }
+            Op::Reconnect(draw) => {
+                if let Reconnect::At(at) = edge.reconnect(now, draw) {
+                    assert!(at >= now, "reconnect due in the past");
+                }
+            }
             Op::Raw(bytes) => {
-                let _ = edge.handle_message(now, Bytes::from(bytes));
+                let _ = edge.handle_input(now, Input::Message(Bytes::from(bytes)));
             }
             Op::Answer {
                 pick,
@@ -210,7 +228,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     body: Body::Response(response),
                 };
                 for f in frames(&m, chunk) {
-                    let _ = edge.handle_message(now, f);
+                    let _ = edge.handle_input(now, Input::Message(f));
                 }
             }
             Op::Stray { id, status: s } => {
@@ -219,7 +237,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     body: Body::Response(Response::error(status(s), "stray")),
                 };
                 if let Ok(b) = m.encode() {
-                    let _ = edge.handle_message(now, b);
+                    let _ = edge.handle_input(now, Input::Message(b));
                 }
             }
             Op::PlatformRequest {
@@ -235,7 +253,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     body: Body::Request(request_of(method, thing, characteristic, params)),
                 };
                 for f in frames(&m, chunk) {
-                    let _ = edge.handle_message(now, f);
+                    let _ = edge.handle_input(now, Input::Message(f));
                 }
             }
             Op::PartialChunks { id, keep } => {
@@ -244,7 +262,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     body: Body::Request(request_of(1, 0, 0, true)),
                 };
                 for f in frames(&m, true).into_iter().take(usize::from(keep)) {
-                    let _ = edge.handle_message(now, f);
+                    let _ = edge.handle_input(now, Input::Message(f));
                 }
             }
             Op::Odd { code, id } => {
@@ -261,7 +279,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     body,
                 };
                 if let Ok(b) = m.encode() {
-                    let _ = edge.handle_message(now, b);
+                    let _ = edge.handle_input(now, Input::Message(b));
                 }
             }
             Op::AdvanceMs(ms) => now += Duration::from_millis(u64::from(ms)),
@@ -269,7 +287,7 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Timeout => {
                 if let Some(t) = edge.poll_timeout() {
                     now = now.max(t);
-                    edge.handle_timeout(now);
+                    let _ = edge.handle_input(now, Input::Timeout);
                     drain(&mut edge, &mut st);
                     if let Some(next) = edge.poll_timeout() {
                         assert!(
@@ -278,11 +296,15 @@ fuzz_target!(|ops: Vec<Op>| {
                         );
                     }
                 } else {
-                    edge.handle_timeout(now);
+                    let _ = edge.handle_input(now, Input::Timeout);
                 }
             }
-            Op::Pong => edge.handle_pong(now),
-            Op::Closed => edge.handle_closed(now),
+            Op::Pong => {
+                let _ = edge.handle_input(now, Input::Pong);
+            }
+            Op::Closed => {
+                let _ = edge.handle_input(now, Input::Closed);
+            }
             Op::Request { kind, thing } => {
                 let thing = THINGS[usize::from(thing) % THINGS.len()];
                 let request = match kind % 3 {

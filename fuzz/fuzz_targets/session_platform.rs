@@ -1,19 +1,22 @@
-//! A sequence of inputs to two `PlatformSession`s sharing one `ThingRegistry`: raw bytes,
-//! well-formed edge messages (AUTH with a good or bad key, BIND/UNBIND, requests, responses
-//! to the ids the platform sent, multipart chunks), time steps, timeouts, pings, closes,
-//! things taken by the other session, and the application's commands. After every input
-//! both sessions are drained (ThingMoved is forwarded as `handle_thing_taken`). It must
-//! never panic, deadlines must move past `now` once handled, every platform request id
-//! ends at most once, and the registry never points a connected thing at a closed session.
+//! A sequence of inputs to two `PlatformSession`s handed out by one `Endpoint` (application
+//! or app-key credential policy, fuzzed `Max-Frame-Size`): raw bytes, well-formed edge
+//! messages (AUTH with a good or bad key, BIND/UNBIND, requests, responses to the ids the
+//! platform sent, multipart chunks), time steps, timeouts, pings, closes, stray
+//! thing-taken relays, and the application's commands, all through `handle_input`. After
+//! every input both sessions are drained with `poll_output` and their endpoint events go
+//! to the endpoint, whose relays are carried to the connection they name. It must never
+//! panic, deadlines must move past `now` once handled, every platform request id ends at
+//! most once, and the registry never points a connected thing at a closed session.
 #![no_main]
 
 use alwayson_proto::multipart::{split, Split};
 use alwayson_proto::platform::{
-    BindPolicy, ConnectionId, PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
+    AuthPolicy, BindPolicy, ConnectionEvent, Endpoint, Handshake, PlatformConfig, PlatformEvent,
+    PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    Auth, Bind, Body, Characteristic, Header, InfoTable, Message, Method, Request, Response,
-    StatusCode, Value, WireString, AUTH_SESSION_ID,
+    Auth, Bind, Body, Characteristic, Header, InfoTable, Input, Message, Method, Output, Request,
+    Response, StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID,
 };
 use arbitrary::Arbitrary;
 use bytes::Bytes;
@@ -83,9 +86,10 @@ enum Op {
     Closed {
         which: bool,
     },
-    /// Replace a closed session with a fresh connection.
+    /// Replace a closed session with a fresh connection (with this `Max-Frame-Size`).
     Reopen {
         which: bool,
+        max_frame_size: Option<u16>,
     },
     AcceptAuth {
         which: bool,
@@ -134,20 +138,27 @@ struct Side {
     closed: bool,
 }
 
+fn config() -> PlatformConfig {
+    PlatformConfig {
+        chunk_size: 256,
+        max_message_size: 4096,
+        reassembly: alwayson_proto::multipart::ReassemblyLimits {
+            max_message_size: 8192,
+            max_in_progress: 4,
+            expiry: Duration::from_secs(50),
+        },
+        ..PlatformConfig::default()
+    }
+}
+
 impl Side {
-    fn new(now: Instant, id: ConnectionId, registry: &ThingRegistry) -> Self {
-        let config = PlatformConfig {
-            chunk_size: 256,
-            max_message_size: 4096,
-            reassembly: alwayson_proto::multipart::ReassemblyLimits {
-                max_message_size: 8192,
-                max_in_progress: 4,
-                expiry: Duration::from_secs(50),
-            },
-            ..PlatformConfig::default()
-        };
+    fn new(now: Instant, endpoint: &mut Endpoint, max_frame_size: Option<u16>) -> Self {
+        let header = max_frame_size.map(|m| m.to_string());
+        let handshake = Handshake::with_max_frame_size(header.as_deref());
+        let (_, session) = endpoint.accept(now, wall(now), &handshake);
+        assert!(session.chunk_size() <= 256);
         Side {
-            session: PlatformSession::new(now, id, config, registry.clone()),
+            session,
             auth_requests: Vec::new(),
             incoming: Vec::new(),
             requests: BTreeSet::new(),
@@ -160,20 +171,28 @@ impl Side {
 
     fn feed(&mut self, now: Instant, frames: Vec<Bytes>) {
         for f in frames {
-            let _ = self.session.handle_message(now, wall(now), f);
+            let _ = self.session.handle_input(now, Input::Message(f));
         }
     }
 }
 
-/// Drains both sessions; forwards ThingMoved to the session it names.
-fn drain(sides: &mut [Side; 2], now: Instant) {
+/// Drains both sessions; carries the endpoint's relays to the session they name.
+fn drain(sides: &mut [Side; 2], endpoint: &mut Endpoint) {
     loop {
-        let mut progress = false;
-        let mut taken: Vec<(ConnectionId, WireString)> = Vec::new();
+        let mut relays = Vec::new();
         for side in sides.iter_mut() {
-            while let Some(t) = side.session.poll_transmit() {
-                progress = true;
-                if let alwayson_proto::Transmit::Message(b) = t {
+            let mut transmits = Vec::new();
+            let mut events = Vec::new();
+            loop {
+                match side.session.poll_output() {
+                    Output::Transmit(t) => transmits.push(t),
+                    Output::Event(e) => events.push(e),
+                    Output::Timeout(_) => break,
+                    _ => {}
+                }
+            }
+            for t in transmits {
+                if let Transmit::Message(b) = t {
                     if b.len() >= 14 {
                         side.sent_ids
                             .push(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
@@ -186,8 +205,7 @@ fn drain(sides: &mut [Side; 2], now: Instant) {
                     }
                 }
             }
-            while let Some(e) = side.session.poll_event() {
-                progress = true;
+            for e in events {
                 match e {
                     PlatformEvent::AuthRequested { request_id, .. } => {
                         side.auth_requests.push(request_id)
@@ -199,21 +217,23 @@ fn drain(sides: &mut [Side; 2], now: Instant) {
                         *n += 1;
                         assert_eq!(*n, 1, "platform request {id} ended twice");
                     }
-                    PlatformEvent::ThingMoved { name, from } => taken.push((from, name)),
                     PlatformEvent::Closed { .. } => side.closed = true,
                     _ => {}
                 }
             }
-        }
-        for (from, name) in taken {
-            for side in sides.iter_mut() {
-                if side.session.id() == from {
-                    side.session.handle_thing_taken(now, &name.to_str_lossy());
-                }
+            while let Some(ev) = side.session.poll_endpoint_event() {
+                relays.extend(endpoint.handle_event(side.session.id(), ev));
             }
         }
-        if !progress {
+        if relays.is_empty() {
             return;
+        }
+        for (to, event) in relays {
+            for side in sides.iter_mut() {
+                if side.session.id() == to {
+                    side.session.handle_connection_event(event.clone());
+                }
+            }
         }
     }
 }
@@ -257,16 +277,22 @@ fn edge_request(method: u8, thing: u8, params: bool) -> Request {
     )
 }
 
-fuzz_target!(|input: (bool, Vec<Op>)| {
-    let (last_in_wins, ops) = input;
+fuzz_target!(|input: (bool, bool, Vec<Op>)| {
+    let (last_in_wins, app_keys, ops) = input;
     let registry = ThingRegistry::new(if last_in_wins {
         BindPolicy::LastInWins
     } else {
         BindPolicy::FirstInWins
     });
+    let auth = if app_keys {
+        AuthPolicy::app_keys([KEY])
+    } else {
+        AuthPolicy::Application
+    };
+    let mut endpoint = Endpoint::new(config(), registry.clone(), auth);
     let mut now = start();
-    let mut next_id: ConnectionId = 3;
-    let mut sides = [Side::new(now, 1, &registry), Side::new(now, 2, &registry)];
+    let first = Side::new(now, &mut endpoint, None);
+    let mut sides = [first, Side::new(now, &mut endpoint, None)];
 
     for op in ops {
         match op {
@@ -376,24 +402,32 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                 }
                 for i in 0..2 {
                     if sides[i].session.poll_timeout().is_some_and(|t| t <= now) {
-                        sides[i].session.handle_timeout(now);
-                        drain(&mut sides, now);
+                        let _ = sides[i].session.handle_input(now, Input::Timeout);
+                        drain(&mut sides, &mut endpoint);
                         if let Some(next) = sides[i].session.poll_timeout() {
                             assert!(next > now, "deadline not past now after handle_timeout");
                         }
                     }
                 }
             }
-            Op::Ping { which } => sides[usize::from(which)].session.handle_ping(now),
-            Op::Closed { which } => sides[usize::from(which)]
-                .session
-                .handle_closed(now, wall(now)),
-            Op::Reopen { which } => {
+            Op::Ping { which } => {
+                let _ = sides[usize::from(which)]
+                    .session
+                    .handle_input(now, Input::Ping);
+            }
+            Op::Closed { which } => {
+                let _ = sides[usize::from(which)]
+                    .session
+                    .handle_input(now, Input::Closed);
+            }
+            Op::Reopen {
+                which,
+                max_frame_size,
+            } => {
                 let side = &mut sides[usize::from(which)];
-                side.session.handle_closed(now, wall(now));
-                drain(&mut sides, now);
-                sides[usize::from(which)] = Side::new(now, next_id, &registry);
-                next_id += 1;
+                let _ = side.session.handle_input(now, Input::Closed);
+                drain(&mut sides, &mut endpoint);
+                sides[usize::from(which)] = Side::new(now, &mut endpoint, max_frame_size);
             }
             Op::AcceptAuth { which, pick } => {
                 let side = &mut sides[usize::from(which)];
@@ -441,14 +475,14 @@ fuzz_target!(|input: (bool, Vec<Op>)| {
                     .respond(now, id, Response::error(status(s), "x"));
             }
             Op::Taken { which, thing } => {
-                let name = THINGS[usize::from(thing) % THINGS.len()];
+                let name = WireString::from(THINGS[usize::from(thing) % THINGS.len()]);
                 sides[usize::from(which)]
                     .session
-                    .handle_thing_taken(now, name);
+                    .handle_connection_event(ConnectionEvent::ThingTaken { name });
             }
             Op::Close { which } => sides[usize::from(which)].session.close(now, "fuzz"),
         }
-        drain(&mut sides, now);
+        drain(&mut sides, &mut endpoint);
         // A thing connected in the registry belongs to a session that has not closed.
         for t in registry.snapshot() {
             if t.is_connected {

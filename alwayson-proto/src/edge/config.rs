@@ -1,5 +1,6 @@
 //! Edge settings: credentials, timeouts, sizes and the pre-authentication queue.
 
+use super::ReconnectPolicy;
 use crate::codec::{Auth, Claim, Gateway, WireString};
 use crate::multipart::ReassemblyLimits;
 use std::time::Duration;
@@ -59,6 +60,12 @@ pub struct EdgeConfig {
     pub queue_until_authenticated: Option<usize>,
     /// Bounds for inbound multipart reassembly.
     pub reassembly: ReassemblyLimits,
+    /// When and how often to reconnect ([`crate::EdgeSession::reconnect`]).
+    pub reconnect: ReconnectPolicy,
+    /// How long [`crate::EdgeSession::close`] waits for the websocket to close before the
+    /// session ends anyway ([`crate::EdgeEvent::Closed`]; the runtime drops the socket).
+    /// Default 5 s.
+    pub close_timeout: Duration,
 }
 
 impl EdgeConfig {
@@ -74,6 +81,8 @@ impl EdgeConfig {
             max_message_size: 1024 * 1024,
             queue_until_authenticated: Some(64),
             reassembly: ReassemblyLimits::default(),
+            reconnect: ReconnectPolicy::default(),
+            close_timeout: Duration::from_secs(5),
         }
     }
 }

@@ -77,8 +77,9 @@ pub enum EdgeEvent {
         /// The response (any status), or why there is none.
         result: Result<Response, RequestError>,
     },
-    /// A request that was queued waiting for authentication and never sent, handed back on
-    /// disconnect or close (never silently dropped). Its id gets no [`EdgeEvent::Response`].
+    /// A request that was queued waiting for authentication and never sent, handed back
+    /// when the session closes for good (never silently dropped; a lost connection keeps it
+    /// queued). Its id gets no [`EdgeEvent::Response`].
     Unsent {
         /// The id `request` returned.
         id: u32,

@@ -111,23 +111,39 @@
 //!   `Closing`) the session is inert: `handle_connected`, `bind`, `unbind`, `close` do
 //!   nothing, `request` fails with [`RequestError::Closed`], `respond` with
 //!   [`RespondError::NotConnected`]. A new session is needed to connect again.
+//! * **Queued requests** (made before authentication) survive lost connections: they go
+//!   out under their ids after the next AUTH success, or end with
+//!   [`RequestError::Timeout`] once `request_timeout` has passed since they were made (the
+//!   runtime resubmits nothing). Requests already sent when a connection drops end with
+//!   [`RequestError::Disconnected`]: the platform may have acted on them.
+//! * **Reconnecting** is decided here too: [`EdgeSession::reconnect`] answers "when do I
+//!   open the next websocket" from the [`ReconnectPolicy`] (exponential backoff with
+//!   jitter from a draw the runtime passes in; reset by AUTH success; AUTH refused on the
+//!   first connect is final).
+//! * **Bounded close:** after [`EdgeSession::close`] the session waits at most
+//!   [`EdgeConfig::close_timeout`] for the websocket to go away, then ends anyway
+//!   ([`EdgeEvent::Closed`]).
 //! * **Request ids** come from one [`crate::RequestIds`] for AUTH, BIND, UNBIND and
 //!   requests, never reset on reconnect, wrapping past `u32::MAX` to 1.
 //! * **Session id:** taken from the AUTH response header and stamped on every later message
 //!   of that connection; [`EdgeSession::session_id`] is `None` between connections.
 //!
 //! [`RequestError::Closed`]: crate::RequestError::Closed
+//! [`RequestError::Timeout`]: crate::RequestError::Timeout
+//! [`RequestError::Disconnected`]: crate::RequestError::Disconnected
 //! [`RespondError::NotConnected`]: crate::RespondError::NotConnected
 
 mod batch;
 mod config;
 mod event;
+mod reconnect;
 mod session;
 #[cfg(test)]
 mod tests;
 
 pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, DisconnectReason, EdgeEvent, EdgeState};
+pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
 pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
     CLOSE_REASON_SHUTDOWN,

@@ -2,12 +2,13 @@
 //! keep-alive, re-BIND after reconnects, orderly close).
 
 use super::batch::batches;
-use super::{AuthFailure, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState};
+use super::{AuthFailure, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState, GiveUp, Reconnect};
 use crate::codec::{
     Bind, Body, EncodeError, Header, InfoTable, Message, Request, Response, StatusCode, Value,
     WireString, AUTH_SESSION_ID, HEADER_LEN,
 };
 use crate::conventions::PropertyUpdate;
+use crate::driving::{Input, Output, Stats};
 use crate::request::{RequestError, RespondError};
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL};
@@ -211,8 +212,18 @@ pub struct EdgeSession {
     /// Registered things, in registration order (`registered_set` mirrors it).
     registered: Vec<WireString>,
     registered_set: HashSet<WireString>,
-    /// Requests made before authentication, in order.
-    queue: VecDeque<(u32, Request)>,
+    /// Requests made before authentication, in order, with the deadline by which they must
+    /// have been sent (`None`: never). They survive a lost connection and go out after the
+    /// next AUTH success (rumqttc's `clean()` hands in-flight work back the same way).
+    queue: VecDeque<(u32, Request, Option<Instant>)>,
+    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    failures: u32,
+    /// An AUTH succeeded at least once.
+    authenticated_once: bool,
+    /// Why the session stopped reconnecting on its own (it is closed for good).
+    gave_up: Option<GiveUp>,
+    /// `close` was called while connected: the session ends at this time at the latest.
+    close_deadline: Option<Instant>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<EdgeEvent>,
     late_responses: u64,
@@ -244,6 +255,10 @@ impl EdgeSession {
             registered: Vec::new(),
             registered_set: HashSet::new(),
             queue: VecDeque::new(),
+            failures: 0,
+            authenticated_once: false,
+            gave_up: None,
+            close_deadline: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             late_responses: 0,
@@ -392,9 +407,13 @@ impl EdgeSession {
     }
 
     /// The websocket is gone. Requests waiting for a response end with
-    /// [`RequestError::Disconnected`], queued ones come back as [`EdgeEvent::Unsent`],
-    /// unanswered platform requests are forgotten, then [`EdgeEvent::Disconnected`] (or
-    /// [`EdgeEvent::Closed`] after [`EdgeSession::close`]). Ignored when not connected.
+    /// [`RequestError::Disconnected`] (the platform may have seen them: not resent), queued
+    /// ones stay queued for the next connection until their deadline, unanswered platform
+    /// requests are forgotten, then [`EdgeEvent::Disconnected`] (or [`EdgeEvent::Closed`]
+    /// after [`EdgeSession::close`]). Counts as a failure for the reconnect policy; when the
+    /// policy gives up (AUTH refused on the first connect, attempts exhausted) the session
+    /// closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
+    /// [`EdgeEvent::Closed`]. Ignored when not connected.
     pub fn handle_closed(&mut self, now: Instant) {
         let _ = now;
         let Some(conn) = self.conn.take() else {
@@ -404,6 +423,7 @@ impl EdgeSession {
         if self.app_closing {
             // `close` already ended everything that was waiting.
             self.app_closing = false;
+            self.close_deadline = None;
             self.closed = true;
             self.events.push_back(EdgeEvent::Closed);
             return;
@@ -412,15 +432,139 @@ impl EdgeSession {
             .closing
             .clone()
             .unwrap_or(DisconnectReason::ConnectionLost);
+        let refused = match reason {
+            DisconnectReason::AuthFailed(failure @ AuthFailure::Rejected(_))
+                if !self.authenticated_once =>
+            {
+                Some(failure)
+            }
+            _ => None,
+        };
         self.end_connection(conn, reason);
+        self.failures = self.failures.saturating_add(1);
+        match refused {
+            Some(failure) => self.give_up(GiveUp::AuthRefused(failure)),
+            None => self.give_up_if_exhausted(),
+        }
+    }
+
+    /// A connect attempt failed: counts for the reconnect policy (and may exhaust it).
+    /// Ignored while connected or once closed.
+    fn handle_connect_failed(&mut self) {
+        if self.conn.is_some() || self.closed || self.app_closing {
+            return;
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.give_up_if_exhausted();
+    }
+
+    fn give_up_if_exhausted(&mut self) {
+        if self.config.reconnect.exhausted(self.failures) {
+            self.give_up(GiveUp::Attempts(self.failures));
+        }
+    }
+
+    /// Stops reconnecting: closed for good (queued requests come back as `Unsent`).
+    fn give_up(&mut self, why: GiveUp) {
+        if self.closed {
+            return;
+        }
+        self.gave_up = Some(why);
+        self.hand_back_queue();
+        self.closed = true;
+        self.events.push_back(EdgeEvent::Closed);
+    }
+
+    /// When the runtime should open the next websocket, after
+    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`] (and before the first
+    /// connect, which is due at once). `draw` is a random number for the jitter (see
+    /// [`ReconnectPolicy`](super::ReconnectPolicy) for the delays, what counts as a failure
+    /// and what resets the count); ask once per failure, each call draws anew.
+    pub fn reconnect(&self, now: Instant, draw: u64) -> Reconnect {
+        if let Some(why) = self.gave_up {
+            return Reconnect::GiveUp(why);
+        }
+        if self.closed || self.app_closing {
+            return Reconnect::GiveUp(GiveUp::Closed);
+        }
+        if self.conn.is_some() {
+            return Reconnect::Connected;
+        }
+        if self.failures == 0 {
+            return Reconnect::At(now);
+        }
+        let delay = self.config.reconnect.delay(self.failures, draw);
+        match now.checked_add(delay) {
+            Some(at) => Reconnect::At(at),
+            // A delay past the end of time: never again.
+            None => Reconnect::GiveUp(GiveUp::Attempts(self.failures)),
+        }
+    }
+
+    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Something happened to the websocket at `now` (one function for every input; the
+    /// `handle_*` methods it calls document each). Only [`Input::Message`] can fail.
+    /// [`Input::Ping`] does nothing (the runtime answers pings itself).
+    pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
+        match input {
+            Input::Connected => self.handle_connected(now),
+            Input::Message(bytes) => return self.handle_message(now, bytes),
+            Input::Ping => {}
+            Input::Pong => self.handle_pong(now),
+            Input::Closed => self.handle_closed(now),
+            Input::Timeout => self.handle_timeout(now),
+            Input::ConnectFailed => self.handle_connect_failed(),
+        }
+        Ok(())
+    }
+
+    /// The next output: events first (the application sees a state change, such as
+    /// `Authenticated`, before the messages that follow from it), then transmits, then the
+    /// next deadline
+    /// ([`Output::Timeout`], always last: the drain is complete).
+    pub fn poll_output(&mut self) -> Output<EdgeEvent> {
+        if let Some(e) = self.events.pop_front() {
+            return Output::Event(e);
+        }
+        if let Some(t) = self.transmits.pop_front() {
+            return Output::Transmit(t);
+        }
+        Output::Timeout(self.poll_timeout())
+    }
+
+    /// The session's counters.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            late_responses: self.late_responses,
+            ignored_messages: self.ignored_messages,
+            messages_with_trailing_bytes: self.trailing_bytes,
+            ..Stats::default()
+        }
     }
 
     /// Processes every deadline at or before `now`: AUTH and request timeouts, the pong
     /// deadline, the next ping, multipart expiry. May be called early or late.
     pub fn handle_timeout(&mut self, now: Instant) {
-        if self.closed || self.app_closing {
+        if self.closed {
             return;
         }
+        if self.app_closing {
+            if self.close_deadline.is_some_and(|d| d <= now) {
+                // The websocket did not close in time: the session ends anyway.
+                self.conn = None;
+                self.wire.reset();
+                self.app_closing = false;
+                self.close_deadline = None;
+                self.closed = true;
+                self.events.push_back(EdgeEvent::Closed);
+            }
+            return;
+        }
+        self.expire_queue(now);
         let Some(conn) = &mut self.conn else {
             return;
         };
@@ -545,7 +689,10 @@ impl EdgeSession {
     ///
     /// Not authenticated: queued (sent right after the BINDs that follow AUTH success) when
     /// [`EdgeConfig::queue_until_authenticated`] is `Some`, else
-    /// [`RequestError::NotAuthenticated`].
+    /// [`RequestError::NotAuthenticated`]. A queued request survives lost connections and
+    /// goes out, under its id, after the next AUTH success if that comes within
+    /// `request_timeout` of this call; otherwise it ends with [`RequestError::Timeout`]
+    /// without being sent.
     pub fn request(&mut self, now: Instant, request: Request) -> Result<u32, RequestError> {
         if self.closed || self.app_closing {
             return Err(RequestError::Closed);
@@ -578,7 +725,8 @@ impl EdgeSession {
             });
         }
         let id = self.ids.next();
-        self.queue.push_back((id, request));
+        self.queue
+            .push_back((id, request, now.checked_add(self.config.request_timeout)));
         Ok(id)
     }
 
@@ -728,6 +876,7 @@ impl EdgeSession {
         }
         self.conn = Some(conn);
         self.app_closing = true;
+        self.close_deadline = now.checked_add(self.config.close_timeout);
     }
 
     /// [`Request::read_property`] sent with [`EdgeSession::request`].
@@ -799,14 +948,21 @@ impl EdgeSession {
     /// multipart expiry); call [`EdgeSession::handle_timeout`] when it passes. `None` when
     /// nothing is scheduled (not connected, closing, closed).
     pub fn poll_timeout(&self) -> Option<Instant> {
-        if self.closed || self.app_closing {
+        if self.closed {
             return None;
         }
-        let conn = self.conn.as_ref()?;
+        if self.app_closing {
+            return self.close_deadline;
+        }
+        let queued = self.queue.iter().filter_map(|(_, _, d)| *d).min();
+        let Some(conn) = self.conn.as_ref() else {
+            return queued;
+        };
         if conn.closing.is_some() {
             return None;
         }
         [
+            queued,
             conn.auth.and_then(|(_, d)| d),
             conn.next_ping,
             conn.pong_deadline,
@@ -972,7 +1128,9 @@ impl EdgeSession {
             .push_back(EdgeEvent::Authenticated { session_id });
         let names = self.registered.clone();
         self.send_binds(now, names);
-        while let Some((id, request)) = self.queue.pop_front() {
+        self.failures = 0;
+        self.authenticated_once = true;
+        while let Some((id, request, _)) = self.queue.pop_front() {
             if let Err(e) = self.send_request(now, id, session_id, request) {
                 self.events
                     .push_back(EdgeEvent::Response { id, result: Err(e) });
@@ -1120,11 +1278,27 @@ impl EdgeSession {
         }
     }
 
-    /// Ends everything waiting on a connection that is gone, then reports why.
+    /// Ends everything waiting on a connection that is gone, then reports why. Queued
+    /// requests stay queued (until their deadline) for the next connection.
     fn end_connection(&mut self, conn: Connection, reason: DisconnectReason) {
         self.end_in_flight(conn.in_flight, RequestError::Disconnected);
-        self.hand_back_queue();
         self.events.push_back(EdgeEvent::Disconnected { reason });
+    }
+
+    /// Queued requests whose deadline passed end with [`RequestError::Timeout`].
+    fn expire_queue(&mut self, now: Instant) {
+        while let Some(i) = self
+            .queue
+            .iter()
+            .position(|(_, _, d)| d.is_some_and(|d| d <= now))
+        {
+            if let Some((id, _, _)) = self.queue.remove(i) {
+                self.events.push_back(EdgeEvent::Response {
+                    id,
+                    result: Err(RequestError::Timeout),
+                });
+            }
+        }
     }
 
     fn end_in_flight(&mut self, in_flight: BTreeMap<u32, InFlight>, error: RequestError) {
@@ -1148,7 +1322,7 @@ impl EdgeSession {
     }
 
     fn hand_back_queue(&mut self) {
-        for (id, request) in self.queue.drain(..) {
+        for (id, request, _) in self.queue.drain(..) {
             self.events.push_back(EdgeEvent::Unsent { id, request });
         }
     }

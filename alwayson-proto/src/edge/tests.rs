@@ -9,7 +9,7 @@ use crate::codec::{
 };
 use crate::multipart::{split, Reassembler, ReassemblyLimits, Split};
 use crate::request::{RequestError, RespondError};
-use crate::{RequestIds, Transmit, CLOSE_NORMAL};
+use crate::{Input, Output, RequestIds, Transmit, CLOSE_NORMAL};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -247,14 +247,22 @@ fn auth_rejected_fails_and_closes() {
     );
     assert_eq!(h.edge.poll_timeout(), None);
     h.edge.handle_closed(h.now);
+    // Refused on the first connect: final (the credentials are wrong).
     assert_eq!(
         h.events(),
-        vec![EdgeEvent::Disconnected {
-            reason: DisconnectReason::AuthFailed(failure)
-        }]
+        vec![
+            EdgeEvent::Disconnected {
+                reason: DisconnectReason::AuthFailed(failure)
+            },
+            EdgeEvent::Closed
+        ]
     );
-    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert_eq!(h.edge.state(), EdgeState::Closed);
     assert_eq!(h.edge.session_id(), None);
+    assert_eq!(
+        h.edge.reconnect(h.now, 0),
+        Reconnect::GiveUp(GiveUp::AuthRefused(failure))
+    );
 }
 
 #[test]
@@ -871,7 +879,7 @@ fn too_large_requests_are_refused() {
 }
 
 #[test]
-fn disconnect_ends_pending_requests_and_hands_back_queued_ones() {
+fn disconnect_ends_pending_requests_and_keeps_queued_ones() {
     let mut h = H::new(config());
     h.bound(&["A"]);
     let sent_id = h.edge.read_property(h.now, "A", "x").unwrap();
@@ -898,18 +906,20 @@ fn disconnect_ends_pending_requests_and_hands_back_queued_ones() {
         h.edge.respond(h.now, 77, Response::success()),
         Err(RespondError::NotConnected)
     );
-    // Queued while disconnected / authenticating, then the connection drops.
-    let q1 = h.edge.read_property(h.now, "A", "x").unwrap();
+    // Queued while disconnected / authenticating, then the connection drops: they stay
+    // queued for the next connection.
+    h.edge.read_property(h.now, "A", "x").unwrap();
     h.connect();
-    let q2 = h.edge.read_property(h.now, "A", "y").unwrap();
+    h.edge.read_property(h.now, "A", "y").unwrap();
     h.edge.handle_closed(h.now);
     let ev = h.events();
-    assert_eq!(ev.len(), 3, "{ev:?}");
-    assert!(
-        matches!(&ev[0], EdgeEvent::Unsent { id, request } if *id == q1 && request.characteristic_name == "x")
+    assert_eq!(
+        ev,
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::ConnectionLost
+        }]
     );
-    assert!(matches!(&ev[1], EdgeEvent::Unsent { id, .. } if *id == q2));
-    assert_eq!(h.edge.queued_requests(), 0);
+    assert_eq!(h.edge.queued_requests(), 2);
 }
 
 #[test]
@@ -1505,4 +1515,206 @@ mod prop {
             run(ops, queue)?;
         }
     }
+}
+
+// ---------------------------------------------------------------- runtime policies
+
+/// Answers the AUTH just sent with `status`.
+fn answer_auth(h: &mut H, status: StatusCode) {
+    let sent = h.sent();
+    let auth = sent[0].msg().clone();
+    assert!(matches!(auth.body, Body::Auth(_)));
+    h.feed_ok(&response(auth.header.request_id, status));
+}
+
+#[test]
+fn queued_requests_inside_their_timeout_go_out_after_reconnect_with_their_ids() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.edge.handle_closed(h.now);
+    h.events();
+    // Disconnected: queued with deadline t0 + 10 s (request timeout) and t0 + 6 s + 10 s.
+    let early = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.at(ms(6_000));
+    let late = h.edge.read_property(h.now, "A", "y").unwrap();
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(10_000)));
+    h.connect();
+    h.edge.handle_closed(h.now); // another failed connection: still queued
+    h.sent();
+    h.events();
+    h.at(ms(10_000));
+    // `early` is past its timeout: it ends, never sent; `late` is still inside.
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Response {
+            id: early,
+            result: Err(RequestError::Timeout)
+        }]
+    );
+    assert_eq!(h.edge.queued_requests(), 1);
+    h.connect();
+    answer_auth(&mut h, StatusCode::SUCCESS);
+    let sent = h.sent();
+    let ids: Vec<u32> = sent.iter().map(|o| o.msg().header.request_id).collect();
+    assert!(matches!(sent[0].msg().body, Body::Bind(_)));
+    assert_eq!(
+        ids[1..],
+        [late],
+        "the request goes out again under its own id"
+    );
+    assert_eq!(h.edge.queued_requests(), 0);
+    // It ends exactly once, with the platform's answer.
+    h.feed_ok(&response(late, StatusCode::SUCCESS));
+    let ev = h.events();
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, EdgeEvent::Response { id, result: Ok(_) } if *id == late)));
+    assert!(!ev
+        .iter()
+        .any(|e| matches!(e, EdgeEvent::Response { id, .. } if *id == early)));
+}
+
+#[test]
+fn close_hands_back_requests_still_queued() {
+    let mut h = H::new(config());
+    h.connect();
+    let q = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.edge.handle_closed(h.now);
+    h.events();
+    h.edge.close(h.now);
+    let ev = h.events();
+    assert!(
+        matches!(&ev[0], EdgeEvent::Unsent { id, .. } if *id == q),
+        "{ev:?}"
+    );
+    assert_eq!(ev[1], EdgeEvent::Closed);
+}
+
+#[test]
+fn reconnect_delays_grow_to_the_cap_and_reset_on_auth_success() {
+    let mut cfg = config();
+    cfg.reconnect = ReconnectPolicy::new(ms(100), ms(1_000));
+    let mut h = H::new(cfg);
+    assert_eq!(
+        h.edge.reconnect(h.now, 12345),
+        Reconnect::At(h.now),
+        "first connect at once"
+    );
+    let mut caps = Vec::new();
+    for _ in 0..6 {
+        h.edge.handle_input(h.now, Input::ConnectFailed).unwrap();
+        let base = ReconnectPolicy::new(ms(100), ms(1_000)).base_delay(h.edge.failures());
+        caps.push(base);
+        // The draw picks the point in [base/2, base].
+        assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + base / 2));
+        let span = (base - base / 2).as_nanos() as u64;
+        assert_eq!(h.edge.reconnect(h.now, span), Reconnect::At(h.now + base));
+    }
+    assert_eq!(
+        caps,
+        [ms(100), ms(200), ms(400), ms(800), ms(1_000), ms(1_000)]
+    );
+    h.connect();
+    assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::Connected);
+    answer_auth(&mut h, StatusCode::SUCCESS);
+    assert_eq!(h.edge.failures(), 0, "AUTH success resets the count");
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.failures(), 1, "a lost connection is a failure");
+    assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(50)));
+    // A refusal after an earlier success is retried like any failure.
+    h.connect();
+    answer_auth(&mut h, StatusCode::UNAUTHORIZED);
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(100)));
+}
+
+#[test]
+fn an_auth_timeout_on_the_first_connect_is_retried() {
+    let mut h = H::new(config());
+    h.connect();
+    h.at(ms(10_000));
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
+}
+
+#[test]
+fn reconnect_gives_up_after_max_attempts_and_after_close() {
+    let mut cfg = config();
+    cfg.reconnect = ReconnectPolicy::default().with_max_attempts(Some(2));
+    let mut h = H::new(cfg);
+    let q = h.edge.read_property(h.now, "A", "x").unwrap();
+    h.edge.handle_input(h.now, Input::ConnectFailed).unwrap();
+    assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
+    h.connect();
+    h.edge.handle_closed(h.now);
+    assert_eq!(
+        h.edge.reconnect(h.now, 0),
+        Reconnect::GiveUp(GiveUp::Attempts(2))
+    );
+    let ev = h.events();
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, EdgeEvent::Unsent { id, .. } if *id == q)));
+    assert_eq!(ev.last(), Some(&EdgeEvent::Closed));
+    assert_eq!(h.edge.state(), EdgeState::Closed);
+
+    let mut h = H::new(config());
+    h.edge.close(h.now);
+    assert_eq!(
+        h.edge.reconnect(h.now, 0),
+        Reconnect::GiveUp(GiveUp::Closed)
+    );
+}
+
+#[test]
+fn close_is_bounded_by_the_close_timeout() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.edge.close(h.now);
+    h.sent();
+    h.events();
+    assert_eq!(h.edge.state(), EdgeState::Closing);
+    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(5_000)));
+    h.at(ms(4_999));
+    assert_eq!(h.edge.state(), EdgeState::Closing);
+    h.at(ms(5_000));
+    assert_eq!(h.events(), vec![EdgeEvent::Closed]);
+    assert_eq!(h.edge.state(), EdgeState::Closed);
+    assert_eq!(h.edge.poll_timeout(), None);
+    // The websocket finally going away changes nothing.
+    h.edge.handle_closed(h.now);
+    assert!(h.events().is_empty());
+}
+
+#[test]
+fn poll_output_drains_events_then_transmits_then_the_deadline() {
+    let mut h = H::new(config());
+    h.edge.handle_input(h.now, Input::Connected).unwrap();
+    let Output::Transmit(Transmit::Message(auth)) = h.edge.poll_output() else {
+        panic!("AUTH first")
+    };
+    assert_eq!(auth.get(1), Some(&0x14));
+    assert_eq!(
+        h.edge.poll_output(),
+        Output::Timeout(Some(h.t0 + ms(10_000)))
+    );
+    let id = Frame::decode(auth).unwrap();
+    let Frame::Message(m) = id.value else {
+        panic!()
+    };
+    let ok = response(m.header.request_id, StatusCode::SUCCESS)
+        .encode()
+        .unwrap();
+    h.edge.handle_input(h.now, Input::Message(ok)).unwrap();
+    assert_eq!(
+        h.edge.poll_output(),
+        Output::Event(EdgeEvent::Authenticated { session_id: SID })
+    );
+    assert!(matches!(h.edge.poll_output(), Output::Timeout(Some(_))));
+    h.edge
+        .handle_input(h.now, Input::Message(Bytes::from_static(b"\x01")))
+        .unwrap_err();
+    assert_eq!(h.edge.stats().late_responses, 0);
 }

@@ -101,12 +101,16 @@
 //! }
 //! ```
 
+mod auth;
 mod config;
+mod endpoint;
 mod event;
 mod registry;
 mod session;
 
+pub use auth::{AuthCheck, AuthPolicy};
 pub use config::{BindPolicy, ConnectionId, PlatformConfig};
+pub use endpoint::{ConnectionEvent, Endpoint, EndpointEvent, Handshake, NODE_SHIFT};
 pub use event::{CloseReason, PlatformEvent};
 pub use registry::{ThingRegistry, ThingStatus};
 pub use session::{session_id_for, PlatformSession, MAX_QUEUED_WHILE_AUTH_PENDING};

@@ -29,8 +29,13 @@ pub struct ThingStatus {
 /// and a poisoned lock is recovered (the map is always left consistent), so no method
 /// panics.
 ///
-/// Names are compared as bytes (the protocol does not validate UTF-8); the `&str` look-ups
-/// find names that are valid UTF-8.
+/// Names are compared as bytes (the protocol does not validate UTF-8); look-ups take
+/// anything that is bytes (`&str`, `&[u8]`, a [`WireString`]'s bytes).
+///
+/// Its interface is deliberately narrow, so that a registry shared by several platform
+/// nodes can replace it: *claim* (BIND), *release* (UNBIND, disconnect), *look up*
+/// ([`get`](Self::get), [`connection_of`](Self::connection_of)) and *list*
+/// ([`snapshot`](Self::snapshot), [`bound_to`](Self::bound_to)).
 #[derive(Debug, Clone, Default)]
 pub struct ThingRegistry {
     inner: Arc<Mutex<HashMap<WireString, ThingStatus>>>,
@@ -74,31 +79,21 @@ impl ThingRegistry {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The status of one thing, if it was ever bound.
-    pub fn get(&self, name: &str) -> Option<ThingStatus> {
-        self.lock().get(name.as_bytes()).cloned()
+    /// Look-up: the status of one thing (by its name's bytes), if it was ever bound.
+    pub fn get(&self, name: impl AsRef<[u8]>) -> Option<ThingStatus> {
+        self.lock().get(name.as_ref()).cloned()
     }
 
-    /// The status of one thing by its raw name bytes.
-    pub fn get_bytes(&self, name: &[u8]) -> Option<ThingStatus> {
-        self.lock().get(name).cloned()
-    }
-
-    /// Every thing ever bound, sorted by name (bytewise).
+    /// List: every thing ever bound, sorted by name (bytewise).
     pub fn snapshot(&self) -> Vec<ThingStatus> {
         let mut all: Vec<ThingStatus> = self.lock().values().cloned().collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         all
     }
 
-    /// The connection a thing is bound on, if any.
-    pub fn connection_of(&self, name: &str) -> Option<ConnectionId> {
-        self.connection_of_bytes(name.as_bytes())
-    }
-
-    /// The connection a thing is bound on, by its raw name bytes.
-    pub fn connection_of_bytes(&self, name: &[u8]) -> Option<ConnectionId> {
-        self.lock().get(name).and_then(|t| t.connection)
+    /// Look-up: the connection a thing (by its name's bytes) is bound on, if any.
+    pub fn connection_of(&self, name: impl AsRef<[u8]>) -> Option<ConnectionId> {
+        self.lock().get(name.as_ref()).and_then(|t| t.connection)
     }
 
     /// The names bound on connection `conn`, sorted (bytewise).
@@ -123,7 +118,7 @@ impl ThingRegistry {
         self.lock().is_empty()
     }
 
-    /// Binds `name` to `conn` at wall-clock time `wall`, applying the policy.
+    /// Claim: binds `name` to `conn` at wall-clock time `wall`, applying the policy.
     pub(crate) fn bind(
         &self,
         conn: ConnectionId,
@@ -162,7 +157,7 @@ impl ThingRegistry {
         }
     }
 
-    /// Unbinds `name` if it is bound to `conn`; returns whether it was.
+    /// Release: unbinds `name` if it is bound to `conn`; returns whether it was.
     pub(crate) fn unbind(&self, conn: ConnectionId, name: &[u8], wall: SystemTime) -> bool {
         let mut map = self.lock();
         match map.get_mut(name) {
@@ -176,7 +171,7 @@ impl ThingRegistry {
         }
     }
 
-    /// Releases every thing still bound to `conn` (things moved elsewhere meanwhile are left
+    /// Release: every thing still bound to `conn` (things moved elsewhere meanwhile are left
     /// alone), setting `last_connection` to `wall` when given; returns how many were
     /// released.
     pub(crate) fn release_all(&self, conn: ConnectionId, wall: Option<SystemTime>) -> usize {
@@ -301,7 +296,7 @@ mod tests {
         assert!(reg.inner.is_poisoned());
         assert_eq!(other.connection_of("X"), Some(7));
         assert_eq!(other.bind(7, &ws("Y"), wall(2)), BindOutcome::Bound);
-        assert_eq!(reg.get_bytes(b"Y").map(|s| s.connection), Some(Some(7)));
+        assert_eq!(reg.get(b"Y").map(|s| s.connection), Some(Some(7)));
     }
 
     #[test]
@@ -309,7 +304,7 @@ mod tests {
         let reg = ThingRegistry::default();
         let name = WireString::from_bytes(vec![0xff, 0xfe]);
         assert_eq!(reg.bind(1, &name, wall(1)), BindOutcome::Bound);
-        assert_eq!(reg.connection_of_bytes(&[0xff, 0xfe]), Some(1));
+        assert_eq!(reg.connection_of([0xff, 0xfe]), Some(1));
         assert_eq!(reg.bound_to(1), vec![name]);
     }
 }

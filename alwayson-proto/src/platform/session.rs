@@ -1,11 +1,15 @@
 //! [`PlatformSession`]: the platform side of one websocket connection.
 
 use super::registry::BindOutcome;
-use super::{CloseReason, ConnectionId, PlatformConfig, PlatformEvent, ThingRegistry};
+use super::{
+    AuthPolicy, CloseReason, ConnectionEvent, ConnectionId, EndpointEvent, PlatformConfig,
+    PlatformEvent, ThingRegistry,
+};
 use crate::codec::{
     Body, EntityType, Frame, Header, Message, MessageCode, Request, Response, StatusCode,
     WireString,
 };
+use crate::driving::{Input, Output, Stats};
 use crate::multipart::MIN_CHUNK_SIZE;
 use crate::request::{RequestError, RespondError};
 use crate::wire::{InboundError, Wire};
@@ -64,6 +68,10 @@ pub struct PlatformSession {
     id: ConnectionId,
     config: PlatformConfig,
     registry: ThingRegistry,
+    auth: AuthPolicy,
+    /// Monotonic and wall-clock time when the session was created: the wall-clock time of
+    /// a later `now` is derived from them (the crate has no clock).
+    wall_base: (Instant, SystemTime),
     wire: Wire,
     phase: Phase,
     /// Any AUTH was ever received (the AUTH-first rule is satisfied).
@@ -74,14 +82,16 @@ pub struct PlatformSession {
     pending_auth: Option<(u32, u32)>,
     /// Messages received while an AUTH decision was pending, with their wall-clock time.
     held: VecDeque<(Message, SystemTime)>,
-    auth_deadline: Instant,
-    idle_deadline: Instant,
+    /// `None`: not representable (never).
+    auth_deadline: Option<Instant>,
+    /// `None`: not representable (never).
+    idle_deadline: Option<Instant>,
     /// Names this session believes bound to it (sorted for deterministic events).
     bound: BTreeSet<WireString>,
     /// Edge requests waiting for `respond`: request id → the request's endpoint id.
     inbound: HashMap<u32, u32>,
-    /// Platform requests waiting for a response: request id → deadline.
-    outstanding: HashMap<u32, Instant>,
+    /// Platform requests waiting for a response: request id → deadline (`None`: never).
+    outstanding: HashMap<u32, Option<Instant>>,
     ids: RequestIds,
     recent_timeouts: VecDeque<u32>,
     late_responses: u64,
@@ -89,19 +99,45 @@ pub struct PlatformSession {
     dropped_messages: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<PlatformEvent>,
+    endpoint_events: VecDeque<EndpointEvent>,
 }
 
 impl PlatformSession {
     /// A session for a websocket that opened at `now` (the auth and idle deadlines start
-    /// here), identified by `id` (unique among live connections of `registry`).
+    /// here), identified by `id` (unique among live connections of `registry`), whose AUTH
+    /// the application decides ([`AuthPolicy::Application`]). Prefer
+    /// [`Endpoint::accept`](super::Endpoint::accept), which also negotiates the frame size
+    /// and applies a credential policy.
     pub fn new(
         now: Instant,
         id: ConnectionId,
         config: PlatformConfig,
         registry: ThingRegistry,
     ) -> Self {
+        let chunk_size = config.chunk_size;
+        Self::accepted(
+            now,
+            SystemTime::UNIX_EPOCH,
+            id,
+            config,
+            registry,
+            AuthPolicy::Application,
+            chunk_size,
+        )
+    }
+
+    /// The session [`Endpoint::accept`](super::Endpoint::accept) hands out.
+    pub(crate) fn accepted(
+        now: Instant,
+        wall: SystemTime,
+        id: ConnectionId,
+        config: PlatformConfig,
+        registry: ThingRegistry,
+        auth: AuthPolicy,
+        chunk_size: u16,
+    ) -> Self {
         let mut wire = Wire::new(
-            config.chunk_size.max(MIN_CHUNK_SIZE),
+            chunk_size.max(MIN_CHUNK_SIZE),
             config.max_message_size,
             config.reassembly,
         );
@@ -109,14 +145,16 @@ impl PlatformSession {
         Self {
             id,
             registry,
+            auth,
+            wall_base: (now, wall),
             wire,
             phase: Phase::Open,
             seen_auth: false,
             session_id: None,
             pending_auth: None,
             held: VecDeque::new(),
-            auth_deadline: now + config.auth_timeout,
-            idle_deadline: now + config.idle_timeout,
+            auth_deadline: now.checked_add(config.auth_timeout),
+            idle_deadline: now.checked_add(config.idle_timeout),
             bound: BTreeSet::new(),
             inbound: HashMap::new(),
             outstanding: HashMap::new(),
@@ -127,7 +165,30 @@ impl PlatformSession {
             dropped_messages: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            endpoint_events: VecDeque::new(),
             config,
+        }
+    }
+
+    /// The wall-clock time at monotonic time `now` (derived from the creation time).
+    fn wall_at(&self, now: Instant) -> SystemTime {
+        let (mono, wall) = self.wall_base;
+        wall.checked_add(now.saturating_duration_since(mono))
+            .unwrap_or(wall)
+    }
+
+    /// The chunk size of messages to this edge (negotiated by the endpoint).
+    pub fn chunk_size(&self) -> u16 {
+        self.wire.chunk_size
+    }
+
+    /// The session's counters.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            late_responses: self.late_responses,
+            unmatched_responses: self.unmatched_responses,
+            dropped_messages: self.dropped_messages,
+            ..Stats::default()
         }
     }
 
@@ -197,7 +258,7 @@ impl PlatformSession {
         if self.phase != Phase::Open {
             return Ok(());
         }
-        self.idle_deadline = now + self.config.idle_timeout;
+        self.idle_deadline = now.checked_add(self.config.idle_timeout);
         if !self.seen_auth {
             // AUTH-first: look at the code byte before decoding anything else.
             let code = bytes.get(1).copied().unwrap_or(0);
@@ -242,10 +303,21 @@ impl PlatformSession {
                 // A newer AUTH supersedes one still waiting for a decision (the SDK only
                 // waits for its latest AUTH).
                 self.pending_auth = Some((header.request_id, header.endpoint_id));
-                self.events.push_back(PlatformEvent::AuthRequested {
-                    request_id: header.request_id,
-                    auth,
-                });
+                // The outcome of a decision the session takes itself is reported by
+                // `Authenticated` / `Closed { AuthRejected }`; errors cannot happen here
+                // (the AUTH is pending and the session open).
+                match self.auth.decide(&auth) {
+                    Some(true) => {
+                        let _ = self.accept_auth(now, header.request_id);
+                    }
+                    Some(false) => {
+                        let _ = self.reject_auth(now, header.request_id);
+                    }
+                    None => self.events.push_back(PlatformEvent::AuthRequested {
+                        request_id: header.request_id,
+                        auth,
+                    }),
+                }
             }
             Body::Response(response) => self.handle_response(header.request_id, response),
             body => {
@@ -290,6 +362,10 @@ impl PlatformSession {
                             self.bound.insert(name.clone());
                             self.events
                                 .push_back(PlatformEvent::Bound { name: name.clone() });
+                            self.endpoint_events.push_back(EndpointEvent::ThingMoved {
+                                name: name.clone(),
+                                from,
+                            });
                             self.events
                                 .push_back(PlatformEvent::ThingMoved { name, from });
                         }
@@ -357,7 +433,7 @@ impl PlatformSession {
     /// the ping with a pong itself.)
     pub fn handle_ping(&mut self, now: Instant) {
         if self.phase == Phase::Open {
-            self.idle_deadline = now + self.config.idle_timeout;
+            self.idle_deadline = now.checked_add(self.config.idle_timeout);
         }
     }
 
@@ -382,6 +458,7 @@ impl PlatformSession {
         self.inbound.clear();
         self.wire.reset();
         self.events.push_back(PlatformEvent::Closed { reason });
+        self.endpoint_events.push_back(EndpointEvent::Closed);
     }
 
     /// Processes every deadline at or before `now`: request timeouts, reassembly expiry, the
@@ -394,8 +471,7 @@ impl PlatformSession {
         let mut due: Vec<(Instant, u32)> = self
             .outstanding
             .iter()
-            .filter(|(_, d)| **d <= now)
-            .map(|(id, d)| (*d, *id))
+            .filter_map(|(id, d)| d.filter(|d| *d <= now).map(|d| (d, *id)))
             .collect();
         due.sort_unstable();
         for (_, id) in due {
@@ -406,9 +482,9 @@ impl PlatformSession {
                 result: Err(RequestError::Timeout),
             });
         }
-        if self.session_id.is_none() && now >= self.auth_deadline {
+        if self.session_id.is_none() && self.auth_deadline.is_some_and(|d| now >= d) {
             self.queue_close(CloseReason::AuthTimeout);
-        } else if now >= self.idle_deadline {
+        } else if self.idle_deadline.is_some_and(|d| now >= d) {
             self.queue_close(CloseReason::IdleTimeout);
         }
     }
@@ -417,21 +493,73 @@ impl PlatformSession {
     /// session's [`PlatformEvent::ThingMoved`]). Emits `Unbound` here and stops routing
     /// requests for it to this connection. Ignored when `name` is not held here, or when
     /// the registry still has it on this connection (a stale notification).
-    pub fn handle_thing_taken(&mut self, now: Instant, name: &str) {
-        self.handle_thing_taken_bytes(now, name.as_bytes());
+    pub fn handle_thing_taken(&mut self, now: Instant, name: impl AsRef<[u8]>) {
+        let _ = now;
+        self.thing_taken(name.as_ref());
     }
 
-    /// [`handle_thing_taken`](Self::handle_thing_taken) for a name given as raw bytes (the
-    /// protocol does not require thing names to be UTF-8; pass
-    /// `ThingMoved.name.as_bytes()`).
+    /// [`handle_thing_taken`](Self::handle_thing_taken) (kept until the runtimes move to
+    /// [`handle_connection_event`](Self::handle_connection_event)).
     pub fn handle_thing_taken_bytes(&mut self, now: Instant, name: &[u8]) {
-        let _ = now;
-        if self.registry.connection_of_bytes(name) == Some(self.id) {
+        self.handle_thing_taken(now, name);
+    }
+
+    fn thing_taken(&mut self, name: &[u8]) {
+        if self.registry.connection_of(name) == Some(self.id) {
             return;
         }
         if let Some(name) = self.bound.take(name) {
             self.events.push_back(PlatformEvent::Unbound { name });
         }
+    }
+
+    /// An event from the [`Endpoint`](super::Endpoint) addressed to this connection.
+    /// Ignored once closed.
+    pub fn handle_connection_event(&mut self, event: ConnectionEvent) {
+        if self.phase == Phase::Closed {
+            return;
+        }
+        match event {
+            ConnectionEvent::ThingTaken { name } => self.thing_taken(name.as_bytes()),
+        }
+    }
+
+    /// Something happened to the websocket at `now`: a message, a ping or pong (liveness),
+    /// the close, a deadline. Only [`Input::Message`] can fail (bytes that do not decode, a
+    /// refused chunk); see [`handle_message`](Self::handle_message).
+    /// [`Input::Connected`] and [`Input::ConnectFailed`] do nothing: the session is created
+    /// open.
+    pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
+        let wall = self.wall_at(now);
+        match input {
+            Input::Connected | Input::ConnectFailed => {}
+            Input::Message(bytes) => return self.handle_message(now, wall, bytes),
+            Input::Ping | Input::Pong => self.handle_ping(now),
+            Input::Closed => self.handle_closed(now, wall),
+            Input::Timeout => self.handle_timeout(now),
+        }
+        Ok(())
+    }
+
+    /// The next output: events first (the application sees a state change, such as
+    /// `Authenticated`, before the messages that follow from it), then transmits, then the
+    /// next deadline
+    /// ([`Output::Timeout`], always last; the drain is complete).
+    pub fn poll_output(&mut self) -> Output<PlatformEvent> {
+        if let Some(e) = self.events.pop_front() {
+            return Output::Event(e);
+        }
+        if let Some(t) = self.transmits.pop_front() {
+            return Output::Transmit(t);
+        }
+        Output::Timeout(self.poll_timeout())
+    }
+
+    /// The next event for the [`Endpoint`](super::Endpoint) (pass it to
+    /// [`Endpoint::handle_event`](super::Endpoint::handle_event)); drain after every input
+    /// and command, like [`poll_output`](Self::poll_output).
+    pub fn poll_endpoint_event(&mut self) -> Option<EndpointEvent> {
+        self.endpoint_events.pop_front()
     }
 
     /// Accepts the pending AUTH with request id `request_id`: answers `0x40` with the
@@ -508,10 +636,7 @@ impl PlatformSession {
             return Err(RequestError::NotAuthenticated);
         };
         if request.entity_type == EntityType::Thing
-            && self
-                .registry
-                .connection_of_bytes(request.entity_name.as_bytes())
-                != Some(self.id)
+            && self.registry.connection_of(request.entity_name.as_bytes()) != Some(self.id)
         {
             return Err(RequestError::NotBound(
                 request.entity_name.to_str_lossy().into_owned(),
@@ -527,7 +652,7 @@ impl PlatformSession {
         };
         self.wire.send(&message, &mut self.transmits)?;
         self.outstanding
-            .insert(id, now + self.config.request_timeout);
+            .insert(id, now.checked_add(self.config.request_timeout));
         Ok(id)
     }
 
@@ -633,17 +758,15 @@ impl PlatformSession {
         if self.phase != Phase::Open {
             return None;
         }
-        let mut next = self.idle_deadline;
-        if self.session_id.is_none() {
-            next = next.min(self.auth_deadline);
-        }
-        if let Some(d) = self.outstanding.values().min() {
-            next = next.min(*d);
-        }
-        if let Some(d) = self.wire.next_expiry() {
-            next = next.min(d);
-        }
-        Some(next)
+        [
+            self.idle_deadline,
+            self.auth_deadline.filter(|_| self.session_id.is_none()),
+            self.outstanding.values().flatten().min().copied(),
+            self.wire.next_expiry(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 }
 

@@ -7,19 +7,24 @@
 //! predicate or by probability from a seeded PRNG) and can be cut. Nothing here reads the
 //! real clock or uses real randomness, so every run is reproducible.
 //!
-//! One platform ([`ThingRegistry`] and platform application) serves any number of edges
-//! (*nodes*). Each node owns an edge session, its application, its link and the platform
-//! sessions of its connections (a new one per reconnect).
+//! One platform ([`Endpoint`] with its [`ThingRegistry`], and the platform application)
+//! serves any number of edges (*nodes*). Each node owns an edge session, its application,
+//! its link and the platform sessions of its connections (a new one per reconnect, handed
+//! out by the endpoint). Sessions are driven only through `handle_input` / `poll_output`;
+//! what spans connections (the last-in-wins relay) is the endpoint's: the simulator only
+//! carries its [`ConnectionEvent`]s to the connection they name. Reconnects follow the
+//! edge's own policy (`EdgeSession::reconnect`, jitter drawn from a seeded PRNG).
 #![allow(dead_code, clippy::unwrap_used)]
 
 use alwayson_proto::conventions::UPDATE_SUBSCRIBED_PROPERTY_VALUES;
-use alwayson_proto::edge::{EdgeConfig, EdgeEvent, EdgeSession, EdgeState};
+use alwayson_proto::edge::{EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Reconnect};
 use alwayson_proto::platform::{
-    CloseReason, ConnectionId, PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
+    AuthPolicy, CloseReason, ConnectionEvent, ConnectionId, Endpoint, Handshake, PlatformConfig,
+    PlatformEvent, PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    BindPolicy, Characteristic, Frame, InfoTable, Message, Method, Request, RequestError, Response,
-    StatusCode, Transmit, Value, WireString,
+    BindPolicy, Characteristic, Frame, InfoTable, Input, Message, Method, Output, Request,
+    RequestError, Response, StatusCode, Transmit, Value, WireString,
 };
 use bytes::Bytes;
 use std::collections::{BTreeMap, BTreeSet};
@@ -296,6 +301,8 @@ pub struct Conn {
     pub platform_responses: BTreeMap<u32, Vec<Result<Response, RequestError>>>,
     /// When the platform session emitted `Closed`, and why.
     pub closed_event: Option<(Instant, CloseReason)>,
+    /// The platform session's deadline, from the last `Output::Timeout`.
+    deadline: Option<Instant>,
     last_arrival: [Option<Instant>; 2],
 }
 
@@ -395,10 +402,12 @@ pub struct Node {
     pub app: App,
     /// The link to the platform.
     pub link: Link,
-    /// Reconnect after `Disconnected` (unless the edge is closed for good).
+    /// Reconnect after `Disconnected` (when the edge's policy says so).
     pub auto_reconnect: bool,
-    /// Delay before reconnecting.
+    /// Least delay before reconnecting (the edge's reconnect policy may ask for more).
     pub reconnect_delay: Duration,
+    /// The edge session's deadline, from the last `Output::Timeout`.
+    deadline: Option<Instant>,
     /// Every connection so far, oldest first.
     pub conns: Vec<Conn>,
     /// Index in `conns` of the connection the edge is on.
@@ -478,7 +487,8 @@ pub struct SimConfig {
     pub app_key: String,
     /// Bind policy of the registry.
     pub policy: BindPolicy,
-    /// Answer `AuthRequested` automatically (accept iff the `appKey` claim matches).
+    /// Let the endpoint decide AUTH (accept iff the `appKey` claim is `app_key`); `false`:
+    /// the test answers `AuthRequested` itself.
     pub auto_auth: bool,
 }
 
@@ -503,16 +513,20 @@ pub struct Sim {
     wall_base: SystemTime,
     seq: u64,
     pending: BTreeMap<(Instant, u64), Pending>,
-    next_conn: ConnectionId,
     /// Platform-wide settings.
     pub config: SimConfig,
-    /// The shared registry.
+    /// The platform's endpoint: connection ids, credential policy, the relay.
+    pub endpoint: Endpoint,
+    /// The shared registry (the endpoint's).
     pub registry: ThingRegistry,
+    /// Random draws for reconnect jitter.
+    rng: Rng,
     /// The platform application (shared by every connection).
     pub platform_app: App,
     /// The edges.
     pub nodes: Vec<Node>,
-    taken: Vec<(ConnectionId, WireString)>,
+    /// Endpoint events addressed to connections, not delivered yet.
+    relayed: Vec<(ConnectionId, ConnectionEvent)>,
     /// A human-readable log of everything, for failing tests.
     pub log: Vec<String>,
     /// Keep `log` (off by default: it is large).
@@ -526,18 +540,25 @@ impl Sim {
     /// An empty simulation at simulated time zero.
     pub fn new(config: SimConfig) -> Self {
         let base = Instant::now();
+        let registry = ThingRegistry::new(config.policy);
+        let auth = if config.auto_auth {
+            AuthPolicy::app_keys([config.app_key.as_str()])
+        } else {
+            AuthPolicy::Application
+        };
         Self {
             base,
             now: base,
             wall_base: SystemTime::UNIX_EPOCH + Duration::from_secs(WALL_START_SECS),
             seq: 0,
             pending: BTreeMap::new(),
-            next_conn: 1,
-            registry: ThingRegistry::new(config.policy),
+            endpoint: Endpoint::new(config.platform.clone(), registry.clone(), auth),
+            registry,
+            rng: Rng::new(0x000A_1BAC_C0FF),
             config,
             platform_app: App::default(),
             nodes: Vec::new(),
-            taken: Vec::new(),
+            relayed: Vec::new(),
             log: Vec::new(),
             logging: std::env::var_os("SIM_LOG").is_some(),
         }
@@ -562,6 +583,7 @@ impl Sim {
             link: Link::new(0x5EED_0000 + n as u64),
             auto_reconnect: true,
             reconnect_delay: Duration::from_secs(1),
+            deadline: None,
             conns: Vec::new(),
             current: None,
             trace: Trace::default(),
@@ -639,14 +661,8 @@ impl Sim {
 
     /// Opens a websocket for node `n` now: a new platform session, `handle_connected`.
     pub fn connect(&mut self, n: usize) {
-        let id = self.next_conn;
-        self.next_conn += 1;
-        let platform = PlatformSession::new(
-            self.now,
-            id,
-            self.config.platform.clone(),
-            self.registry.clone(),
-        );
+        let (now, wall) = (self.now, self.wall());
+        let (id, platform) = self.endpoint.accept(now, wall, &Handshake::default());
         let node = &mut self.nodes[n];
         node.conns.push(Conn {
             id,
@@ -662,12 +678,12 @@ impl Sim {
             platform_requests: Vec::new(),
             platform_responses: BTreeMap::new(),
             closed_event: None,
+            deadline: None,
             last_arrival: [None, None],
         });
         node.current = Some(node.conns.len() - 1);
         self.note(|| format!("node {n}: connect → conn {id}"));
-        let now = self.now;
-        self.nodes[n].edge.handle_connected(now);
+        self.edge_input(n, Input::Connected);
         self.settle();
     }
 
@@ -757,25 +773,13 @@ impl Sim {
         let Some(i) = self.nodes[n].current else {
             return;
         };
-        let (now, wall) = (self.now, self.wall());
-        let r = self.nodes[n].conns[i]
-            .platform
-            .handle_message(now, wall, bytes);
-        if let Err(e) = r {
-            self.nodes[n]
-                .trace
-                .platform_inbound_errors
-                .push(e.to_string());
-        }
+        self.platform_input(n, i, Input::Message(bytes));
         self.settle();
     }
 
     /// Hands `bytes` to node `n`'s edge as if the platform had sent them.
     pub fn inject_to_edge(&mut self, n: usize, bytes: Bytes) {
-        let now = self.now;
-        if let Err(e) = self.nodes[n].edge.handle_message(now, bytes) {
-            self.nodes[n].trace.edge_inbound_errors.push(e.to_string());
-        }
+        self.edge_input(n, Input::Message(bytes));
         self.settle();
     }
 
@@ -853,14 +857,35 @@ impl Sim {
             }
         };
         for node in &self.nodes {
-            consider(node.edge.poll_timeout());
+            consider(node.deadline);
             for c in &node.conns {
                 if !c.platform_closed {
-                    consider(c.platform.poll_timeout());
+                    consider(c.deadline);
                 }
             }
         }
         next
+    }
+
+    /// Hands `input` to node `n`'s edge now (errors are recorded in the trace).
+    fn edge_input(&mut self, n: usize, input: Input) {
+        let now = self.now;
+        if let Err(e) = self.nodes[n].edge.handle_input(now, input) {
+            self.note(|| format!("node {n}: edge inbound error {e}"));
+            self.nodes[n].trace.edge_inbound_errors.push(e.to_string());
+        }
+    }
+
+    /// Hands `input` to the platform session of connection `i` of node `n` now.
+    fn platform_input(&mut self, n: usize, i: usize, input: Input) {
+        let now = self.now;
+        if let Err(e) = self.nodes[n].conns[i].platform.handle_input(now, input) {
+            self.note(|| format!("node {n}: platform inbound error {e}"));
+            self.nodes[n]
+                .trace
+                .platform_inbound_errors
+                .push(e.to_string());
+        }
     }
 
     fn process_due(&mut self) {
@@ -876,15 +901,15 @@ impl Sim {
         }
         // Session deadlines.
         for n in 0..self.nodes.len() {
-            if self.nodes[n].edge.poll_timeout().is_some_and(|t| t <= now) {
-                self.note(|| format!("node {n}: edge handle_timeout"));
-                self.nodes[n].edge.handle_timeout(now);
+            if self.nodes[n].deadline.is_some_and(|t| t <= now) {
+                self.note(|| format!("node {n}: edge timeout"));
+                self.edge_input(n, Input::Timeout);
                 self.settle();
             }
             for i in 0..self.nodes[n].conns.len() {
-                let c = &mut self.nodes[n].conns[i];
-                if !c.platform_closed && c.platform.poll_timeout().is_some_and(|t| t <= now) {
-                    c.platform.handle_timeout(now);
+                let c = &self.nodes[n].conns[i];
+                if !c.platform_closed && c.deadline.is_some_and(|t| t <= now) {
+                    self.platform_input(n, i, Input::Timeout);
                     self.settle();
                 }
             }
@@ -939,7 +964,7 @@ impl Sim {
 
     fn deliver(&mut self, p: Pending) {
         let n = p.node;
-        let (now, wall) = (self.now, self.wall());
+        let now = self.now;
         if let What::Reconnect = p.what {
             let node = &self.nodes[n];
             if node.current.is_none() && node.edge.state() != EdgeState::Closed {
@@ -957,16 +982,7 @@ impl Sim {
                     return;
                 }
                 self.note(|| format!("node {n}: → platform {}", describe(&bytes)));
-                let r = self.nodes[n].conns[i]
-                    .platform
-                    .handle_message(now, wall, bytes);
-                if let Err(e) = r {
-                    self.note(|| format!("node {n}: platform inbound error {e}"));
-                    self.nodes[n]
-                        .trace
-                        .platform_inbound_errors
-                        .push(e.to_string());
-                }
+                self.platform_input(n, i, Input::Message(bytes));
             }
             What::ToEdge(bytes) => {
                 if self.nodes[n].conns[i].edge_closed {
@@ -974,17 +990,13 @@ impl Sim {
                     return;
                 }
                 self.note(|| format!("node {n}: → edge {}", describe(&bytes)));
-                if let Err(e) = self.nodes[n].edge.handle_message(now, bytes) {
-                    self.note(|| format!("node {n}: edge inbound error {e}"));
-                    self.nodes[n].trace.edge_inbound_errors.push(e.to_string());
-                }
+                self.edge_input(n, Input::Message(bytes));
             }
             What::Ping => {
-                let c = &mut self.nodes[n].conns[i];
-                if c.platform_closed {
+                if self.nodes[n].conns[i].platform_closed {
                     return;
                 }
-                c.platform.handle_ping(now);
+                self.platform_input(n, i, Input::Ping);
                 if !self.nodes[n].link.swallow_pongs && !self.nodes[n].conns[i].platform_closing {
                     self.send(n, i, Dir::P2E, Duration::ZERO, What::Pong);
                 }
@@ -994,7 +1006,7 @@ impl Sim {
                     return;
                 }
                 self.nodes[n].trace.pongs.push(now);
-                self.nodes[n].edge.handle_pong(now);
+                self.edge_input(n, Input::Pong);
             }
             What::CloseAtPlatform => {
                 if !self.nodes[n].conns[i].platform_closed {
@@ -1018,21 +1030,19 @@ impl Sim {
     }
 
     fn close_platform_side(&mut self, n: usize, i: usize) {
-        let (now, wall) = (self.now, self.wall());
         let c = &mut self.nodes[n].conns[i];
         if c.platform_closed {
             return;
         }
         c.platform_closed = true;
         c.platform_closing = true;
-        c.platform.handle_closed(now, wall);
         let id = c.id;
+        self.platform_input(n, i, Input::Closed);
         self.note(|| format!("node {n}: platform conn {id} handle_closed"));
         self.drain_platform(n, i);
     }
 
     fn close_edge_side(&mut self, n: usize, i: usize) {
-        let now = self.now;
         let c = &mut self.nodes[n].conns[i];
         if c.edge_closed {
             return;
@@ -1044,11 +1054,16 @@ impl Sim {
             self.nodes[n].current = None;
         }
         self.note(|| format!("node {n}: edge handle_closed (conn {id})"));
-        self.nodes[n].edge.handle_closed(now);
+        self.edge_input(n, Input::Closed);
         self.drain_edge(n);
+        let draw = self.rng.next_u64();
         let node = &self.nodes[n];
-        if node.auto_reconnect && node.edge.state() != EdgeState::Closed && node.current.is_none() {
-            let at = self.now + node.reconnect_delay;
+        // The edge's policy decides whether and when; the node may ask for a longer wait.
+        let at = match node.edge.reconnect(self.now, draw) {
+            Reconnect::At(at) => Some(at.max(self.now + node.reconnect_delay)),
+            _ => None,
+        };
+        if let Some(at) = at.filter(|_| node.auto_reconnect && node.current.is_none()) {
             self.schedule(
                 at,
                 Pending {
@@ -1070,16 +1085,14 @@ impl Sim {
                     progress |= self.drain_platform(n, i);
                 }
             }
-            while let Some((from, name)) = self.taken.pop() {
+            // Carry what the endpoint addressed to a connection (raw bytes, nothing lossy).
+            for (to, event) in std::mem::take(&mut self.relayed) {
                 progress = true;
-                let now = self.now;
-                for n in 0..self.nodes.len() {
-                    if let Some(i) = self.nodes[n].conn_index(from) {
-                        let c = &mut self.nodes[n].conns[i];
-                        if !c.platform_closed {
-                            c.platform
-                                .handle_thing_taken(now, name.to_str_lossy().as_ref());
-                        }
+                for node in &mut self.nodes {
+                    if let Some(i) = node.conn_index(to) {
+                        node.conns[i]
+                            .platform
+                            .handle_connection_event(event.clone());
                     }
                 }
             }
@@ -1092,17 +1105,14 @@ impl Sim {
     fn drain_edge(&mut self, n: usize) -> bool {
         let mut any = false;
         loop {
-            let mut progress = false;
-            while let Some(ev) = self.nodes[n].edge.poll_event() {
-                progress = true;
-                self.on_edge_event(n, ev);
-            }
-            while let Some(t) = self.nodes[n].edge.poll_transmit() {
-                progress = true;
-                self.on_edge_transmit(n, t);
-            }
-            if !progress {
-                return any;
+            match self.nodes[n].edge.poll_output() {
+                Output::Transmit(t) => self.on_edge_transmit(n, t),
+                Output::Event(ev) => self.on_edge_event(n, ev),
+                Output::Timeout(deadline) => {
+                    self.nodes[n].deadline = deadline;
+                    return any;
+                }
+                other => panic!("unexpected output {other:?}"),
             }
             any = true;
         }
@@ -1111,17 +1121,21 @@ impl Sim {
     fn drain_platform(&mut self, n: usize, i: usize) -> bool {
         let mut any = false;
         loop {
-            let mut progress = false;
-            while let Some(ev) = self.nodes[n].conns[i].platform.poll_event() {
-                progress = true;
-                self.on_platform_event(n, i, ev);
+            let id = self.nodes[n].conns[i].id;
+            while let Some(ev) = self.nodes[n].conns[i].platform.poll_endpoint_event() {
+                any = true;
+                if let Some(relay) = self.endpoint.handle_event(id, ev) {
+                    self.relayed.push(relay);
+                }
             }
-            while let Some(t) = self.nodes[n].conns[i].platform.poll_transmit() {
-                progress = true;
-                self.on_platform_transmit(n, i, t);
-            }
-            if !progress {
-                return any;
+            match self.nodes[n].conns[i].platform.poll_output() {
+                Output::Transmit(t) => self.on_platform_transmit(n, i, t),
+                Output::Event(ev) => self.on_platform_event(n, i, ev),
+                Output::Timeout(deadline) => {
+                    self.nodes[n].conns[i].deadline = deadline;
+                    return any;
+                }
+                other => panic!("unexpected output {other:?}"),
             }
             any = true;
         }
@@ -1233,33 +1247,16 @@ impl Sim {
         self.nodes[n].trace.platform.push((now, cid, ev.clone()));
         let c = &mut self.nodes[n].conns[i];
         match ev {
-            PlatformEvent::AuthRequested { request_id, auth } => {
-                if self.config.auto_auth {
-                    let ok = auth
-                        .app_key_value()
-                        .is_some_and(|k| *k == *self.config.app_key.as_str());
-                    let r = if ok {
-                        c.platform.accept_auth(now, request_id).map(|_| ())
-                    } else {
-                        c.platform.reject_auth(now, request_id)
-                    };
-                    if let Err(e) = r {
-                        self.nodes[n]
-                            .trace
-                            .respond_errors
-                            .push(format!("platform auth answer {request_id}: {e}"));
-                    }
-                }
-            }
+            // Answered by the test itself (the endpoint decides unless `auto_auth` is off).
+            PlatformEvent::AuthRequested { .. } => {}
             PlatformEvent::Bound { name } => {
                 c.bound.insert(name.to_str_lossy().into_owned());
             }
             PlatformEvent::Unbound { name } => {
                 c.bound.remove(name.to_str_lossy().as_ref());
             }
-            PlatformEvent::ThingMoved { name, from } => {
-                self.taken.push((from, name));
-            }
+            // The endpoint relays it (poll_endpoint_event).
+            PlatformEvent::ThingMoved { .. } => {}
             PlatformEvent::Request { id, request } => {
                 if let Some(resp) = self.platform_app.answer(&request) {
                     if let Err(e) = c.platform.respond(now, id, resp) {

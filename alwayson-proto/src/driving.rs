@@ -1,0 +1,65 @@
+//! The shape both sessions share: what goes in ([`Input`]), what comes out ([`Output`]) and
+//! the counters they keep ([`Stats`]).
+//!
+//! A runtime drives either session the same way (str0m's loop): feed every input with the
+//! time it happened, then drain [`Output`]s until [`Output::Timeout`], sleep until that
+//! deadline or the next input, repeat.
+
+use crate::Transmit;
+use bytes::Bytes;
+use std::time::Instant;
+
+/// Something that happened to a connection, handed to a session with the time it happened
+/// (`handle_input(now, input)` on [`crate::EdgeSession`] and [`crate::PlatformSession`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Input {
+    /// The websocket opened (edge: AUTH goes out; a platform session is created open, so
+    /// this is a no-op there).
+    Connected,
+    /// One binary websocket message (a complete AlwaysOn message or one multipart chunk).
+    Message(Bytes),
+    /// A websocket ping arrived (the runtime answers it with a pong itself).
+    Ping,
+    /// A websocket pong arrived.
+    Pong,
+    /// The websocket is gone (after a requested close, a peer close or an IO error).
+    Closed,
+    /// Edge: an attempt to open a websocket failed (TCP, TLS or the upgrade); counts for
+    /// the reconnect policy. Nothing happens on the platform, which never sees it.
+    ConnectFailed,
+    /// A deadline from [`Output::Timeout`] may have passed (early or late is harmless).
+    Timeout,
+}
+
+/// What a session wants done, drained with `poll_output()` after every input and command.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Output<E> {
+    /// Put this on the websocket (in order).
+    Transmit(Transmit),
+    /// Report this to the application.
+    Event(E),
+    /// Nothing more to do now: wake up at this deadline (with [`Input::Timeout`]) or at the
+    /// next input; `None` means no deadline. Always the last output of a drain.
+    Timeout(Option<Instant>),
+}
+
+/// Counters of a session (one value for both sessions; a field a side never counts stays 0).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Responses that arrived after their request timed out (dropped).
+    pub late_responses: u64,
+    /// Responses whose request id matched no request of the session (dropped). The edge
+    /// counts these as late (it cannot tell them apart).
+    pub unmatched_responses: u64,
+    /// Platform: messages dropped because too many arrived while an AUTH decision was
+    /// pending.
+    pub dropped_messages: u64,
+    /// Edge: inbound messages dropped without an answer (nothing but AUTH may be sent before
+    /// authentication).
+    pub ignored_messages: u64,
+    /// Edge: inbound messages with bytes after a complete body (tolerated, sdk-quirks.md Q5/Q6).
+    pub messages_with_trailing_bytes: u64,
+}
