@@ -94,6 +94,7 @@ pub use driving::{Input, Output, Stats};
 pub mod edge;
 pub mod platform;
 mod request;
+pub mod thing;
 mod wire;
 
 pub use conventions::PropertyUpdate;
