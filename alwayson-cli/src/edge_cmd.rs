@@ -147,7 +147,7 @@ impl Edge {
         let client = b.connect().await?;
         let mut events = client.events();
         tokio::spawn(async move {
-            while let Ok(n) = events.recv().await {
+            while let Some(n) = events.recv().await {
                 log_notice(&n);
             }
         });
@@ -174,7 +174,7 @@ impl Edge {
     /// Serves on `client` until the connection is lost (`Ok(false)`) or a shutdown signal
     /// arrives (`Ok(true)`, after UNBIND and close).
     async fn serve(&self, client: &EdgeClient, stop: &Stop) -> bool {
-        let mut state = client.state();
+        let state = client.state();
         let mut ticker = self.args.push_every.map(tokio::time::interval);
         let signal = stopped(stop);
         tokio::pin!(signal);
@@ -195,13 +195,9 @@ impl Edge {
                     return true;
                 }
                 _ = tick => self.push_all(client).await,
-                changed = state.changed() => {
-                    let closed = changed.is_err()
-                        || matches!(*state.borrow(), ConnectionState::Closed | ConnectionState::Reconnecting);
-                    if closed {
-                        return false;
-                    }
-                }
+                _ = state.wait_for(|s| {
+                    matches!(s, ConnectionState::Closed | ConnectionState::Reconnecting)
+                }) => return false,
             }
         }
     }

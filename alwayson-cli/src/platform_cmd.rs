@@ -5,11 +5,10 @@ use crate::rest::{self, ApiError, PlatformApi, ThingInfo};
 use crate::{shutdown_signal, CliError};
 use alwayson_proto::platform::CloseReason;
 use alwayson_proto::{InfoTable, StatusCode, ThingStatus, Value};
-use alwayson_tokio::{Error, Platform, PlatformNotice};
+use alwayson_tokio::{Error, Notices, Platform, PlatformNotice};
 use bytes::Bytes;
 use std::io::Write as _;
 use std::sync::Arc;
-use tokio::sync::broadcast;
 
 /// [`PlatformApi`] over a running [`Platform`]: the adapter between the REST layer and the
 /// runtime.
@@ -96,15 +95,9 @@ pub fn close_reason(r: &CloseReason) -> String {
 }
 
 /// Logs one line per connection notice until the channel closes.
-pub async fn log_notices(mut rx: broadcast::Receiver<PlatformNotice>) {
-    loop {
-        match rx.recv().await {
-            Ok(n) => log_notice(&n),
-            Err(broadcast::error::RecvError::Lagged(k)) => {
-                tracing::warn!("{k} connection event(s) not logged (log fell behind)")
-            }
-            Err(broadcast::error::RecvError::Closed) => break,
-        }
+pub async fn log_notices(mut rx: Notices<PlatformNotice>) {
+    while let Some(n) = rx.recv().await {
+        log_notice(&n);
     }
 }
 

@@ -7,6 +7,7 @@
 
 use alwayson_tokio::{Platform, PlatformNotice};
 use bytes::Bytes;
+use futures_util::StreamExt;
 
 #[tokio::main]
 async fn main() -> Result<(), alwayson_tokio::Error> {
@@ -33,16 +34,16 @@ async fn main() -> Result<(), alwayson_tokio::Error> {
     let mut events = platform.events();
     loop {
         tokio::select! {
-            notice = events.recv() => match notice {
-                Ok(PlatformNotice::Bound { name, conn }) => {
+            notice = events.next() => match notice {
+                Some(PlatformNotice::Bound { name, conn }) => {
                     println!("{name} bound on connection {conn}");
                     match platform.read_property(&name, "temp").await {
                         Ok(v) => println!("{name}.temp = {v:?}"),
                         Err(e) => println!("{name}.temp: {e}"),
                     }
                 }
-                Ok(other) => println!("{other:?}"),
-                Err(_) => break,
+                Some(other) => println!("{other:?}"),
+                None => break,
             },
             _ = tokio::signal::ctrl_c() => break,
         }

@@ -1,11 +1,15 @@
 //! # alwayson-tokio
 //!
 //! The tokio runtime for [`alwayson_proto`]: an AlwaysOn [`EdgeClient`] and a [`Platform`]
-//! server over websockets (tokio-tungstenite) with TLS (rustls, `ring` provider).
+//! server over websockets with TLS (rustls, `ring` provider), on tokio's tasks, timer and
+//! sockets.
 //!
-//! This crate holds no protocol logic: the sans-IO sessions decide what to send and when;
-//! the runtime moves bytes, sleeps until `poll_timeout`, owns sockets, TLS, tasks, channels
-//! and reconnect backoff.
+//! This crate is an adapter: it implements `alwayson_async`'s small `Runtime` trait for
+//! tokio ([`Tokio`]) and fixes the runtime-neutral handles to it. The handles, the driver
+//! loops, the websocket, TLS and HTTP layers live once in `alwayson-async` (shared with
+//! `alwayson-async-std`, whose API is the same item for item); the protocol decisions live
+//! in the sans-IO [`alwayson_proto`]. No tokio type appears in this API: notices are
+//! [`Notices`] streams, the connection state is a [`Watch`].
 //!
 //! ## Edge
 //!
@@ -83,26 +87,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod backoff;
-pub mod edge;
-mod error;
-pub mod platform;
-mod store;
-mod tls;
-mod wsio;
+mod runtime;
 
-pub use backoff::Reconnect;
-pub use edge::{ConnectionState, EdgeClient, EdgeClientBuilder, EdgeNotice, HandlerError, Thing};
-pub use error::{Error, Result};
-pub use platform::{
-    ConnectionInfo, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder, PlatformNotice,
-};
-pub use store::PropertyStore;
+pub use runtime::Tokio;
 
-pub use alwayson_proto;
-pub use alwayson_proto::platform::CloseReason;
-pub use alwayson_proto::{
-    Auth, BindPolicy, ConnectionId, InfoTable, PropertyUpdate, Request, Response, StatusCode,
-    ThingStatus, Value, WireString,
-};
-pub use futures_util::future::BoxFuture;
+alwayson_async::runtime_api!(crate::Tokio);

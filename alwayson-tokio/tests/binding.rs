@@ -7,6 +7,7 @@ mod common;
 use alwayson_tokio::edge::Thing;
 use alwayson_tokio::{BindPolicy, ConnectionState, EdgeNotice, PlatformNotice, Value};
 use common::{bounded, edge, eventually, platform};
+use futures_util::StreamExt;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -32,7 +33,7 @@ async fn second_edge_binding_the_same_thing_is_refused() {
         let again = second.bind(["Pump1"]).await;
         assert!(again.is_err(), "second bind should be refused: {again:?}");
         let mut saw_reject = false;
-        while let Ok(n) = events.try_recv() {
+        while let Some(n) = events.try_next() {
             if matches!(n, EdgeNotice::BindRejected { ref name, .. } if name == "Pump1") {
                 saw_reject = true;
             }
@@ -99,7 +100,7 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
         // The first connection saw Pump1 taken (Unbound on it), and nothing else.
         tokio::time::timeout(Duration::from_secs(5), async {
             loop {
-                match notices.recv().await.unwrap() {
+                match notices.next().await.unwrap() {
                     PlatformNotice::Unbound { conn, name } if conn == first_conn => {
                         assert_eq!(name, "Pump1");
                         break;
@@ -129,7 +130,7 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
             p.property_store().get("Valve1", "pressure"),
             Some(Value::from(2.5))
         );
-        assert_eq!(*first.state().borrow(), ConnectionState::Bound);
+        assert_eq!(first.state().get(), ConnectionState::Bound);
         assert_eq!(p.thing("Pump1").unwrap().connection, Some(second_conn));
 
         first.shutdown().await;
@@ -161,7 +162,7 @@ async fn edge_reconnects_and_rebinds_after_platform_restart() {
             .connect()
             .await
             .unwrap();
-        let mut state = e.state();
+        let state = e.state();
         assert!(p.thing("Pump1").unwrap().is_connected);
 
         p.shutdown().await;
@@ -171,8 +172,7 @@ async fn edge_reconnects_and_rebinds_after_platform_restart() {
             state.wait_for(|s| *s == ConnectionState::Reconnecting),
         )
         .await
-        .expect("no Reconnecting state")
-        .unwrap();
+        .expect("no Reconnecting state");
 
         // Same port again.
         let p2 = platform().listen(addr).start().await.unwrap();
@@ -182,8 +182,7 @@ async fn edge_reconnects_and_rebinds_after_platform_restart() {
             state.wait_for(|s| *s == ConnectionState::Bound),
         )
         .await
-        .expect("edge did not come back")
-        .unwrap();
+        .expect("edge did not come back");
         eventually(Duration::from_secs(5), || {
             p2.thing("Pump1").is_some_and(|t| t.is_connected)
         })

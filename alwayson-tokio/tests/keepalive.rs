@@ -64,7 +64,7 @@ async fn silent_platform_is_detected_by_the_pong_timeout() {
         let stopped = stopped_rx.await.unwrap();
         let detected = tokio::time::timeout(Duration::from_secs(5), async {
             loop {
-                if let Ok(EdgeNotice::Disconnected { reason }) = events.recv().await {
+                if let Some(EdgeNotice::Disconnected { reason }) = events.next().await {
                     return (Instant::now(), reason);
                 }
             }

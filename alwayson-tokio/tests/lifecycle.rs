@@ -9,6 +9,7 @@ use alwayson_tokio::{
     ConnectionState, Error, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
 };
 use common::{bounded, edge, eventually, platform};
+use futures_util::StreamExt;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -65,7 +66,7 @@ async fn full_lifecycle_both_directions() {
             .connect()
             .await
             .unwrap();
-        assert_eq!(*e.state().borrow(), ConnectionState::Bound);
+        assert_eq!(e.state().get(), ConnectionState::Bound);
 
         // Registry: both things bound on one live connection.
         let t1 = p.thing("Pump1").unwrap();
@@ -181,14 +182,14 @@ async fn full_lifecycle_both_directions() {
 
         // Orderly shutdown: UNBIND all, close; the platform sees the things go.
         e.shutdown().await;
-        assert_eq!(*e.state().borrow(), ConnectionState::Closed);
+        assert_eq!(e.state().get(), ConnectionState::Closed);
         eventually(Duration::from_secs(5), || {
             !p.thing("Pump1").unwrap().is_connected
         })
         .await;
         let mut saw_open = false;
         let mut saw_closed = false;
-        while let Ok(n) = notices.try_recv() {
+        while let Some(n) = notices.try_next() {
             match n {
                 alwayson_tokio::PlatformNotice::Opened { .. } => saw_open = true,
                 alwayson_tokio::PlatformNotice::Closed { .. } => saw_closed = true,
@@ -200,7 +201,8 @@ async fn full_lifecycle_both_directions() {
         if !saw_closed {
             let n = tokio::time::timeout(Duration::from_secs(2), async {
                 loop {
-                    if let Ok(alwayson_tokio::PlatformNotice::Closed { .. }) = notices.recv().await
+                    if let Some(alwayson_tokio::PlatformNotice::Closed { .. }) =
+                        notices.next().await
                     {
                         break;
                     }

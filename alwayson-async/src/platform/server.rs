@@ -1,71 +1,74 @@
 //! Accept loop, TLS, HTTP/1.1 and the websocket upgrade on `/Thingworx/WS`.
 
 use super::conn::run_connection;
+use super::hyper_io::HyperIo;
 use super::{ConnectionInfo, Platform, Shared, WS_PATH};
+use crate::runtime::{timeout, Runtime};
+use crate::wsio::{ws_config, Io, Ws};
+use async_tungstenite::tungstenite::handshake::derive_accept_key;
+use async_tungstenite::tungstenite::protocol::Role;
+use async_tungstenite::WebSocketStream;
 use bytes::Bytes;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite::WebSocketStream;
+use std::time::Duration;
 
 /// Largest HTTP request body handed to the HTTP handler.
 const MAX_HTTP_BODY: usize = 1024 * 1024;
 
-pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    let mut shutdown = shared.shutdown.subscribe();
+pub(crate) async fn accept_loop<R: Runtime>(shared: Arc<Shared>, listener: R::TcpListener) {
+    use futures_util::future::{select, Either};
     loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    let _ = tcp.set_nodelay(true);
-                    tokio::spawn(serve_tcp(shared.clone(), tcp, peer));
-                }
-                Err(e) => {
-                    // EMFILE and friends: back off briefly instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                }
-            },
-            _ = crate::wsio::wait_true(&mut shutdown) => break,
+        let accepted = {
+            let accept = std::pin::pin!(R::accept(&listener));
+            let stop = std::pin::pin!(shared.shutdown.wait_for(|stop| *stop));
+            match select(accept, stop).await {
+                Either::Left((accepted, _)) => accepted,
+                Either::Right(_) => break,
+            }
+        };
+        match accepted {
+            Ok((tcp, peer)) => R::spawn(serve_tcp::<R>(shared.clone(), Box::new(tcp), peer)),
+            Err(e) => {
+                // EMFILE and friends: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                let _ =
+                    timeout::<R, _>(Duration::from_millis(50), std::future::pending::<()>()).await;
+            }
         }
     }
+    drop(listener);
+    shared.accepting.set(false);
     tracing::info!(addr = %shared.local_addr, "platform stopped accepting");
 }
 
-async fn serve_tcp(shared: Arc<Shared>, tcp: tokio::net::TcpStream, peer: SocketAddr) {
+async fn serve_tcp<R: Runtime>(shared: Arc<Shared>, tcp: Box<dyn Io>, peer: SocketAddr) {
     match shared.tls.clone() {
         Some(acceptor) => {
-            let handshake = tokio::time::timeout(shared.config.auth_timeout, acceptor.accept(tcp));
+            let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
             match handshake.await {
-                Ok(Ok(tls)) => serve_http(shared, tls, peer).await,
-                Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer).await,
+                Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                None => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         }
-        None => serve_http(shared, tcp, peer).await,
+        None => serve_http::<R>(shared, tcp, peer).await,
     }
 }
 
-async fn serve_http<I>(shared: Arc<Shared>, io: I, peer: SocketAddr)
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let service = hyper::service::service_fn(move |req| handle(shared.clone(), peer, req));
+async fn serve_http<R: Runtime>(shared: Arc<Shared>, io: Box<dyn Io>, peer: SocketAddr) {
+    let service = hyper::service::service_fn(move |req| handle::<R>(shared.clone(), peer, req));
     let mut builder = hyper::server::conn::http1::Builder::new();
     // The reference SDK parses the 101 strictly (sdk-quirks.md Q21): no Date header, and
     // header names written as `Connection`, `Upgrade`, ...
     builder.title_case_headers(true).auto_date_header(false);
     if let Err(e) = builder
-        .serve_connection(TokioIo::new(io), service)
+        .serve_connection(HyperIo(io), service)
         .with_upgrades()
         .await
     {
@@ -93,13 +96,13 @@ fn is_ws_upgrade(req: &Request<Incoming>) -> bool {
         && req.headers().contains_key(header::SEC_WEBSOCKET_KEY)
 }
 
-async fn handle(
+async fn handle<R: Runtime>(
     shared: Arc<Shared>,
     peer: SocketAddr,
     mut req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if req.uri().path() == WS_PATH && is_ws_upgrade(&req) {
-        return Ok(upgrade(shared, peer, &mut req));
+        return Ok(upgrade::<R>(shared, peer, &mut req));
     }
     let Some(handler) = shared.http_handler.clone() else {
         return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
@@ -125,19 +128,19 @@ async fn handle(
     let mut req = Request::from_parts(parts, body);
     req.extensions_mut().insert(peer);
     req.extensions_mut()
-        .insert(Platform::non_owning(shared.clone()));
+        .insert(Platform::<R>::non_owning(shared.clone()));
     let resp = handler(req).await;
     Ok(resp.map(Full::new))
 }
 
 /// Answers the upgrade with exactly `101`, `Connection: Upgrade`, `Upgrade: websocket` and
 /// `Sec-WebSocket-Accept` (session-lifecycle.md §3.2, §16.1) and starts the connection task.
-fn upgrade(
+fn upgrade<R: Runtime>(
     shared: Arc<Shared>,
     peer: SocketAddr,
     req: &mut Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    if *shared.shutdown.borrow() {
+    if shared.shutdown.get() {
         return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
     }
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
@@ -164,21 +167,33 @@ fn upgrade(
         .max(alwayson_proto::multipart::MIN_CHUNK_SIZE);
     let on_upgrade = hyper::upgrade::on(req);
     // Count the connection as live before answering, so shutdown waits for it.
-    shared.live.send_modify(|n| *n += 1);
-    tokio::spawn(async move {
+    shared.live.modify(|n| {
+        *n += 1;
+        true
+    });
+    R::spawn(async move {
         match on_upgrade.await {
-            Ok(upgraded) => {
-                let ws = WebSocketStream::from_raw_socket(
-                    TokioIo::new(upgraded),
-                    Role::Server,
-                    Some(ws_config(shared.config.max_message_size)),
-                )
-                .await;
-                run_connection(shared.clone(), ws, info, chunk_size).await;
-            }
+            Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
+                Ok(parts) => {
+                    // The socket itself, and whatever the edge sent after its upgrade
+                    // request that hyper had already read.
+                    let ws: Ws = WebSocketStream::from_partially_read(
+                        parts.io.0,
+                        parts.read_buf.to_vec(),
+                        Role::Server,
+                        Some(ws_config(shared.config.max_message_size)),
+                    )
+                    .await;
+                    run_connection::<R>(shared.clone(), ws, info, chunk_size).await;
+                }
+                Err(_) => tracing::warn!(%peer, "upgraded connection of an unexpected type"),
+            },
             Err(e) => tracing::debug!(%peer, error = %e, "websocket upgrade failed"),
         }
-        shared.live.send_modify(|n| *n -= 1);
+        shared.live.modify(|n| {
+            *n -= 1;
+            true
+        });
     });
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -189,15 +204,4 @@ fn upgrade(
         headers.insert(header::SEC_WEBSOCKET_ACCEPT, v);
     }
     resp
-}
-
-/// Websocket settings for both sides: small eager read buffer (memory per idle connection),
-/// receive limits above the largest message (one AlwaysOn message or chunk per frame).
-pub(crate) fn ws_config(max_message_size: usize) -> WebSocketConfig {
-    let limit = max_message_size.saturating_add(64 * 1024);
-    WebSocketConfig::default()
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(64 * 1024)
-        .max_message_size(Some(limit))
-        .max_frame_size(Some(limit))
 }

@@ -1,22 +1,28 @@
 //! The edge's single driver task: owns the `EdgeSession` (across reconnects), the
 //! websocket, the backoff timer and the map of waiting requests.
 
-use super::link::{open, Target, Ws};
+use super::link::{open, Target};
 use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
 use crate::backoff::{Backoff, Reconnect};
 use crate::error::{Error, Result};
-use crate::wsio::{linger, send_close, send_transmit, WsEvent};
+use crate::notices::Publisher;
+use crate::runtime::{deadline_after, sleep_until, Runtime};
+use crate::watch::Watch;
+use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
 use alwayson_proto::edge::{AuthFailure, DisconnectReason};
 use alwayson_proto::{
     EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Request, Response, Transmit, Value, WireString,
 };
+use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, Instant};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Inputs handled per wake-up before outputs are flushed.
 const BATCH: usize = 128;
@@ -72,10 +78,10 @@ enum LinkEvent {
 
 impl Link {
     /// The next thing that happens to the link (cancel-safe: state lives in `self`).
-    async fn next(&mut self) -> LinkEvent {
+    async fn next<R: Runtime>(&mut self) -> LinkEvent {
         match self {
             Link::Idle { retry_at: Some(t) } => {
-                tokio::time::sleep_until((*t).into()).await;
+                R::sleep_until(*t).await;
                 LinkEvent::RetryDue
             }
             Link::Idle { retry_at: None } => std::future::pending().await,
@@ -85,7 +91,15 @@ impl Link {
     }
 }
 
-pub(crate) struct Driver {
+/// What woke the driver.
+enum Wake {
+    Link(LinkEvent),
+    Command(Option<Command>),
+    Answer(u32, Box<Response>),
+    Timer,
+}
+
+pub(crate) struct Driver<R> {
     session: EdgeSession,
     target: Arc<Target>,
     things: Arc<Things>,
@@ -93,8 +107,8 @@ pub(crate) struct Driver {
     api_open: bool,
     answers_tx: mpsc::Sender<(u32, Box<Response>)>,
     answers_rx: mpsc::Receiver<(u32, Box<Response>)>,
-    state: watch::Sender<ConnectionState>,
-    notices: broadcast::Sender<EdgeNotice>,
+    state: Watch<ConnectionState>,
+    notices: Publisher<EdgeNotice>,
     ready: Option<oneshot::Sender<Result<()>>>,
     /// Initial BIND names not answered yet (connect() resolves when empty).
     initial: HashSet<WireString>,
@@ -108,13 +122,9 @@ pub(crate) struct Driver {
     closing_deadline: Option<Instant>,
     shutdown_replies: Vec<oneshot::Sender<()>>,
     finished: bool,
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d.into()).await,
-        None => std::future::pending().await,
-    }
+    /// Which input is polled first on the next wake-up (rotates, so none starves).
+    turn: u8,
+    runtime: PhantomData<fn() -> R>,
 }
 
 fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
@@ -124,7 +134,7 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     }
 }
 
-impl Driver {
+impl<R: Runtime> Driver<R> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         config: EdgeConfig,
@@ -133,8 +143,8 @@ impl Driver {
         names: Vec<String>,
         reconnect: Reconnect,
         cmd_rx: mpsc::Receiver<Command>,
-        state: watch::Sender<ConnectionState>,
-        notices: broadcast::Sender<EdgeNotice>,
+        state: Watch<ConnectionState>,
+        notices: Publisher<EdgeNotice>,
         ready: oneshot::Sender<Result<()>>,
     ) -> Self {
         let mut session = EdgeSession::new(config);
@@ -167,44 +177,79 @@ impl Driver {
             closing_deadline: None,
             shutdown_replies: Vec::new(),
             finished: false,
+            turn: 0,
+            runtime: PhantomData,
         }
     }
 
     fn notify(&self, notice: EdgeNotice) {
-        let _ = self.notices.send(notice);
+        self.notices.publish(notice);
     }
 
     fn set_state(&self, state: ConnectionState) {
-        self.state.send_if_modified(|s| {
-            let changed = *s != state;
-            *s = state;
-            changed
-        });
+        self.state.set(state);
+    }
+
+    /// Waits for the next input: the link, an API command, a handler's answer or the
+    /// session's (or the close's) deadline.
+    async fn next_wake(&mut self) -> Wake {
+        let deadline = earliest(self.session.poll_timeout(), self.closing_deadline);
+        self.turn = self.turn.wrapping_add(1);
+        let first = self.turn % 3;
+        let api_open = self.api_open;
+        let mut link = std::pin::pin!(self.link.next::<R>());
+        let mut timer = std::pin::pin!(sleep_until::<R>(deadline));
+        let cmd_rx = &mut self.cmd_rx;
+        let answers_rx = &mut self.answers_rx;
+        std::future::poll_fn(|cx| {
+            for i in 0..3 {
+                match (first + i) % 3 {
+                    0 => {
+                        if let Poll::Ready(ev) = link.as_mut().poll(cx) {
+                            return Poll::Ready(Wake::Link(ev));
+                        }
+                    }
+                    1 if api_open => {
+                        if let Poll::Ready(cmd) = cmd_rx.poll_next_unpin(cx) {
+                            return Poll::Ready(Wake::Command(cmd));
+                        }
+                    }
+                    2 => {
+                        if let Poll::Ready(Some((id, response))) = answers_rx.poll_next_unpin(cx) {
+                            return Poll::Ready(Wake::Answer(id, response));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            if timer.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Wake::Timer);
+            }
+            Poll::Pending
+        })
+        .await
     }
 
     pub(crate) async fn run(mut self) {
         while !self.finished {
-            let deadline = earliest(self.session.poll_timeout(), self.closing_deadline);
-            tokio::select! {
-                ev = self.link.next() => self.on_link(ev),
-                cmd = self.cmd_rx.recv(), if self.api_open => match cmd {
-                    Some(cmd) => {
-                        self.on_command(cmd);
-                        for _ in 0..BATCH {
-                            match self.cmd_rx.try_recv() {
-                                Ok(cmd) => self.on_command(cmd),
-                                Err(_) => break,
-                            }
+            match self.next_wake().await {
+                Wake::Link(ev) => self.on_link(ev),
+                Wake::Command(Some(cmd)) => {
+                    self.on_command(cmd);
+                    for _ in 0..BATCH {
+                        match self.cmd_rx.try_recv() {
+                            Ok(cmd) => self.on_command(cmd),
+                            _ => break,
                         }
                     }
-                    None => {
-                        // Every EdgeClient handle is gone.
-                        self.api_open = false;
-                        self.begin_close();
-                    }
-                },
-                Some((id, response)) = self.answers_rx.recv() => self.respond(id, *response),
-                _ = sleep_until(deadline), if deadline.is_some() => {
+                }
+                Wake::Command(None) => {
+                    // Every EdgeClient handle is gone.
+                    self.api_open = false;
+                    self.begin_close();
+                }
+                Wake::Answer(id, response) => self.respond(id, *response),
+                Wake::Timer => {
                     let now = Instant::now();
                     if self.closing_deadline.is_some_and(|d| d <= now) {
                         tracing::debug!("close did not complete in time; stopping");
@@ -227,7 +272,7 @@ impl Driver {
                 } else {
                     ConnectionState::Connecting
                 });
-                self.link = Link::Connecting(Box::pin(open(self.target.clone())));
+                self.link = Link::Connecting(Box::pin(open::<R>(self.target.clone())));
             }
             LinkEvent::Connected(Ok(ws)) => {
                 tracing::debug!(url = %self.target.url, "websocket open");
@@ -297,7 +342,7 @@ impl Driver {
                     ConnectionState::Connecting
                 });
                 self.link = Link::Idle {
-                    retry_at: Some(Instant::now() + delay),
+                    retry_at: deadline_after(delay),
                 };
             }
             None => {
@@ -373,8 +418,15 @@ impl Driver {
             return;
         }
         let now = Instant::now();
-        self.closing_deadline =
-            Some(now + self.session.config().request_timeout + Duration::from_secs(1));
+        let grace = self
+            .session
+            .config()
+            .request_timeout
+            .saturating_add(Duration::from_secs(1));
+        self.closing_deadline = Some(
+            now.checked_add(grace)
+                .unwrap_or(now + Duration::from_secs(1)),
+        );
         if !matches!(self.link, Link::Up(_)) {
             // Nothing to UNBIND over: drop any attempt in progress.
             self.link = Link::Idle { retry_at: None };
@@ -478,8 +530,8 @@ impl Driver {
             EdgeEvent::Request { id, request } => match self.things.answer(request) {
                 Answer::Now(response) => self.respond(id, response),
                 Answer::Later(fut) => {
-                    let tx = self.answers_tx.clone();
-                    tokio::spawn(async move {
+                    let mut tx = self.answers_tx.clone();
+                    R::spawn(async move {
                         let response = fut.await;
                         let _ = tx.send((id, Box::new(response))).await;
                     });
@@ -572,8 +624,8 @@ impl Driver {
                 if let Link::Up(mut ws) =
                     std::mem::replace(&mut self.link, Link::Idle { retry_at: None })
                 {
-                    send_close(&mut ws, code, reason).await;
-                    linger(*ws);
+                    send_close::<R>(&mut ws, code, reason).await;
+                    linger::<R>(*ws);
                     // The session learns at once; the socket lingers in the background.
                     self.session.handle_closed(Instant::now());
                 }

@@ -77,8 +77,8 @@ struct PropertyDef {
 /// [`crate::EdgeClient::property`]).
 ///
 /// ```
-/// use alwayson_tokio::{InfoTable, Value};
-/// use alwayson_tokio::edge::Thing;
+/// use alwayson_async::{InfoTable, Value};
+/// use alwayson_async::edge::Thing;
 /// let pump = Thing::new("Pump1")
 ///     .property("temp", 21.5)
 ///     .property_getter("rpm", || async { Ok(Value::from(1200)) })

@@ -1,28 +1,21 @@
 //! The edge's websocket: URL, TCP, TLS and the upgrade request.
 
 use crate::error::{Error, Result};
+use crate::runtime::{timeout, Runtime};
+use crate::wsio::{Io, Ws};
+use async_tungstenite::tungstenite::client::IntoClientRequest;
+use async_tungstenite::tungstenite::http::HeaderValue;
+use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::WebSocketStream;
-
-/// A byte stream the websocket runs over (TCP or TLS over TCP).
-pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
 
 /// Where and how to connect.
 pub(crate) struct Target {
     pub url: String,
     pub host: String,
     pub port: u16,
-    pub tls: Option<(tokio_rustls::TlsConnector, ServerName<'static>)>,
+    pub tls: Option<(futures_rustls::TlsConnector, ServerName<'static>)>,
     pub app_key: Option<String>,
     pub max_frame_size: u16,
     pub ws_config: WebSocketConfig,
@@ -87,16 +80,15 @@ fn io_or_tls(e: std::io::Error) -> Error {
 
 /// TCP connect, TLS handshake, websocket upgrade with `appKey` and `Max-Frame-Size`
 /// headers (session-lifecycle.md §3.1), all within the connect timeout.
-pub(crate) async fn open(target: Arc<Target>) -> Result<Box<Ws>> {
-    let timeout = target.connect_timeout;
-    tokio::time::timeout(timeout, open_inner(target))
+pub(crate) async fn open<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
+    let limit = target.connect_timeout;
+    timeout::<R, _>(limit, open_inner::<R>(target))
         .await
-        .map_err(|_| Error::Timeout)?
+        .ok_or(Error::Timeout)?
 }
 
-async fn open_inner(target: Arc<Target>) -> Result<Box<Ws>> {
-    let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
-    let _ = tcp.set_nodelay(true);
+async fn open_inner<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
+    let tcp = R::connect(&target.host, target.port).await?;
     let io: Box<dyn Io> = match &target.tls {
         Some((connector, name)) => Box::new(
             connector
@@ -122,7 +114,7 @@ async fn open_inner(target: Arc<Target>) -> Result<Box<Ws>> {
         headers.insert("appkey", value);
     }
     let (ws, _response) =
-        tokio_tungstenite::client_async_with_config(request, io, Some(target.ws_config))
+        async_tungstenite::client_async_with_config(request, io, Some(target.ws_config))
             .await
             .map_err(Error::from)?;
     Ok(Box::new(ws))

@@ -10,17 +10,22 @@ pub use thing::{HandlerError, Thing};
 
 use crate::backoff::Reconnect;
 use crate::error::{Error, Result};
+use crate::notices::{Notices, Publisher};
+use crate::runtime::{timeout, Runtime};
 use crate::store::{check, property_value};
 use crate::tls::ClientTls;
+use crate::watch::Watch;
 use alwayson_proto::{
     EdgeConfig, Gateway, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
     WireString,
 };
 use driver::{Command, Driver, RequestCmd};
+use futures_channel::{mpsc, oneshot};
+use futures_util::SinkExt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 use thing::Things;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// Where an [`EdgeClient`] is, as seen by the application ([`EdgeClient::state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,13 +92,14 @@ pub enum EdgeNotice {
 /// A connected AlwaysOn edge.
 ///
 /// Cheap to clone; the connection (and its tasks) ends on [`EdgeClient::shutdown`] or when
-/// the last clone is dropped.
+/// the last clone is dropped. `R` is the executor it runs on (`alwayson_tokio::EdgeClient`
+/// and `alwayson_async_std::EdgeClient` name this type with theirs).
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), alwayson_tokio::Error> {
-/// use alwayson_tokio::edge::{EdgeClient, Thing};
-/// use alwayson_tokio::InfoTable;
-/// let edge = EdgeClient::builder("wss://platform.example:443/Thingworx/WS")
+/// # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+/// use alwayson_async::edge::{EdgeClient, Thing};
+/// use alwayson_async::InfoTable;
+/// let edge = EdgeClient::<R>::builder("wss://platform.example:443/Thingworx/WS")
 ///     .app_key("my-app-key")
 ///     .thing(Thing::new("Pump1")
 ///         .property("temp", 21.5)
@@ -104,27 +110,40 @@ pub enum EdgeNotice {
 /// edge.shutdown().await;
 /// # Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct EdgeClient {
+pub struct EdgeClient<R> {
     cmd: mpsc::Sender<Command>,
     things: Arc<Things>,
-    state: watch::Receiver<ConnectionState>,
-    notices: broadcast::Sender<EdgeNotice>,
+    state: Watch<ConnectionState>,
+    notices: Publisher<EdgeNotice>,
     request_timeout: Duration,
+    runtime: PhantomData<fn() -> R>,
 }
 
-impl std::fmt::Debug for EdgeClient {
+impl<R> Clone for EdgeClient<R> {
+    fn clone(&self) -> Self {
+        Self {
+            cmd: self.cmd.clone(),
+            things: self.things.clone(),
+            state: self.state.clone(),
+            notices: self.notices.clone(),
+            request_timeout: self.request_timeout,
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for EdgeClient<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EdgeClient")
-            .field("state", &*self.state.borrow())
+            .field("state", &self.state.get())
             .finish_non_exhaustive()
     }
 }
 
-impl EdgeClient {
+impl<R: Runtime> EdgeClient<R> {
     /// A builder for a client of the platform at `url` (`ws://` or `wss://`; a URL without
     /// a path connects to `/Thingworx/WS`).
-    pub fn builder(url: impl Into<String>) -> EdgeClientBuilder {
+    pub fn builder(url: impl Into<String>) -> EdgeClientBuilder<R> {
         EdgeClientBuilder::new(url.into())
     }
 
@@ -140,6 +159,7 @@ impl EdgeClient {
     ) -> Result<Response> {
         let (reply, rx) = oneshot::channel();
         self.cmd
+            .clone()
             .send(Command::Request(Box::new(RequestCmd {
                 request,
                 reply,
@@ -239,6 +259,7 @@ impl EdgeClient {
         }
         let (reply, rx) = oneshot::channel();
         self.cmd
+            .clone()
             .send(Command::Bind {
                 names,
                 unbind,
@@ -246,9 +267,9 @@ impl EdgeClient {
             })
             .await
             .map_err(|_| Error::Closed)?;
-        match tokio::time::timeout(self.request_timeout * 2, rx).await {
-            Ok(r) => r.map_err(|_| Error::Closed)?,
-            Err(_) => Err(Error::Timeout),
+        match timeout::<R, _>(self.request_timeout.saturating_mul(2), rx).await {
+            Some(r) => r.map_err(|_| Error::Closed)?,
+            None => Err(Error::Timeout),
         }
     }
 
@@ -262,13 +283,14 @@ impl EdgeClient {
         self.things.store.set(thing, property, value);
     }
 
-    /// The connection state; `wait_for` on it to wait for e.g. [`ConnectionState::Bound`].
-    pub fn state(&self) -> watch::Receiver<ConnectionState> {
+    /// The connection state: [`Watch::get`] reads it, [`Watch::wait_for`] waits for e.g.
+    /// [`ConnectionState::Bound`].
+    pub fn state(&self) -> Watch<ConnectionState> {
         self.state.clone()
     }
 
-    /// Notices about the connection and bindings.
-    pub fn events(&self) -> broadcast::Receiver<EdgeNotice> {
+    /// Notices about the connection and bindings from now on, as a `Stream`.
+    pub fn events(&self) -> Notices<EdgeNotice> {
         self.notices.subscribe()
     }
 
@@ -276,14 +298,21 @@ impl EdgeClient {
     /// (waits at most the request timeout plus two seconds).
     pub async fn shutdown(&self) {
         let (reply, rx) = oneshot::channel();
-        if self.cmd.send(Command::Shutdown { reply }).await.is_ok() {
-            let _ = tokio::time::timeout(self.request_timeout + Duration::from_secs(2), rx).await;
+        if self
+            .cmd
+            .clone()
+            .send(Command::Shutdown { reply })
+            .await
+            .is_ok()
+        {
+            let limit = self.request_timeout.saturating_add(Duration::from_secs(2));
+            let _ = timeout::<R, _>(limit, rx).await;
         }
     }
 }
 
 /// Configures and connects an [`EdgeClient`].
-pub struct EdgeClientBuilder {
+pub struct EdgeClientBuilder<R> {
     url: String,
     credentials: Option<Credentials>,
     bind: Vec<String>,
@@ -298,9 +327,10 @@ pub struct EdgeClientBuilder {
     reconnect: Reconnect,
     connect_timeout: Duration,
     things: Vec<Thing>,
+    runtime: PhantomData<fn() -> R>,
 }
 
-impl EdgeClientBuilder {
+impl<R: Runtime> EdgeClientBuilder<R> {
     fn new(url: String) -> Self {
         Self {
             url,
@@ -317,6 +347,7 @@ impl EdgeClientBuilder {
             reconnect: Reconnect::default(),
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
+            runtime: PhantomData,
         }
     }
 
@@ -473,7 +504,7 @@ impl EdgeClientBuilder {
     /// with [`Error::Refused`] when the credentials are refused, or with the last connect
     /// error when the reconnect policy gives up (with the default policy it retries
     /// forever: wrap it in a timeout if that is not wanted).
-    pub async fn connect(mut self) -> Result<EdgeClient> {
+    pub async fn connect(mut self) -> Result<EdgeClient<R>> {
         let config = self.session_config_final()?;
         let parsed = link::parse_url(&self.url)?;
         let tls = if parsed.secure {
@@ -484,7 +515,7 @@ impl EdgeClientBuilder {
                         reason: format!("host is not a valid TLS server name: {e}"),
                     }
                 })?;
-            Some((tokio_rustls::TlsConnector::from(self.tls.build()?), name))
+            Some((futures_rustls::TlsConnector::from(self.tls.build()?), name))
         } else {
             None
         };
@@ -499,7 +530,7 @@ impl EdgeClientBuilder {
             tls,
             app_key,
             max_frame_size: config.chunk_size,
-            ws_config: crate::platform::ws_config(config.max_message_size),
+            ws_config: crate::wsio::ws_config(config.max_message_size),
             connect_timeout: self.connect_timeout,
         };
         let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
@@ -511,29 +542,29 @@ impl EdgeClientBuilder {
         }
         let request_timeout = config.request_timeout;
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
-        let (state_tx, state_rx) = watch::channel(ConnectionState::Connecting);
-        // Small: a broadcast channel allocates every slot up front (memory per idle edge).
-        let (notices, _) = broadcast::channel(32);
+        let state = Watch::new(ConnectionState::Connecting);
+        let notices = Publisher::new();
         let (ready_tx, ready_rx) = oneshot::channel();
-        let driver = Driver::new(
+        let driver = Driver::<R>::new(
             config,
             Arc::new(target),
             things.clone(),
             names,
             self.reconnect,
             cmd_rx,
-            state_tx,
+            state.clone(),
             notices.clone(),
             ready_tx,
         );
-        tokio::spawn(driver.run());
+        R::spawn(driver.run());
         ready_rx.await.map_err(|_| Error::Closed)??;
         Ok(EdgeClient {
             cmd: cmd_tx,
             things,
-            state: state_rx,
+            state,
             notices,
             request_timeout,
+            runtime: PhantomData,
         })
     }
 }

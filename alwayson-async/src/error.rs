@@ -71,9 +71,9 @@ impl From<RequestError> for Error {
     }
 }
 
-impl From<tokio_tungstenite::tungstenite::Error> for Error {
-    fn from(e: tokio_tungstenite::tungstenite::Error) -> Self {
-        use tokio_tungstenite::tungstenite::Error as WsError;
+impl From<async_tungstenite::tungstenite::Error> for Error {
+    fn from(e: async_tungstenite::tungstenite::Error) -> Self {
+        use async_tungstenite::tungstenite::Error as WsError;
         match e {
             WsError::Io(io) => {
                 // rustls reports certificate problems as io::Error with an inner rustls::Error.

@@ -4,13 +4,16 @@
 
 mod conn;
 mod handler;
+mod hyper_io;
 mod server;
 
 pub use handler::{ConnectionInfo, EdgeRequestHandler};
-pub(crate) use server::ws_config;
 
 use crate::error::{Error, Result};
+use crate::notices::{Notices, Publisher};
+use crate::runtime::{timeout, Runtime};
 use crate::store::{check, property_value, PropertyStore};
+use crate::watch::Watch;
 use alwayson_proto::platform::CloseReason;
 use alwayson_proto::{
     Auth, BindPolicy, ConnectionId, InfoTable, PlatformConfig, Request, Response, ThingRegistry,
@@ -18,14 +21,16 @@ use alwayson_proto::{
 };
 use bytes::Bytes;
 use conn::ConnCommand;
+use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
+use futures_util::SinkExt;
 use std::collections::{HashMap, HashSet};
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 /// The websocket resource edges connect to.
 pub const WS_PATH: &str = "/Thingworx/WS";
@@ -114,26 +119,26 @@ impl AuthCheck {
 pub(crate) struct Shared {
     pub registry: ThingRegistry,
     pub conns: RwLock<HashMap<ConnectionId, mpsc::Sender<ConnCommand>>>,
-    pub notices: broadcast::Sender<PlatformNotice>,
+    pub notices: Publisher<PlatformNotice>,
     pub store: PropertyStore,
     pub handler: Arc<dyn EdgeRequestHandler>,
     pub http_handler: Option<HttpHandler>,
     pub auth: AuthCheck,
     pub config: PlatformConfig,
-    pub tls: Option<tokio_rustls::TlsAcceptor>,
+    pub tls: Option<futures_rustls::TlsAcceptor>,
     pub local_addr: SocketAddr,
     pub next_id: AtomicU64,
-    pub shutdown: watch::Sender<bool>,
+    pub shutdown: Watch<bool>,
     /// Connection tasks still running (shutdown waits for 0).
-    pub live: watch::Sender<usize>,
-    /// The accept loop (shutdown waits for it, so the port is free afterwards).
-    pub acceptor: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pub live: Watch<usize>,
+    /// The accept loop is running (shutdown waits for it to end, so the port is free
+    /// afterwards).
+    pub accepting: Watch<bool>,
 }
 
 impl Shared {
     pub(crate) fn notify(&self, notice: PlatformNotice) {
-        // No receivers is fine.
-        let _ = self.notices.send(notice);
+        self.notices.publish(notice);
     }
 
     fn sender_for(&self, thing: &str) -> Result<mpsc::Sender<ConnCommand>> {
@@ -154,31 +159,43 @@ struct OwnerGuard(Arc<Shared>);
 
 impl Drop for OwnerGuard {
     fn drop(&mut self) {
-        self.0.shutdown.send_replace(true);
+        self.0.shutdown.set(true);
     }
 }
 
 /// A running AlwaysOn platform: a websocket (and optional HTTP) server.
 ///
 /// Cheap to clone. The server stops on [`Platform::shutdown`] or when the last clone
-/// obtained from [`PlatformBuilder::start`] is dropped.
+/// obtained from [`PlatformBuilder::start`] is dropped. `R` is the executor it runs on
+/// (`alwayson_tokio::Platform` and `alwayson_async_std::Platform` name this type with
+/// theirs).
 ///
 /// ```no_run
-/// # async fn demo() -> Result<(), alwayson_tokio::Error> {
-/// use alwayson_tokio::Platform;
-/// let platform = Platform::builder().listen("127.0.0.1:8080").app_key("k").start().await?;
+/// # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+/// use alwayson_async::Platform;
+/// let platform = Platform::<R>::builder().listen("127.0.0.1:8080").app_key("k").start().await?;
 /// println!("edges connect to {}", platform.url());
 /// let temp = platform.read_property("Pump1", "temp").await?;
 /// platform.write_property("Pump1", "setpoint", 21.5).await?;
 /// # let _ = temp; Ok(()) }
 /// ```
-#[derive(Clone)]
-pub struct Platform {
+pub struct Platform<R> {
     shared: Arc<Shared>,
     _owner: Option<Arc<OwnerGuard>>,
+    runtime: PhantomData<fn() -> R>,
 }
 
-impl std::fmt::Debug for Platform {
+impl<R> Clone for Platform<R> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            _owner: self._owner.clone(),
+            runtime: PhantomData,
+        }
+    }
+}
+
+impl<R> std::fmt::Debug for Platform<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Platform")
             .field("local_addr", &self.shared.local_addr)
@@ -186,9 +203,9 @@ impl std::fmt::Debug for Platform {
     }
 }
 
-impl Platform {
+impl<R: Runtime> Platform<R> {
     /// A builder with defaults (listen on `127.0.0.1:0`, no TLS, first-in-wins).
-    pub fn builder() -> PlatformBuilder {
+    pub fn builder() -> PlatformBuilder<R> {
         PlatformBuilder::default()
     }
 
@@ -196,6 +213,7 @@ impl Platform {
         Self {
             shared,
             _owner: None,
+            runtime: PhantomData,
         }
     }
 
@@ -234,15 +252,15 @@ impl Platform {
         self.shared.store.clone()
     }
 
-    /// Notices about connections, authentication and binding.
-    pub fn events(&self) -> broadcast::Receiver<PlatformNotice> {
+    /// Notices about connections, authentication and binding from now on, as a `Stream`.
+    pub fn events(&self) -> Notices<PlatformNotice> {
         self.shared.notices.subscribe()
     }
 
     /// Sends `request` to the edge that has `thing` bound and waits for the response (any
     /// status). The request's entity should be `thing`.
     pub async fn request(&self, thing: &str, request: Request) -> Result<Response> {
-        let tx = self.shared.sender_for(thing)?;
+        let mut tx = self.shared.sender_for(thing)?;
         let (reply, rx) = oneshot::channel();
         tx.send(ConnCommand::Request(Box::new((request, reply))))
             .await
@@ -289,26 +307,15 @@ impl Platform {
     /// Stops accepting, closes every connection (their things become unbound) and waits
     /// (at most 5 s) for the connection tasks to end. The listening port is free afterwards.
     pub async fn shutdown(&self) {
-        self.shared.shutdown.send_replace(true);
-        let acceptor = self
-            .shared
-            .acceptor
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
-        if let Some(acceptor) = acceptor {
-            let _ = acceptor.await;
-        }
-        let mut live = self.shared.live.subscribe();
-        let _ = tokio::time::timeout(Duration::from_secs(5), async move {
-            let _ = live.wait_for(|n| *n == 0).await;
-        })
-        .await;
+        self.shared.shutdown.set(true);
+        self.shared.accepting.wait_for(|running| !*running).await;
+        let live = self.shared.live.clone();
+        let _ = timeout::<R, _>(Duration::from_secs(5), live.wait_for(|n| *n == 0)).await;
     }
 }
 
 /// Configures and starts a [`Platform`].
-pub struct PlatformBuilder {
+pub struct PlatformBuilder<R> {
     listen: String,
     app_keys: HashSet<String>,
     auth: Option<AuthCheck>,
@@ -318,9 +325,10 @@ pub struct PlatformBuilder {
     handler: Option<Arc<dyn EdgeRequestHandler>>,
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
+    runtime: PhantomData<fn() -> R>,
 }
 
-impl Default for PlatformBuilder {
+impl<R> Default for PlatformBuilder<R> {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:0".into(),
@@ -332,11 +340,12 @@ impl Default for PlatformBuilder {
             handler: None,
             http_handler: None,
             store: PropertyStore::new(),
+            runtime: PhantomData,
         }
     }
 }
 
-impl PlatformBuilder {
+impl<R: Runtime> PlatformBuilder<R> {
     /// Address to listen on (`"0.0.0.0:443"`, a `SocketAddr`, ...). Default `127.0.0.1:0`.
     pub fn listen(mut self, addr: impl ToString) -> Self {
         self.listen = addr.to_string();
@@ -449,7 +458,7 @@ impl PlatformBuilder {
     }
 
     /// Binds the listener and starts serving.
-    pub async fn start(self) -> Result<Platform> {
+    pub async fn start(self) -> Result<Platform<R>> {
         let auth = match self.auth {
             Some(auth) => auth,
             None if !self.app_keys.is_empty() => AuthCheck::AppKeys(self.app_keys),
@@ -459,7 +468,7 @@ impl PlatformBuilder {
             )),
         };
         let tls = match self.tls {
-            Some(config) => Some(tokio_rustls::TlsAcceptor::from(config?)),
+            Some(config) => Some(futures_rustls::TlsAcceptor::from(config?)),
             None => None,
         };
         if self.config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
@@ -469,9 +478,9 @@ impl PlatformBuilder {
                 alwayson_proto::multipart::MIN_CHUNK_SIZE
             )));
         }
-        let listener = tokio::net::TcpListener::bind(&self.listen).await?;
-        let local_addr = listener.local_addr()?;
-        let (notices, _) = broadcast::channel(1024);
+        let listener = R::bind(&self.listen).await?;
+        let local_addr = R::local_addr(&listener)?;
+        let notices = Publisher::new();
         let store = self.store;
         let handler = self
             .handler
@@ -488,23 +497,23 @@ impl PlatformBuilder {
             tls,
             local_addr,
             next_id: AtomicU64::new(1),
-            shutdown: watch::Sender::new(false),
-            live: watch::Sender::new(0),
-            acceptor: std::sync::Mutex::new(None),
+            shutdown: Watch::new(false),
+            live: Watch::new(0),
+            accepting: Watch::new(true),
         });
-        let acceptor = tokio::spawn(server::accept_loop(shared.clone(), listener));
-        *shared.acceptor.lock().unwrap_or_else(|e| e.into_inner()) = Some(acceptor);
+        R::spawn(server::accept_loop::<R>(shared.clone(), listener));
         tracing::info!(%local_addr, "platform listening");
         Ok(Platform {
             shared: shared.clone(),
             _owner: Some(Arc::new(OwnerGuard(shared))),
+            runtime: PhantomData,
         })
     }
 }
 
-impl IntoFuture for PlatformBuilder {
-    type Output = Result<Platform>;
-    type IntoFuture = BoxFuture<'static, Result<Platform>>;
+impl<R: Runtime> IntoFuture for PlatformBuilder<R> {
+    type Output = Result<Platform<R>>;
+    type IntoFuture = BoxFuture<'static, Result<Platform<R>>>;
 
     /// `builder.await` is `builder.start().await`.
     fn into_future(self) -> Self::IntoFuture {

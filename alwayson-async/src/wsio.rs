@@ -1,12 +1,34 @@
-//! Websocket plumbing shared by both sides: sans-IO transmits → websocket messages.
+//! Websocket plumbing shared by both sides: sans-IO transmits → websocket messages, over
+//! any futures-io byte stream (TCP or TLS).
 
+use crate::runtime::{timeout, Runtime};
 use alwayson_proto::Transmit;
+use async_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use async_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
+use async_tungstenite::tungstenite::{Error as WsError, Message};
+use async_tungstenite::WebSocketStream;
 use bytes::Bytes;
+use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::SinkExt;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::WebSocketStream;
+use std::time::Duration;
+
+/// A byte stream a websocket runs over (TCP, or TLS over TCP).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Either side's websocket.
+pub(crate) type Ws = WebSocketStream<Box<dyn Io>>;
+
+/// Websocket settings for both sides: small eager read buffer (memory per idle connection),
+/// receive limits above the largest message (one AlwaysOn message or chunk per frame).
+pub(crate) fn ws_config(max_message_size: usize) -> WebSocketConfig {
+    let limit = max_message_size.saturating_add(64 * 1024);
+    WebSocketConfig::default()
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(64 * 1024)
+        .max_message_size(Some(limit))
+        .max_frame_size(Some(limit))
+}
 
 /// What one websocket read means to a session.
 #[derive(Debug)]
@@ -55,13 +77,7 @@ pub(crate) fn close_frame(code: u16, mut reason: String) -> CloseFrame {
 }
 
 /// Queues one transmit (no flush). `Transmit::Close` must be handled by the caller.
-pub(crate) async fn send_transmit<S>(
-    ws: &mut WebSocketStream<S>,
-    t: Transmit,
-) -> Result<(), WsError>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
+pub(crate) async fn send_transmit(ws: &mut Ws, t: Transmit) -> Result<(), WsError> {
     match t {
         Transmit::Message(bytes) => ws.feed(Message::Binary(bytes)).await,
         // The reference SDK sends its local time as `HH:MM:SS`; any payload is accepted.
@@ -73,30 +89,19 @@ where
     }
 }
 
-/// Resolves once the flag is `true` (or its sender is gone).
-pub(crate) async fn wait_true(rx: &mut tokio::sync::watch::Receiver<bool>) {
-    let _ = rx.wait_for(|v| *v).await;
-}
-
 /// Sends a close frame and flushes it (bounded: a peer that stopped reading cannot stall
 /// the caller for more than a second).
-pub(crate) async fn send_close<S>(ws: &mut WebSocketStream<S>, code: u16, reason: String)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
+pub(crate) async fn send_close<R: Runtime>(ws: &mut Ws, code: u16, reason: String) {
     let frame = close_frame(code, reason);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), ws.close(Some(frame))).await;
+    let _ = timeout::<R, _>(Duration::from_secs(1), ws.close(Some(frame))).await;
 }
 
 /// After our close frame: wait (in the background, at most a second) for the peer's close
 /// or EOF before dropping the socket, so unread data does not turn the close into a reset.
-pub(crate) fn linger<S>(mut ws: WebSocketStream<S>)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
+pub(crate) fn linger<R: Runtime>(mut ws: Ws) {
     use futures_util::StreamExt;
-    tokio::spawn(async move {
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+    R::spawn(async move {
+        let _ = timeout::<R, _>(Duration::from_secs(1), async {
             while let Some(Ok(_)) = ws.next().await {}
         })
         .await;

@@ -2,21 +2,20 @@
 
 use super::{ConnectionInfo, PlatformNotice, Shared};
 use crate::error::{Error, Result};
-use crate::wsio::{linger, send_close, send_transmit, WsEvent};
+use crate::runtime::{sleep_until, Runtime};
+use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
 use alwayson_proto::platform::CloseReason;
 use alwayson_proto::{
     PlatformConfig, PlatformEvent, PlatformSession, Request, Response, Transmit, WireString,
 };
+use futures_channel::{mpsc, oneshot};
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use hyper::upgrade::Upgraded;
-use hyper_util::rt::TokioIo;
 use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Instant, SystemTime};
-use tokio::sync::{mpsc, oneshot};
-use tokio_tungstenite::WebSocketStream;
-
-type Ws = WebSocketStream<TokioIo<Upgraded>>;
 
 /// Commands to a connection task.
 pub(crate) enum ConnCommand {
@@ -33,7 +32,15 @@ pub(crate) enum ConnCommand {
 /// Inputs handled per wake-up before outputs are flushed (batching under load).
 const BATCH: usize = 128;
 
-struct Conn {
+/// What woke a connection task.
+enum Wake {
+    Ws(Option<WsEvent>),
+    Command(ConnCommand),
+    Timer,
+    Shutdown,
+}
+
+struct Conn<R> {
     shared: Arc<Shared>,
     info: ConnectionInfo,
     session: PlatformSession,
@@ -46,9 +53,10 @@ struct Conn {
     finished: bool,
     /// We sent a close frame: let the socket linger for the peer's close.
     closed_by_us: bool,
+    runtime: PhantomData<fn() -> R>,
 }
 
-pub(crate) async fn run_connection(
+pub(crate) async fn run_connection<R: Runtime>(
     shared: Arc<Shared>,
     mut ws: Ws,
     info: ConnectionInfo,
@@ -70,8 +78,7 @@ pub(crate) async fn run_connection(
     };
     let now = Instant::now();
     let session = PlatformSession::new(now, info.id, config, shared.registry.clone());
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut conn = Conn {
+    let mut conn = Conn::<R> {
         shared: shared.clone(),
         info,
         session,
@@ -81,37 +88,66 @@ pub(crate) async fn run_connection(
         close: None,
         finished: false,
         closed_by_us: false,
+        runtime: PhantomData,
     };
     let mut shutting_down = false;
     tracing::debug!(conn = conn.info.id, peer = %conn.info.peer, chunk_size, "connection opened");
 
+    let mut turn = 0u8;
+    // Made once: it is polled on every wake-up until the platform shuts down.
+    let mut stop = std::pin::pin!(shared.shutdown.wait_for(|stop| *stop));
     while !conn.finished {
-        let deadline = conn.session.poll_timeout();
-        tokio::select! {
-            msg = ws.next() => {
-                conn.on_ws(msg.map(WsEvent::from_result));
+        let wake = {
+            let deadline = conn.session.poll_timeout();
+            turn = turn.wrapping_add(1);
+            let ws_first = turn % 2 == 0;
+            let mut timer = std::pin::pin!(sleep_until::<R>(deadline));
+            let (ws, rx) = (&mut ws, &mut rx);
+            std::future::poll_fn(|cx| {
+                for i in 0..2 {
+                    if (i == 0) == ws_first {
+                        if let Poll::Ready(msg) = ws.poll_next_unpin(cx) {
+                            return Poll::Ready(Wake::Ws(msg.map(WsEvent::from_result)));
+                        }
+                    } else if let Poll::Ready(Some(cmd)) = rx.poll_next_unpin(cx) {
+                        return Poll::Ready(Wake::Command(cmd));
+                    }
+                }
+                if timer.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Timer);
+                }
+                if !shutting_down && stop.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Wake::Shutdown);
+                }
+                Poll::Pending
+            })
+            .await
+        };
+        match wake {
+            Wake::Ws(msg) => {
+                conn.on_ws(msg);
                 // Batch whatever else is already buffered.
                 for _ in 0..BATCH {
-                    if conn.gone { break; }
+                    if conn.gone {
+                        break;
+                    }
                     match ws.next().now_or_never() {
                         Some(msg) => conn.on_ws(msg.map(WsEvent::from_result)),
                         None => break,
                     }
                 }
             }
-            Some(cmd) = rx.recv() => {
+            Wake::Command(cmd) => {
                 conn.on_command(cmd);
                 for _ in 0..BATCH {
                     match rx.try_recv() {
                         Ok(cmd) => conn.on_command(cmd),
-                        Err(_) => break,
+                        _ => break,
                     }
                 }
             }
-            _ = sleep_until(deadline), if deadline.is_some() => {
-                conn.session.handle_timeout(Instant::now());
-            }
-            _ = crate::wsio::wait_true(&mut shutdown), if !shutting_down => {
+            Wake::Timer => conn.session.handle_timeout(Instant::now()),
+            Wake::Shutdown => {
                 shutting_down = true;
                 conn.session.close(Instant::now(), "platform shutting down");
             }
@@ -125,7 +161,7 @@ pub(crate) async fn run_connection(
         .unwrap_or_else(|e| e.into_inner())
         .remove(&conn.info.id);
     if conn.closed_by_us {
-        linger(ws);
+        linger::<R>(ws);
     }
     for (_, reply) in conn.pending.drain() {
         let _ = reply.send(Err(Error::Disconnected));
@@ -133,14 +169,7 @@ pub(crate) async fn run_connection(
     tracing::debug!(conn = conn.info.id, "connection task ended");
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d.into()).await,
-        None => std::future::pending().await,
-    }
-}
-
-impl Conn {
+impl<R: Runtime> Conn<R> {
     fn on_ws(&mut self, msg: Option<WsEvent>) {
         let now = Instant::now();
         match msg {
@@ -226,8 +255,8 @@ impl Conn {
                     .unwrap_or_else(|e| e.into_inner())
                     .get(&from)
                     .cloned();
-                if let Some(tx) = tx {
-                    tokio::spawn(async move {
+                if let Some(mut tx) = tx {
+                    R::spawn(async move {
                         let _ = tx.send(ConnCommand::ThingTaken { name }).await;
                     });
                 }
@@ -245,8 +274,8 @@ impl Conn {
                         }
                     }
                     None => {
-                        let tx = self.self_tx.clone();
-                        tokio::spawn(async move {
+                        let mut tx = self.self_tx.clone();
+                        R::spawn(async move {
                             let response = fut.await;
                             let _ = tx
                                 .send(ConnCommand::Respond {
@@ -304,7 +333,7 @@ impl Conn {
             }
             if let Some((code, reason)) = self.close.take() {
                 if !self.gone {
-                    send_close(ws, code, reason).await;
+                    send_close::<R>(ws, code, reason).await;
                     self.closed_by_us = true;
                     self.on_ws(None);
                 }

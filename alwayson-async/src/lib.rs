@@ -1,0 +1,77 @@
+//! # alwayson-async
+//!
+//! The runtime-neutral async layer of alwayson: the AlwaysOn [`EdgeClient`] and
+//! [`Platform`], generic over a small [`Runtime`] trait (spawn a task, sleep until an
+//! instant, TCP connect / bind / accept as futures-io streams).
+//!
+//! ## Why this crate exists
+//!
+//! alwayson has one sans-IO core ([`alwayson_proto`]) and two runtime crates,
+//! `alwayson-tokio` and `alwayson-async-std`, with the same public API item for item.
+//! Everything asynchronous that does not depend on the executor lives here, once:
+//!
+//! * the handles and their builders ([`EdgeClient`], [`Platform`]), the edge's driver loop
+//!   and the platform's connection loop that feed the sans-IO sessions;
+//! * things and their handlers ([`Thing`]), the [`PropertyStore`], the edge-request and
+//!   HTTP handlers, the [`Error`] type;
+//! * notices as `futures::Stream`s ([`Notices`]) and the connection state as a
+//!   [`Watch`] (readable now, awaitable), instead of an executor's channel types;
+//! * the websocket (async-tungstenite), TLS (rustls through futures-rustls) and HTTP/1.1
+//!   upgrade (hyper) layers, all over futures-io byte streams.
+//!
+//! A runtime crate implements [`Runtime`] for its executor (sockets, timer, spawn: about a
+//! hundred lines) and names `EdgeClient<ItsRuntime>` and `Platform<ItsRuntime>`. Nothing
+//! in this crate starts an executor or a reactor.
+//!
+//! Applications use a runtime crate, not this one:
+//!
+//! ```no_run
+//! # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+//! use alwayson_async::{EdgeClient, Platform, Thing, Value};
+//! // With alwayson-tokio this is `alwayson_tokio::Platform::builder()`.
+//! let platform = Platform::<R>::builder().app_key("k").start().await?;
+//! let edge = EdgeClient::<R>::builder(platform.url())
+//!     .app_key("k")
+//!     .thing(Thing::new("Pump1").property("temp", 21.5))
+//!     .connect()
+//!     .await?;
+//! assert_eq!(platform.read_property("Pump1", "temp").await?, Value::from(21.5));
+//! edge.shutdown().await;
+//! platform.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod api;
+mod backoff;
+pub mod edge;
+mod error;
+mod notices;
+pub mod platform;
+mod runtime;
+mod store;
+mod tls;
+mod watch;
+mod wsio;
+
+pub use backoff::Reconnect;
+pub use edge::{ConnectionState, EdgeClient, EdgeClientBuilder, EdgeNotice, HandlerError, Thing};
+pub use error::{Error, Result};
+pub use notices::Notices;
+pub use platform::{
+    ConnectionInfo, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder, PlatformNotice,
+};
+pub use runtime::Runtime;
+pub use store::PropertyStore;
+pub use watch::Watch;
+
+pub use alwayson_proto;
+pub use alwayson_proto::platform::CloseReason;
+pub use alwayson_proto::{
+    Auth, BindPolicy, ConnectionId, InfoTable, PropertyUpdate, Request, Response, StatusCode,
+    ThingStatus, Value, WireString,
+};
+pub use futures_util::future::BoxFuture;
+pub use futures_util::Stream;
+pub use rustls;
