@@ -91,6 +91,7 @@ pub fn close_reason(r: &CloseReason) -> String {
         CloseReason::IdleTimeout => "idle timeout".into(),
         CloseReason::ConnectionLost => "connection lost".into(),
         CloseReason::Local(why) => format!("closed by the platform ({why})"),
+        other => format!("{other:?}"),
     }
 }
 

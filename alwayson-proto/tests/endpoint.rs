@@ -166,7 +166,11 @@ fn app_key_policy_accepts_good_keys_and_refuses_others_without_asking() {
 
     let bad = p.open(&Handshake::default());
     p.input(bad, Input::Message(auth(1, Auth::app_key("wrong"))));
-    assert!(p.take_events(bad).is_empty(), "no AuthRequested: decided");
+    assert_eq!(
+        p.take_events(bad),
+        vec![PlatformEvent::AuthRejected],
+        "no AuthRequested: decided"
+    );
     assert_eq!(
         status_of(&p.take_messages(bad), 1),
         Some(StatusCode::UNAUTHORIZED)

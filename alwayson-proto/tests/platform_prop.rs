@@ -468,6 +468,7 @@ impl World {
                 PlatformEvent::Bound { .. }
                 | PlatformEvent::Unbound { .. }
                 | PlatformEvent::BindRefused { .. } => {}
+                other => panic!("the application decides AUTH here: {other:?}"),
             }
         }
         let mut relays = Vec::new();

@@ -4,10 +4,8 @@ use super::{ConnectionInfo, PlatformNotice, Shared};
 use crate::error::{Error, Result};
 use crate::runtime::{sleep_until, Runtime};
 use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
-use alwayson_proto::platform::CloseReason;
-use alwayson_proto::{
-    PlatformConfig, PlatformEvent, PlatformSession, Request, Response, Transmit, WireString,
-};
+use alwayson_proto::platform::{CloseReason, ConnectionEvent};
+use alwayson_proto::{Input, Output, PlatformEvent, PlatformSession, Request, Response, Transmit};
 use futures_channel::{mpsc, oneshot};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -15,7 +13,7 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// Commands to a connection task.
 pub(crate) enum ConnCommand {
@@ -25,8 +23,8 @@ pub(crate) enum ConnCommand {
     Request(Box<(Request, oneshot::Sender<Result<Response>>)>),
     /// A spawned edge-request handler finished.
     Respond { id: u32, response: Box<Response> },
-    /// Last-in-wins: another connection took this thing.
-    ThingTaken { name: WireString },
+    /// What the endpoint addressed to this connection (last-in-wins: a thing taken).
+    Endpoint(ConnectionEvent),
 }
 
 /// Inputs handled per wake-up before outputs are flushed (batching under load).
@@ -60,7 +58,7 @@ pub(crate) async fn run_connection<R: Runtime>(
     shared: Arc<Shared>,
     mut ws: Ws,
     info: ConnectionInfo,
-    chunk_size: u16,
+    session: PlatformSession,
 ) {
     let (tx, mut rx) = mpsc::channel(128);
     shared
@@ -72,12 +70,7 @@ pub(crate) async fn run_connection<R: Runtime>(
         conn: info.id,
         peer: info.peer,
     });
-    let config = PlatformConfig {
-        chunk_size,
-        ..shared.config.clone()
-    };
-    let now = Instant::now();
-    let session = PlatformSession::new(now, info.id, config, shared.registry.clone());
+    let chunk_size = session.chunk_size();
     let mut conn = Conn::<R> {
         shared: shared.clone(),
         info,
@@ -146,7 +139,7 @@ pub(crate) async fn run_connection<R: Runtime>(
                     }
                 }
             }
-            Wake::Timer => conn.session.handle_timeout(Instant::now()),
+            Wake::Timer => conn.input(Input::Timeout),
             Wake::Shutdown => {
                 shutting_down = true;
                 conn.session.close(Instant::now(), "platform shutting down");
@@ -170,20 +163,22 @@ pub(crate) async fn run_connection<R: Runtime>(
 }
 
 impl<R: Runtime> Conn<R> {
+    fn input(&mut self, input: Input) {
+        if let Err(e) = self.session.handle_input(Instant::now(), input) {
+            tracing::debug!(conn = self.info.id, error = %e, "bad message from edge");
+        }
+    }
+
     fn on_ws(&mut self, msg: Option<WsEvent>) {
-        let now = Instant::now();
         match msg {
-            Some(WsEvent::Binary(bytes)) => {
-                if let Err(e) = self.session.handle_message(now, SystemTime::now(), bytes) {
-                    tracing::debug!(conn = self.info.id, error = %e, "bad message from edge");
-                }
-            }
-            Some(WsEvent::Ping) => self.session.handle_ping(now),
-            Some(WsEvent::Pong) | Some(WsEvent::Ignored) => {}
+            Some(WsEvent::Binary(bytes)) => self.input(Input::Message(bytes)),
+            Some(WsEvent::Ping) => self.input(Input::Ping),
+            Some(WsEvent::Pong) => self.input(Input::Pong),
+            Some(WsEvent::Ignored) => {}
             Some(WsEvent::Closed) | None => {
                 if !self.gone {
                     self.gone = true;
-                    self.session.handle_closed(now, SystemTime::now());
+                    self.input(Input::Closed);
                 }
             }
         }
@@ -208,10 +203,7 @@ impl<R: Runtime> Conn<R> {
                     tracing::debug!(conn = self.info.id, id, error = %e, "response not sent");
                 }
             }
-            ConnCommand::ThingTaken { name } => {
-                // Bytes, not a lossy string: thing names need not be UTF-8.
-                self.session.handle_thing_taken_bytes(now, name.as_bytes())
-            }
+            ConnCommand::Endpoint(event) => self.session.handle_connection_event(event),
         }
     }
 
@@ -219,18 +211,9 @@ impl<R: Runtime> Conn<R> {
         let conn = self.info.id;
         let now = Instant::now();
         match event {
-            PlatformEvent::AuthRequested { request_id, auth } => {
-                if self.shared.auth.accepts(&auth) {
-                    if let Err(e) = self.session.accept_auth(now, request_id) {
-                        tracing::debug!(conn, error = %e, "AUTH response not sent");
-                    }
-                } else {
-                    tracing::info!(conn, peer = %self.info.peer, "credentials refused");
-                    self.shared.notify(PlatformNotice::AuthRejected { conn });
-                    if let Err(e) = self.session.reject_auth(now, request_id) {
-                        tracing::debug!(conn, error = %e, "AUTH rejection not sent");
-                    }
-                }
+            PlatformEvent::AuthRejected => {
+                tracing::info!(conn, peer = %self.info.peer, "credentials refused");
+                self.shared.notify(PlatformNotice::AuthRejected { conn });
             }
             PlatformEvent::Authenticated { session_id } => {
                 self.shared
@@ -247,20 +230,7 @@ impl<R: Runtime> Conn<R> {
                     holder,
                 })
             }
-            PlatformEvent::ThingMoved { name, from } => {
-                let tx = self
-                    .shared
-                    .conns
-                    .read()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .get(&from)
-                    .cloned();
-                if let Some(mut tx) = tx {
-                    R::spawn(async move {
-                        let _ = tx.send(ConnCommand::ThingTaken { name }).await;
-                    });
-                }
-            }
+
             PlatformEvent::Unbound { name } => self.shared.notify(PlatformNotice::Unbound {
                 conn,
                 name: name.to_str_lossy().into_owned(),
@@ -297,6 +267,31 @@ impl<R: Runtime> Conn<R> {
                 self.shared.notify(PlatformNotice::Closed { conn, reason });
                 self.finished = true;
             }
+            // AuthRequested (the endpoint's policy decides, never the application here),
+            // ThingMoved (relayed through the endpoint).
+            _ => {}
+        }
+    }
+
+    /// Hands the session's endpoint events to the endpoint and carries what it addresses
+    /// to another connection there.
+    fn relay(&mut self) {
+        while let Some(event) = self.session.poll_endpoint_event() {
+            let Some((to, event)) = self.shared.endpoint().handle_event(self.info.id, event) else {
+                continue;
+            };
+            let tx = self
+                .shared
+                .conns
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&to)
+                .cloned();
+            if let Some(mut tx) = tx {
+                R::spawn(async move {
+                    let _ = tx.send(ConnCommand::Endpoint(event)).await;
+                });
+            }
         }
     }
 
@@ -304,12 +299,18 @@ impl<R: Runtime> Conn<R> {
     async fn pump(&mut self, ws: &mut Ws) {
         loop {
             let mut progressed = false;
-            while let Some(event) = self.session.poll_event() {
-                progressed = true;
-                self.on_event(event);
-            }
             let mut wrote = false;
-            while let Some(t) = self.session.poll_transmit() {
+            loop {
+                let t = match self.session.poll_output() {
+                    Output::Event(event) => {
+                        progressed = true;
+                        self.on_event(event);
+                        continue;
+                    }
+                    Output::Transmit(t) => t,
+                    Output::Timeout(_) => break,
+                    _ => continue,
+                };
                 progressed = true;
                 if self.gone {
                     continue;
@@ -325,6 +326,7 @@ impl<R: Runtime> Conn<R> {
                     }
                 }
             }
+            self.relay();
             if wrote && !self.gone {
                 if let Err(e) = ws.flush().await {
                     tracing::debug!(conn = self.info.id, error = %e, "flush failed");

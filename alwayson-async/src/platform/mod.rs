@@ -14,7 +14,7 @@ use crate::notices::{Notices, Publisher};
 use crate::runtime::{timeout, Runtime};
 use crate::store::{check, property_value, PropertyStore};
 use crate::watch::Watch;
-use alwayson_proto::platform::CloseReason;
+use alwayson_proto::platform::{AuthPolicy, CloseReason, Endpoint};
 use alwayson_proto::{
     Auth, BindPolicy, ConnectionId, InfoTable, PlatformConfig, Request, Response, ThingRegistry,
     ThingStatus, Value,
@@ -28,8 +28,7 @@ use std::collections::{HashMap, HashSet};
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
 /// The websocket resource edges connect to.
@@ -96,38 +95,22 @@ pub enum PlatformNotice {
     },
 }
 
-pub(crate) enum AuthCheck {
-    AppKeys(HashSet<String>),
-    Custom(Arc<dyn Fn(&Auth) -> bool + Send + Sync>),
-    AcceptAll,
-}
-
-impl AuthCheck {
-    fn accepts(&self, auth: &Auth) -> bool {
-        match self {
-            AuthCheck::AppKeys(keys) => auth
-                .app_key_value()
-                .and_then(|k| k.as_str())
-                .is_some_and(|k| keys.contains(k)),
-            AuthCheck::Custom(f) => f(auth),
-            AuthCheck::AcceptAll => true,
-        }
-    }
-}
-
 /// State shared by the accept loop, the connection tasks and the [`Platform`] handles.
 pub(crate) struct Shared {
+    /// Every protocol decision that spans connections (ids, frame-size negotiation, the
+    /// credential policy, routing, the last-in-wins relay) is the endpoint's.
+    pub endpoint: Mutex<Endpoint>,
     pub registry: ThingRegistry,
+    /// Where each connection's task listens (IO glue: the endpoint names connections, this
+    /// reaches them).
     pub conns: RwLock<HashMap<ConnectionId, mpsc::Sender<ConnCommand>>>,
     pub notices: Publisher<PlatformNotice>,
     pub store: PropertyStore,
     pub handler: Arc<dyn EdgeRequestHandler>,
     pub http_handler: Option<HttpHandler>,
-    pub auth: AuthCheck,
     pub config: PlatformConfig,
     pub tls: Option<futures_rustls::TlsAcceptor>,
     pub local_addr: SocketAddr,
-    pub next_id: AtomicU64,
     pub shutdown: Watch<bool>,
     /// Connection tasks still running (shutdown waits for 0).
     pub live: Watch<usize>,
@@ -141,11 +124,14 @@ impl Shared {
         self.notices.publish(notice);
     }
 
+    /// The endpoint (a poisoned lock is recovered: the endpoint is never left half-updated).
+    pub(crate) fn endpoint(&self) -> MutexGuard<'_, Endpoint> {
+        self.endpoint.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The task of the connection the endpoint routes a request for `thing` to.
     fn sender_for(&self, thing: &str) -> Result<mpsc::Sender<ConnCommand>> {
-        let conn = self
-            .registry
-            .connection_of(thing)
-            .ok_or_else(|| Error::NotBound(thing.to_owned()))?;
+        let conn = self.endpoint().route(thing)?;
         let conns = self.conns.read().unwrap_or_else(|e| e.into_inner());
         conns
             .get(&conn)
@@ -318,7 +304,7 @@ impl<R: Runtime> Platform<R> {
 pub struct PlatformBuilder<R> {
     listen: String,
     app_keys: HashSet<String>,
-    auth: Option<AuthCheck>,
+    auth: Option<AuthPolicy>,
     tls: Option<Result<Arc<rustls::ServerConfig>>>,
     config: PlatformConfig,
     policy: BindPolicy,
@@ -363,13 +349,13 @@ impl<R: Runtime> PlatformBuilder<R> {
     where
         F: Fn(&Auth) -> bool + Send + Sync + 'static,
     {
-        self.auth = Some(AuthCheck::Custom(Arc::new(check)));
+        self.auth = Some(AuthPolicy::check(check));
         self
     }
 
     /// Accept any credentials (testing only).
     pub fn accept_any_credentials(mut self) -> Self {
-        self.auth = Some(AuthCheck::AcceptAll);
+        self.auth = Some(AuthPolicy::AcceptAll);
         self
     }
 
@@ -461,7 +447,7 @@ impl<R: Runtime> PlatformBuilder<R> {
     pub async fn start(self) -> Result<Platform<R>> {
         let auth = match self.auth {
             Some(auth) => auth,
-            None if !self.app_keys.is_empty() => AuthCheck::AppKeys(self.app_keys),
+            None if !self.app_keys.is_empty() => AuthPolicy::app_keys(self.app_keys),
             None => return Err(Error::Config(
                 "no credentials configured: call app_key, credentials or accept_any_credentials"
                     .into(),
@@ -485,18 +471,19 @@ impl<R: Runtime> PlatformBuilder<R> {
         let handler = self
             .handler
             .unwrap_or_else(|| Arc::new(store.clone()) as Arc<dyn EdgeRequestHandler>);
+        let registry = ThingRegistry::new(self.policy);
+        let endpoint = Endpoint::new(self.config.clone(), registry.clone(), auth);
         let shared = Arc::new(Shared {
-            registry: ThingRegistry::new(self.policy),
+            endpoint: Mutex::new(endpoint),
+            registry,
             conns: RwLock::new(HashMap::new()),
             notices,
             store,
             handler,
             http_handler: self.http_handler,
-            auth,
             config: self.config,
             tls,
             local_addr,
-            next_id: AtomicU64::new(1),
             shutdown: Watch::new(false),
             live: Watch::new(0),
             accepting: Watch::new(true),

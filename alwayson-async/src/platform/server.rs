@@ -5,6 +5,7 @@ use super::hyper_io::HyperIo;
 use super::{ConnectionInfo, Platform, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
 use crate::wsio::{ws_config, Io, Ws};
+use alwayson_proto::platform::{EndpointEvent, Handshake};
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::Role;
 use async_tungstenite::WebSocketStream;
@@ -14,9 +15,8 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant, SystemTime};
 
 /// Largest HTTP request body handed to the HTTP handler.
 const MAX_HTTP_BODY: usize = 1024 * 1024;
@@ -147,24 +147,19 @@ fn upgrade<R: Runtime>(
         return plain(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key\n");
     };
     let accept = derive_accept_key(key.as_bytes());
-    let max_frame_size =
-        header_str(req, "max-frame-size").and_then(|v| v.trim().parse::<usize>().ok());
+    let handshake = Handshake::with_max_frame_size(header_str(req, "max-frame-size"));
     let app_key_header = header_str(req, "appkey").map(str::to_owned);
-    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    // The endpoint hands out the id and the session (chunk size negotiated from the edge's
+    // Max-Frame-Size, credential policy); the auth deadline starts now.
+    let (id, session) = shared
+        .endpoint()
+        .accept(Instant::now(), SystemTime::now(), &handshake);
     let info = ConnectionInfo {
         id,
         peer,
         app_key_header,
-        max_frame_size,
+        max_frame_size: handshake.max_frame_size,
     };
-    // Messages to this edge are split at min(configured chunk size, its Max-Frame-Size),
-    // never above 65535 (16-bit websocket lengths) nor below the codec's minimum.
-    let chunk_size = max_frame_size
-        .map(|m| m.min(u16::MAX as usize) as u16)
-        .map_or(shared.config.chunk_size, |m| {
-            m.min(shared.config.chunk_size)
-        })
-        .max(alwayson_proto::multipart::MIN_CHUNK_SIZE);
     let on_upgrade = hyper::upgrade::on(req);
     // Count the connection as live before answering, so shutdown waits for it.
     shared.live.modify(|n| {
@@ -184,11 +179,17 @@ fn upgrade<R: Runtime>(
                         Some(ws_config(shared.config.max_message_size)),
                     )
                     .await;
-                    run_connection::<R>(shared.clone(), ws, info, chunk_size).await;
+                    run_connection::<R>(shared.clone(), ws, info, session).await;
                 }
-                Err(_) => tracing::warn!(%peer, "upgraded connection of an unexpected type"),
+                Err(_) => {
+                    tracing::warn!(%peer, "upgraded connection of an unexpected type");
+                    shared.endpoint().handle_event(id, EndpointEvent::Closed);
+                }
             },
-            Err(e) => tracing::debug!(%peer, error = %e, "websocket upgrade failed"),
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "websocket upgrade failed");
+                shared.endpoint().handle_event(id, EndpointEvent::Closed);
+            }
         }
         shared.live.modify(|n| {
             *n -= 1;

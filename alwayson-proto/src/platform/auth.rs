@@ -12,8 +12,9 @@ pub type AuthCheck = Arc<dyn Fn(&Auth) -> bool + Send + Sync>;
 ///
 /// Every variant but [`AuthPolicy::Application`] is applied by the session itself the moment
 /// AUTH arrives (no [`PlatformEvent::AuthRequested`](super::PlatformEvent::AuthRequested)):
-/// accepted, it answers `0x40` and emits `Authenticated`; refused, it answers `0x81` and
-/// closes (1008), and `Closed { reason: AuthRejected }` follows.
+/// accepted, it answers `0x40` and emits `Authenticated`; refused, it emits
+/// [`PlatformEvent::AuthRejected`](super::PlatformEvent::AuthRejected), answers `0x81` and
+/// closes (1008); `Closed { reason: AuthRejected }` follows.
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum AuthPolicy {

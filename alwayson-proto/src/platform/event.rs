@@ -6,6 +6,7 @@ use crate::request::RequestError;
 
 /// Why a platform connection closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseReason {
     /// No AUTH within the auth timeout.
     AuthTimeout,
@@ -24,6 +25,7 @@ pub enum CloseReason {
 
 /// What a platform session reports to the application.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum PlatformEvent {
     /// AUTH arrived: call [`super::PlatformSession::accept_auth`] or
     /// [`super::PlatformSession::reject_auth`].
@@ -33,6 +35,10 @@ pub enum PlatformEvent {
         /// Its claims.
         auth: Auth,
     },
+    /// The credential policy refused an AUTH: it was answered UNAUTHORIZED and the
+    /// connection closes (`Closed { AuthRejected }` follows). Not emitted for
+    /// [`super::PlatformSession::reject_auth`], the application's own decision.
+    AuthRejected,
     /// The connection is authenticated with this session id.
     Authenticated {
         /// The assigned session id (non-zero).

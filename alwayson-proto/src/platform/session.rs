@@ -304,13 +304,14 @@ impl PlatformSession {
                 // waits for its latest AUTH).
                 self.pending_auth = Some((header.request_id, header.endpoint_id));
                 // The outcome of a decision the session takes itself is reported by
-                // `Authenticated` / `Closed { AuthRejected }`; errors cannot happen here
-                // (the AUTH is pending and the session open).
+                // `Authenticated` / `AuthRejected`; errors cannot happen here (the AUTH is
+                // pending and the session open).
                 match self.auth.decide(&auth) {
                     Some(true) => {
                         let _ = self.accept_auth(now, header.request_id);
                     }
                     Some(false) => {
+                        self.events.push_back(PlatformEvent::AuthRejected);
                         let _ = self.reject_auth(now, header.request_id);
                     }
                     None => self.events.push_back(PlatformEvent::AuthRequested {

@@ -1281,7 +1281,7 @@ impl Sim {
                         .push(format!("conn {cid}: second Closed event"));
                 }
             }
-            PlatformEvent::Authenticated { .. } | PlatformEvent::BindRefused { .. } => {}
+            _ => {}
         }
     }
 
