@@ -1,14 +1,14 @@
-//! Reconnect policy: exponential backoff with jitter.
+//! The reconnect settings of an [`crate::EdgeClient`]. The policy itself (exponential
+//! backoff with jitter, when it resets, when it gives up) is alwayson-proto's
+//! [`ReconnectPolicy`]; the runtime only draws the random number for the jitter.
 
-use rand::Rng;
+use alwayson_proto::edge::ReconnectPolicy;
 use std::time::Duration;
 
 /// How an [`crate::EdgeClient`] reconnects after losing its connection (and how it retries
-/// the first connect).
-///
-/// Delay before attempt *n* (n ≥ 1 after a failure) is `min(max, min × 2ⁿ⁻¹)`, with "full
-/// jitter" on its upper half: a uniformly random value in `[d/2, d]`, so a fleet of edges
-/// does not reconnect in lock-step after a platform restart.
+/// the first connect): see [`ReconnectPolicy`] for the delays (`min × 2ⁿ⁻¹` capped at
+/// `max`, jitter on the upper half), what resets them (an AUTH success) and what is final
+/// (an AUTH refused on the first connect).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reconnect {
     /// Smallest delay. Default 100 ms.
@@ -21,10 +21,11 @@ pub struct Reconnect {
 
 impl Default for Reconnect {
     fn default() -> Self {
+        let policy = ReconnectPolicy::default();
         Self {
-            min: Duration::from_millis(100),
-            max: Duration::from_secs(30),
-            max_attempts: None,
+            min: policy.min,
+            max: policy.max,
+            max_attempts: policy.max_attempts,
         }
     }
 }
@@ -39,81 +40,8 @@ impl Reconnect {
     }
 }
 
-/// Backoff state: consecutive failures so far.
-#[derive(Debug, Clone)]
-pub(crate) struct Backoff {
-    policy: Reconnect,
-    failures: u32,
-}
-
-impl Backoff {
-    pub(crate) fn new(policy: Reconnect) -> Self {
-        Self {
-            policy,
-            failures: 0,
-        }
-    }
-
-    /// Forget failures (after a successful AUTH).
-    pub(crate) fn reset(&mut self) {
-        self.failures = 0;
-    }
-
-    /// Records a failure; `None` when the policy says give up.
-    pub(crate) fn next_delay(&mut self) -> Option<Duration> {
-        self.failures = self.failures.saturating_add(1);
-        if let Some(max) = self.policy.max_attempts {
-            if self.failures >= max {
-                return None;
-            }
-        }
-        Some(self.delay_for(self.failures))
-    }
-
-    fn delay_for(&self, failures: u32) -> Duration {
-        let exp = failures.saturating_sub(1).min(30);
-        let base = self
-            .policy
-            .min
-            .saturating_mul(1u32 << exp)
-            .min(self.policy.max)
-            .max(self.policy.min.min(self.policy.max));
-        let lo = base / 2;
-        if base.is_zero() {
-            return base;
-        }
-        rand::thread_rng().gen_range(lo..=base)
-    }
-
-    pub(crate) fn failures(&self) -> u32 {
-        self.failures
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn grows_exponentially_within_bounds_and_gives_up() {
-        let mut b = Backoff::new(Reconnect {
-            min: Duration::from_millis(100),
-            max: Duration::from_secs(1),
-            max_attempts: Some(6),
-        });
-        let mut prev_cap = Duration::ZERO;
-        for n in 1..6 {
-            let d = b.next_delay().expect("within attempts");
-            let cap = Duration::from_millis(100 * (1 << (n - 1))).min(Duration::from_secs(1));
-            assert!(
-                d <= cap && d >= cap / 2,
-                "attempt {n}: {d:?} vs cap {cap:?}"
-            );
-            assert!(cap >= prev_cap);
-            prev_cap = cap;
-        }
-        assert_eq!(b.next_delay(), None);
-        b.reset();
-        assert!(b.next_delay().expect("after reset") <= Duration::from_millis(100));
+impl From<Reconnect> for ReconnectPolicy {
+    fn from(r: Reconnect) -> Self {
+        ReconnectPolicy::new(r.min, r.max).with_max_attempts(r.max_attempts)
     }
 }

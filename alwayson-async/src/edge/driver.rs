@@ -1,28 +1,31 @@
 //! The edge's single driver task: owns the `EdgeSession` (across reconnects), the
-//! websocket, the backoff timer and the map of waiting requests.
+//! websocket, the reconnect timer and the replies of waiting callers. Every decision (when
+//! to reconnect, what to resend, when a bind is done, when the close gives up) is the
+//! session's; this loop moves bytes, sleeps, and hands results to callers.
 
 use super::link::{open, Target};
 use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
-use crate::backoff::{Backoff, Reconnect};
+use crate::backoff::Reconnect;
 use crate::error::{Error, Result};
 use crate::notices::Publisher;
-use crate::runtime::{deadline_after, sleep_until, Runtime};
+use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
 use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
-use alwayson_proto::edge::{AuthFailure, DisconnectReason};
+use alwayson_proto::edge::{BindResult, BindTicket, DisconnectReason, Reconnect as Next};
 use alwayson_proto::{
-    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Request, Response, Transmit, Value, WireString,
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
+    Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, SinkExt, StreamExt};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Inputs handled per wake-up before outputs are flushed.
 const BATCH: usize = 128;
@@ -50,15 +53,7 @@ pub(crate) enum Command {
 
 struct Pending {
     reply: oneshot::Sender<Result<Response>>,
-    submitted: Instant,
     local: Option<(String, String, Value)>,
-}
-
-struct BindWait {
-    remaining: HashSet<WireString>,
-    unbind: bool,
-    error: Option<Error>,
-    reply: oneshot::Sender<Result<()>>,
 }
 
 enum Link {
@@ -110,28 +105,21 @@ pub(crate) struct Driver<R> {
     state: Watch<ConnectionState>,
     notices: Publisher<EdgeNotice>,
     ready: Option<oneshot::Sender<Result<()>>>,
-    /// Initial BIND names not answered yet (connect() resolves when empty).
-    initial: HashSet<WireString>,
+    /// The initial BIND's ticket until it completes (connect() resolves then).
+    initial: Option<BindTicket>,
     authenticated_once: bool,
     pending: HashMap<u32, Pending>,
-    bind_waits: Vec<BindWait>,
-    backoff: Backoff,
+    bind_waits: HashMap<BindTicket, oneshot::Sender<Result<()>>>,
     link: Link,
     last_error: Option<Error>,
     close_requested: Option<(u16, String)>,
-    closing_deadline: Option<Instant>,
+    /// Shutdown began (the session bounds how long the close may take).
+    closing: bool,
     shutdown_replies: Vec<oneshot::Sender<()>>,
     finished: bool,
     /// Which input is polled first on the next wake-up (rotates, so none starves).
     turn: u8,
     runtime: PhantomData<fn() -> R>,
-}
-
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
 }
 
 impl<R: Runtime> Driver<R> {
@@ -147,11 +135,10 @@ impl<R: Runtime> Driver<R> {
         notices: Publisher<EdgeNotice>,
         ready: oneshot::Sender<Result<()>>,
     ) -> Self {
+        let mut config = config;
+        config.reconnect = reconnect.into();
         let mut session = EdgeSession::new(config);
-        let initial: HashSet<WireString> = names.iter().map(|n| n.as_str().into()).collect();
-        if !names.is_empty() {
-            session.bind(Instant::now(), names);
-        }
+        let initial = Some(session.bind(Instant::now(), names));
         let (answers_tx, answers_rx) = mpsc::channel(64);
         Self {
             session,
@@ -167,14 +154,13 @@ impl<R: Runtime> Driver<R> {
             initial,
             authenticated_once: false,
             pending: HashMap::new(),
-            bind_waits: Vec::new(),
-            backoff: Backoff::new(reconnect),
+            bind_waits: HashMap::new(),
             link: Link::Idle {
                 retry_at: Some(Instant::now()),
             },
             last_error: None,
             close_requested: None,
-            closing_deadline: None,
+            closing: false,
             shutdown_replies: Vec::new(),
             finished: false,
             turn: 0,
@@ -193,7 +179,7 @@ impl<R: Runtime> Driver<R> {
     /// Waits for the next input: the link, an API command, a handler's answer or the
     /// session's (or the close's) deadline.
     async fn next_wake(&mut self) -> Wake {
-        let deadline = earliest(self.session.poll_timeout(), self.closing_deadline);
+        let deadline = self.session.poll_timeout();
         self.turn = self.turn.wrapping_add(1);
         let first = self.turn % 3;
         let api_open = self.api_open;
@@ -249,15 +235,7 @@ impl<R: Runtime> Driver<R> {
                     self.begin_close();
                 }
                 Wake::Answer(id, response) => self.respond(id, *response),
-                Wake::Timer => {
-                    let now = Instant::now();
-                    if self.closing_deadline.is_some_and(|d| d <= now) {
-                        tracing::debug!("close did not complete in time; stopping");
-                        self.finished = true;
-                    } else {
-                        self.session.handle_timeout(now);
-                    }
-                }
+                Wake::Timer => self.input(Input::Timeout),
             }
             self.pump().await;
         }
@@ -279,12 +257,13 @@ impl<R: Runtime> Driver<R> {
                 self.link = Link::Up(ws);
                 self.set_state(ConnectionState::Authenticating);
                 self.notify(EdgeNotice::Connected);
-                self.session.handle_connected(Instant::now());
+                self.input(Input::Connected);
             }
             LinkEvent::Connected(Err(e)) => {
                 tracing::debug!(url = %self.target.url, error = %e, "connect failed");
+                self.input(Input::ConnectFailed);
                 self.notify(EdgeNotice::ConnectFailed {
-                    attempt: self.backoff.failures() + 1,
+                    attempt: self.session.failures(),
                     error: e.to_string(),
                 });
                 self.last_error = Some(e);
@@ -304,16 +283,18 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
+    fn input(&mut self, input: Input) {
+        if let Err(e) = self.session.handle_input(Instant::now(), input) {
+            tracing::debug!(error = %e, "bad message from platform");
+        }
+    }
+
     fn on_ws(&mut self, ev: Option<WsEvent>) {
-        let now = Instant::now();
         match ev {
-            Some(WsEvent::Binary(bytes)) => {
-                if let Err(e) = self.session.handle_message(now, bytes) {
-                    tracing::debug!(error = %e, "bad message from platform");
-                }
-            }
-            Some(WsEvent::Pong) => self.session.handle_pong(now),
-            Some(WsEvent::Ping) | Some(WsEvent::Ignored) => {}
+            Some(WsEvent::Binary(bytes)) => self.input(Input::Message(bytes)),
+            Some(WsEvent::Pong) => self.input(Input::Pong),
+            Some(WsEvent::Ping) => self.input(Input::Ping),
+            Some(WsEvent::Ignored) => {}
             Some(WsEvent::Closed) | None => self.link_lost(),
         }
     }
@@ -321,38 +302,28 @@ impl<R: Runtime> Driver<R> {
     fn link_lost(&mut self) {
         if matches!(self.link, Link::Up(_)) {
             self.link = Link::Idle { retry_at: None };
-            self.session.handle_closed(Instant::now());
+            self.input(Input::Closed);
         }
     }
 
-    /// After a failed attempt or a lost connection: back off, or give up.
+    /// After a failed attempt or a lost connection: asks the session when to try again.
     fn schedule_reconnect(&mut self) {
-        if self.closing_deadline.is_some() || self.session.state() == EdgeState::Closed {
+        if self.closing || !matches!(self.link, Link::Idle { .. }) {
             return;
         }
-        if !matches!(self.link, Link::Idle { .. }) {
-            return;
-        }
-        match self.backoff.next_delay() {
-            Some(delay) => {
-                tracing::debug!(?delay, "reconnecting after backoff");
+        match self.session.reconnect(Instant::now(), rand::random()) {
+            Next::At(at) => {
+                tracing::debug!(delay = ?at.saturating_duration_since(Instant::now()), "reconnecting");
                 self.set_state(if self.authenticated_once {
                     ConnectionState::Reconnecting
                 } else {
                     ConnectionState::Connecting
                 });
-                self.link = Link::Idle {
-                    retry_at: deadline_after(delay),
-                };
+                self.link = Link::Idle { retry_at: Some(at) };
             }
-            None => {
-                let error = self.last_error.take().unwrap_or(Error::Disconnected);
-                tracing::info!(error = %error, "giving up reconnecting");
-                if let Some(ready) = self.ready.take() {
-                    let _ = ready.send(Err(error));
-                }
-                self.finished = true;
-            }
+            Next::Connected => {}
+            // Given up (the session is closed for good and reports `Closed`).
+            other => tracing::info!(?other, "not reconnecting"),
         }
     }
 
@@ -365,20 +336,9 @@ impl<R: Runtime> Driver<R> {
                     reply,
                     local,
                 } = *cmd;
-                if self.closing_deadline.is_some() {
-                    let _ = reply.send(Err(Error::Closed));
-                    return;
-                }
                 match self.session.request(now, request) {
                     Ok(id) => {
-                        self.pending.insert(
-                            id,
-                            Pending {
-                                reply,
-                                submitted: now,
-                                local,
-                            },
-                        );
+                        self.pending.insert(id, Pending { reply, local });
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e.into()));
@@ -390,21 +350,12 @@ impl<R: Runtime> Driver<R> {
                 unbind,
                 reply,
             } => {
-                if self.closing_deadline.is_some() {
-                    let _ = reply.send(Err(Error::Closed));
-                    return;
-                }
-                self.bind_waits.push(BindWait {
-                    remaining: names.iter().cloned().collect(),
-                    unbind,
-                    error: None,
-                    reply,
-                });
-                if unbind {
-                    self.session.unbind(now, names);
+                let ticket = if unbind {
+                    self.session.unbind(now, names)
                 } else {
-                    self.session.bind(now, names);
-                }
+                    self.session.bind(now, names)
+                };
+                self.bind_waits.insert(ticket, reply);
             }
             Command::Shutdown { reply } => {
                 self.shutdown_replies.push(reply);
@@ -414,19 +365,11 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn begin_close(&mut self) {
-        if self.closing_deadline.is_some() {
+        if self.closing {
             return;
         }
+        self.closing = true;
         let now = Instant::now();
-        let grace = self
-            .session
-            .config()
-            .request_timeout
-            .saturating_add(Duration::from_secs(1));
-        self.closing_deadline = Some(
-            now.checked_add(grace)
-                .unwrap_or(now + Duration::from_secs(1)),
-        );
         if !matches!(self.link, Link::Up(_)) {
             // Nothing to UNBIND over: drop any attempt in progress.
             self.link = Link::Idle { retry_at: None };
@@ -441,57 +384,55 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn on_event(&mut self, event: EdgeEvent) {
-        let now = Instant::now();
         match event {
             EdgeEvent::Authenticated { session_id } => {
                 self.authenticated_once = true;
-                self.backoff.reset();
                 self.last_error = None;
                 self.set_state(ConnectionState::Bound);
                 self.notify(EdgeNotice::Authenticated { session_id });
                 self.check_ready();
             }
             EdgeEvent::AuthFailed(failure) => {
+                // Refused on the first connect, the session gives up by itself.
                 self.notify(EdgeNotice::AuthFailed(failure));
                 self.last_error = Some(Error::Refused(failure));
-                if matches!(failure, AuthFailure::Rejected(_)) && !self.authenticated_once {
-                    // Refused on the first connect: final.
-                    if let Some(ready) = self.ready.take() {
-                        let _ = ready.send(Err(Error::Refused(failure)));
-                    }
-                    self.begin_close();
-                }
             }
             EdgeEvent::Bound { name } => {
                 // Notices go out before waiters complete, so a caller sees them.
                 self.notify(EdgeNotice::Bound {
                     name: name.to_str_lossy().into_owned(),
                 });
-                self.bind_answered(&name, None, false);
-                self.initial.remove(&name);
-                self.check_ready();
             }
             EdgeEvent::BindRejected { name, status } => {
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,
                 });
-                self.bind_answered(
-                    &name,
-                    Some(Error::Status {
-                        status,
-                        reason: Some(format!("BIND of {} refused", name.to_str_lossy())),
-                    }),
-                    false,
-                );
-                self.initial.remove(&name);
-                self.check_ready();
             }
             EdgeEvent::Unbound { name } => {
                 self.notify(EdgeNotice::Unbound {
                     name: name.to_str_lossy().into_owned(),
                 });
-                self.bind_answered(&name, None, true);
+            }
+            // Completions follow the names' events, so callers see the notices first.
+            EdgeEvent::BindCompleted { ticket, result } => {
+                if self.initial == Some(ticket) {
+                    self.initial = None;
+                    self.check_ready();
+                }
+                if let Some(reply) = self.bind_waits.remove(&ticket) {
+                    let _ = reply.send(match result {
+                        BindResult::Done => Ok(()),
+                        BindResult::Rejected(refused) => Err(match refused.first() {
+                            Some((name, status)) => Error::Status {
+                                status: *status,
+                                reason: Some(format!("BIND of {} refused", name.to_str_lossy())),
+                            },
+                            None => Error::Closed,
+                        }),
+                        _ => Err(Error::Closed),
+                    });
+                }
             }
             EdgeEvent::Response { id, result } => {
                 if let Some(p) = self.pending.remove(&id) {
@@ -503,28 +444,10 @@ impl<R: Runtime> Driver<R> {
                     let _ = p.reply.send(result.map_err(Error::from));
                 }
             }
-            EdgeEvent::Unsent { id, request } => {
-                // Never sent: safe to resubmit while the caller's request timeout lasts.
-                let Some(p) = self.pending.remove(&id) else {
-                    return;
-                };
-                let fresh = now.duration_since(p.submitted) < self.session.config().request_timeout;
-                if fresh && self.closing_deadline.is_none() {
-                    match self.session.request(now, request) {
-                        Ok(new_id) => {
-                            self.pending.insert(new_id, p);
-                        }
-                        Err(e) => {
-                            let _ = p.reply.send(Err(e.into()));
-                        }
-                    }
-                } else {
-                    let error = if self.closing_deadline.is_some() {
-                        Error::Closed
-                    } else {
-                        Error::Disconnected
-                    };
-                    let _ = p.reply.send(Err(error));
+            // Only when the session closes for good (it resends queued requests itself).
+            EdgeEvent::Unsent { id, .. } => {
+                if let Some(p) = self.pending.remove(&id) {
+                    let _ = p.reply.send(Err(Error::Closed));
                 }
             }
             EdgeEvent::Request { id, request } => match self.things.answer(request) {
@@ -552,33 +475,12 @@ impl<R: Runtime> Driver<R> {
             EdgeEvent::Closed => {
                 self.finished = true;
             }
-        }
-    }
-
-    fn bind_answered(&mut self, name: &WireString, error: Option<Error>, unbind: bool) {
-        let mut i = 0;
-        let mut error = error;
-        while i < self.bind_waits.len() {
-            let w = &mut self.bind_waits[i];
-            if w.unbind == unbind && w.remaining.remove(name) {
-                if let Some(e) = error.take() {
-                    w.error.get_or_insert(e);
-                }
-            }
-            if w.remaining.is_empty() {
-                let w = self.bind_waits.swap_remove(i);
-                let _ = w.reply.send(match w.error {
-                    Some(e) => Err(e),
-                    None => Ok(()),
-                });
-            } else {
-                i += 1;
-            }
+            _ => {}
         }
     }
 
     fn check_ready(&mut self) {
-        if self.initial.is_empty() && self.session.state() == EdgeState::Authenticated {
+        if self.initial.is_none() && self.session.state() == EdgeState::Authenticated {
             if let Some(ready) = self.ready.take() {
                 let _ = ready.send(Ok(()));
             }
@@ -589,12 +491,18 @@ impl<R: Runtime> Driver<R> {
     async fn pump(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(event) = self.session.poll_event() {
-                progressed = true;
-                self.on_event(event);
-            }
             let mut wrote = false;
-            while let Some(t) = self.session.poll_transmit() {
+            loop {
+                let t = match self.session.poll_output() {
+                    Output::Event(event) => {
+                        progressed = true;
+                        self.on_event(event);
+                        continue;
+                    }
+                    Output::Transmit(t) => t,
+                    Output::Timeout(_) => break,
+                    _ => continue,
+                };
                 progressed = true;
                 let Link::Up(ws) = &mut self.link else {
                     tracing::trace!("transmit dropped: not connected");
@@ -627,18 +535,12 @@ impl<R: Runtime> Driver<R> {
                     send_close::<R>(&mut ws, code, reason).await;
                     linger::<R>(*ws);
                     // The session learns at once; the socket lingers in the background.
-                    self.session.handle_closed(Instant::now());
+                    self.input(Input::Closed);
                 }
             }
             if !progressed {
                 break;
             }
-        }
-        if self.closing_deadline.is_some()
-            && !matches!(self.link, Link::Up(_))
-            && self.session.state() == EdgeState::Closed
-        {
-            self.finished = true;
         }
     }
 
@@ -652,8 +554,8 @@ impl<R: Runtime> Driver<R> {
         for (_, p) in self.pending.drain() {
             let _ = p.reply.send(Err(Error::Closed));
         }
-        for w in self.bind_waits.drain(..) {
-            let _ = w.reply.send(Err(Error::Closed));
+        for (_, reply) in self.bind_waits.drain() {
+            let _ = reply.send(Err(Error::Closed));
         }
         for r in self.shutdown_replies.drain(..) {
             let _ = r.send(());

@@ -5,6 +5,7 @@ use crate::request::RequestError;
 
 /// Where the edge session is in its lifecycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum EdgeState {
     /// No websocket (before the first connect, or after a disconnect: reconnect expected).
     Disconnected,
@@ -20,6 +21,7 @@ pub enum EdgeState {
 
 /// Why AUTH failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AuthFailure {
     /// The platform answered with this non-SUCCESS status.
     Rejected(StatusCode),
@@ -29,6 +31,7 @@ pub enum AuthFailure {
 
 /// Why the websocket went away.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DisconnectReason {
     /// The runtime reported the websocket closed (peer close or IO error).
     ConnectionLost,
@@ -40,6 +43,7 @@ pub enum DisconnectReason {
 
 /// What an edge session reports to the application.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum EdgeEvent {
     /// AUTH accepted; every later message carries this session id.
     Authenticated {
@@ -99,6 +103,33 @@ pub enum EdgeEvent {
         /// Why.
         reason: DisconnectReason,
     },
-    /// `close` completed: final event.
+    /// A [`crate::EdgeSession::bind`] or [`crate::EdgeSession::unbind`] call finished:
+    /// every name it listed was answered (exactly once per ticket, before `Closed`).
+    BindCompleted {
+        /// The ticket the call returned.
+        ticket: BindTicket,
+        /// How it went.
+        result: BindResult,
+    },
+    /// The session is closed for good (`close` completed, or the reconnect policy gave up):
+    /// final event.
+    Closed,
+}
+
+/// Identifies one [`crate::EdgeSession::bind`] / [`crate::EdgeSession::unbind`] call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BindTicket(pub u64);
+
+/// How a `bind` or `unbind` call ended ([`EdgeEvent::BindCompleted`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BindResult {
+    /// Every name is bound (bind) or unbound (unbind); a bind also counts a name unbound
+    /// meanwhile as done.
+    Done,
+    /// Some names were refused (or timed out, GATEWAY_TIMEOUT), with the platform's status;
+    /// the others are bound.
+    Rejected(Vec<(WireString, StatusCode)>),
+    /// The session closed before every name was answered.
     Closed,
 }

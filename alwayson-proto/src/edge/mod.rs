@@ -142,7 +142,7 @@ mod session;
 mod tests;
 
 pub use config::{Credentials, EdgeConfig};
-pub use event::{AuthFailure, DisconnectReason, EdgeEvent, EdgeState};
+pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
 pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,

@@ -2,7 +2,10 @@
 //! keep-alive, re-BIND after reconnects, orderly close).
 
 use super::batch::batches;
-use super::{AuthFailure, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState, GiveUp, Reconnect};
+use super::{
+    AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeConfig, EdgeEvent, EdgeState,
+    GiveUp, Reconnect,
+};
 use crate::codec::{
     Bind, Body, EncodeError, Header, InfoTable, Message, Request, Response, StatusCode, Value,
     WireString, AUTH_SESSION_ID, HEADER_LEN,
@@ -80,6 +83,15 @@ struct InFlight {
     /// `None`: the deadline is not representable (never times out).
     deadline: Option<Instant>,
     waiting: Waiting,
+}
+
+/// A `bind` / `unbind` call waiting for the outcome of its names.
+#[derive(Debug)]
+struct Ticket {
+    id: BindTicket,
+    unbind: bool,
+    remaining: HashSet<WireString>,
+    rejected: Vec<(WireString, StatusCode)>,
 }
 
 /// State of one websocket connection, from `handle_connected` to `handle_closed`.
@@ -224,6 +236,9 @@ pub struct EdgeSession {
     gave_up: Option<GiveUp>,
     /// `close` was called while connected: the session ends at this time at the latest.
     close_deadline: Option<Instant>,
+    /// `bind` / `unbind` calls waiting for their names' outcomes.
+    tickets: Vec<Ticket>,
+    next_ticket: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<EdgeEvent>,
     late_responses: u64,
@@ -259,6 +274,8 @@ impl EdgeSession {
             authenticated_once: false,
             gave_up: None,
             close_deadline: None,
+            tickets: Vec::new(),
+            next_ticket: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             late_responses: 0,
@@ -527,7 +544,7 @@ impl EdgeSession {
     /// next deadline
     /// ([`Output::Timeout`], always last: the drain is complete).
     pub fn poll_output(&mut self) -> Output<EdgeEvent> {
-        if let Some(e) = self.events.pop_front() {
+        if let Some(e) = self.next_event() {
             return Output::Event(e);
         }
         if let Some(t) = self.transmits.pop_front() {
@@ -765,14 +782,21 @@ impl EdgeSession {
     /// Registers things. Authenticated: BINDs the newly registered ones now (and re-BINDs
     /// registered ones that are neither bound nor being bound, e.g. after a rejection);
     /// otherwise they are bound after the next AUTH success. Ignored once closing.
-    pub fn bind<I, N>(&mut self, now: Instant, names: I)
+    ///
+    /// The returned ticket ends with one [`EdgeEvent::BindCompleted`] once every listed
+    /// name is answered (`Bound`, `BindRejected`, or unbound meanwhile), at once for names
+    /// already bound; [`BindResult::Closed`] if the session closes first.
+    pub fn bind<I, N>(&mut self, now: Instant, names: I) -> BindTicket
     where
         I: IntoIterator<Item = N>,
         N: Into<WireString>,
     {
+        let ticket = self.new_ticket();
         if self.closed || self.app_closing {
-            return;
+            self.complete(ticket, BindResult::Closed);
+            return ticket;
         }
+        let mut waiting = HashSet::new();
         let live = self
             .conn
             .as_ref()
@@ -785,6 +809,9 @@ impl EdgeSession {
             if !seen.insert(name.clone()) {
                 continue;
             }
+            if !self.conn.as_ref().is_some_and(|c| c.bound.contains(&name)) {
+                waiting.insert(name.clone());
+            }
             if self.registered_set.insert(name.clone()) {
                 self.registered.push(name.clone());
                 to_send.push(name);
@@ -794,22 +821,108 @@ impl EdgeSession {
                 }
             }
         }
+        self.wait(ticket, false, waiting);
         if live {
             self.send_binds(now, to_send);
         }
+        ticket
+    }
+
+    fn new_ticket(&mut self) -> BindTicket {
+        self.next_ticket = self.next_ticket.wrapping_add(1);
+        BindTicket(self.next_ticket)
+    }
+
+    fn complete(&mut self, ticket: BindTicket, result: BindResult) {
+        self.events
+            .push_back(EdgeEvent::BindCompleted { ticket, result });
+    }
+
+    /// Waits for `names` (completes at once when there are none).
+    fn wait(&mut self, id: BindTicket, unbind: bool, remaining: HashSet<WireString>) {
+        if remaining.is_empty() {
+            self.complete(id, BindResult::Done);
+        } else {
+            self.tickets.push(Ticket {
+                id,
+                unbind,
+                remaining,
+                rejected: Vec::new(),
+            });
+        }
+    }
+
+    /// The outcome of a name as the application sees it (the event being handed out):
+    /// settles the tickets waiting for it.
+    fn settle(&mut self, event: &EdgeEvent) {
+        if self.tickets.is_empty() {
+            return;
+        }
+        let (name, unbound, status) = match event {
+            EdgeEvent::Bound { name } => (name, false, None),
+            EdgeEvent::BindRejected { name, status } => (name, false, Some(*status)),
+            EdgeEvent::Unbound { name } => (name, true, None),
+            _ => return,
+        };
+        let mut done = Vec::new();
+        self.tickets.retain_mut(|t| {
+            if (t.unbind && !unbound) || !t.remaining.remove(name) {
+                return true;
+            }
+            if let Some(status) = status {
+                t.rejected.push((name.clone(), status));
+            }
+            if !t.remaining.is_empty() {
+                return true;
+            }
+            let result = if t.rejected.is_empty() {
+                BindResult::Done
+            } else {
+                BindResult::Rejected(std::mem::take(&mut t.rejected))
+            };
+            done.push((t.id, result));
+            false
+        });
+        for (ticket, result) in done {
+            self.complete(ticket, result);
+        }
+    }
+
+    /// The next event, settling `bind`/`unbind` tickets as the outcomes go out (each
+    /// ticket's completion follows its last name's event; open tickets end before
+    /// `Closed`).
+    fn next_event(&mut self) -> Option<EdgeEvent> {
+        let event = self.events.pop_front()?;
+        if matches!(event, EdgeEvent::Closed) && !self.tickets.is_empty() {
+            self.events.push_front(event);
+            for t in std::mem::take(&mut self.tickets).into_iter().rev() {
+                self.events.push_front(EdgeEvent::BindCompleted {
+                    ticket: t.id,
+                    result: BindResult::Closed,
+                });
+            }
+            return self.events.pop_front();
+        }
+        self.settle(&event);
+        Some(event)
     }
 
     /// Unregisters things. Authenticated: sends UNBIND ([`EdgeEvent::Unbound`] on its
     /// response or timeout, re-sent silently after a timeout); otherwise
     /// [`EdgeEvent::Unbound`] at once. Names that are not
     /// registered are ignored. Platform requests for these things get NOT_FOUND from now on.
-    pub fn unbind<I, N>(&mut self, now: Instant, names: I)
+    ///
+    /// The returned ticket ends with one [`EdgeEvent::BindCompleted`] once every name it
+    /// unregistered is `Unbound` (at once when there are none).
+    pub fn unbind<I, N>(&mut self, now: Instant, names: I) -> BindTicket
     where
         I: IntoIterator<Item = N>,
         N: Into<WireString>,
     {
+        let ticket = self.new_ticket();
         if self.closed || self.app_closing {
-            return;
+            self.complete(ticket, BindResult::Closed);
+            return ticket;
         }
         let mut removed = Vec::new();
         for name in names {
@@ -818,8 +931,9 @@ impl EdgeSession {
                 removed.push(name);
             }
         }
+        self.wait(ticket, true, removed.iter().cloned().collect());
         if removed.is_empty() {
-            return;
+            return ticket;
         }
         let set = &self.registered_set;
         self.registered.retain(|n| set.contains(n));
@@ -838,6 +952,7 @@ impl EdgeSession {
                 .events
                 .extend(removed.into_iter().map(|name| EdgeEvent::Unbound { name })),
         }
+        ticket
     }
 
     /// Closes for good: requests waiting for a response end with [`RequestError::Closed`],
@@ -941,7 +1056,7 @@ impl EdgeSession {
 
     /// The next event for the application.
     pub fn poll_event(&mut self) -> Option<EdgeEvent> {
-        self.events.pop_front()
+        self.next_event()
     }
 
     /// The earliest deadline (AUTH/BIND/UNBIND/request timeouts, next ping, pong deadline,

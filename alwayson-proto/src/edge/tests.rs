@@ -130,7 +130,14 @@ impl H {
         out
     }
 
+    /// Every event, `BindCompleted` left out (tested on their own).
     fn events(&mut self) -> Vec<EdgeEvent> {
+        let mut all = self.all_events();
+        all.retain(|e| !matches!(e, EdgeEvent::BindCompleted { .. }));
+        all
+    }
+
+    fn all_events(&mut self) -> Vec<EdgeEvent> {
         std::iter::from_fn(|| self.edge.poll_event()).collect()
     }
 
@@ -1383,6 +1390,7 @@ mod prop {
         let mut outstanding: Vec<Message> = Vec::new(); // edge messages awaiting an answer
         let mut platform_ids: Vec<u32> = Vec::new();
         let mut ends: HashMap<u32, u32> = HashMap::new(); // request id -> times ended
+        let mut tickets: HashMap<BindTicket, u32> = HashMap::new(); // ticket -> times ended
         let mut offset = Duration::ZERO;
 
         for op in ops {
@@ -1417,8 +1425,14 @@ mod prop {
                         prop_assert!(ends.insert(id, 0).is_none(), "id {id} reused");
                     }
                 }
-                Op::Bind(t) => h.edge.bind(h.now, [THINGS[t as usize]]),
-                Op::Unbind(t) => h.edge.unbind(h.now, [THINGS[t as usize]]),
+                Op::Bind(t) => {
+                    let ticket = h.edge.bind(h.now, [THINGS[t as usize]]);
+                    prop_assert!(tickets.insert(ticket, 0).is_none(), "ticket reused");
+                }
+                Op::Unbind(t) => {
+                    let ticket = h.edge.unbind(h.now, [THINGS[t as usize]]);
+                    prop_assert!(tickets.insert(ticket, 0).is_none(), "ticket reused");
+                }
                 Op::Close => h.edge.close(h.now),
                 Op::Answer(i, status) => {
                     if !outstanding.is_empty() {
@@ -1469,8 +1483,16 @@ mod prop {
                     }
                 }
             }
-            for e in h.events() {
+            for e in h.all_events() {
                 match e {
+                    EdgeEvent::BindCompleted { ticket, .. } => {
+                        let n = tickets.get_mut(&ticket);
+                        prop_assert!(n.is_some(), "unknown ticket {ticket:?}");
+                        if let Some(n) = n {
+                            *n += 1;
+                            prop_assert_eq!(*n, 1, "ticket {:?} ended twice", ticket);
+                        }
+                    }
                     EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
                         let n = ends.get_mut(&id);
                         prop_assert!(n.is_some(), "end of unknown id {id}");
@@ -1491,15 +1513,26 @@ mod prop {
         h.edge.close(h.now);
         h.edge.handle_closed(h.now);
         prop_assert_eq!(h.edge.state(), EdgeState::Closed);
-        for e in h.events() {
-            if let EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } = e {
-                if let Some(n) = ends.get_mut(&id) {
-                    *n += 1;
+        for e in h.all_events() {
+            match e {
+                EdgeEvent::Response { id, .. } | EdgeEvent::Unsent { id, .. } => {
+                    if let Some(n) = ends.get_mut(&id) {
+                        *n += 1;
+                    }
                 }
+                EdgeEvent::BindCompleted { ticket, .. } => {
+                    if let Some(n) = tickets.get_mut(&ticket) {
+                        *n += 1;
+                    }
+                }
+                _ => {}
             }
         }
         for (id, n) in ends {
             prop_assert_eq!(n, 1, "request {} ended {} times", id, n);
+        }
+        for (ticket, n) in tickets {
+            prop_assert_eq!(n, 1, "ticket {:?} ended {} times", ticket, n);
         }
         Ok(())
     }
@@ -1717,4 +1750,96 @@ fn poll_output_drains_events_then_transmits_then_the_deadline() {
         .handle_input(h.now, Input::Message(Bytes::from_static(b"\x01")))
         .unwrap_err();
     assert_eq!(h.edge.stats().late_responses, 0);
+}
+
+#[test]
+fn bind_and_unbind_tickets_complete_once_their_names_are_answered() {
+    let mut h = H::new(config());
+    // Before connecting: waits for the BIND after AUTH.
+    let t1 = h.edge.bind(h.now, ["A", "B"]);
+    assert!(h.all_events().is_empty());
+    h.connect();
+    answer_auth(&mut h, StatusCode::SUCCESS);
+    let bind = h.sent()[0].msg().clone();
+    assert_eq!(names(&bind), ["A", "B"]);
+    h.feed_ok(&response(bind.header.request_id, StatusCode::SUCCESS));
+    let ev = h.all_events();
+    assert_eq!(
+        ev[1..],
+        [
+            EdgeEvent::Bound { name: "A".into() },
+            EdgeEvent::Bound { name: "B".into() },
+            EdgeEvent::BindCompleted {
+                ticket: t1,
+                result: BindResult::Done
+            }
+        ]
+    );
+    // Already bound: at once.
+    let t2 = h.edge.bind(h.now, ["A"]);
+    assert_eq!(
+        h.all_events(),
+        [EdgeEvent::BindCompleted {
+            ticket: t2,
+            result: BindResult::Done
+        }]
+    );
+    assert!(h.sent().is_empty());
+    // A refusal is reported with its status.
+    let t3 = h.edge.bind(h.now, ["C"]);
+    let c = h.sent()[0].msg().clone();
+    h.feed_ok(&response(c.header.request_id, StatusCode::FORBIDDEN));
+    assert_eq!(
+        h.all_events().last(),
+        Some(&EdgeEvent::BindCompleted {
+            ticket: t3,
+            result: BindResult::Rejected(vec![("C".into(), StatusCode::FORBIDDEN)])
+        })
+    );
+    // Unbind: on the UNBIND answer; names not registered complete at once.
+    let t4 = h.edge.unbind(h.now, ["A", "nope"]);
+    let u = h.sent()[0].msg().clone();
+    assert!(h.all_events().is_empty());
+    h.feed_ok(&response(u.header.request_id, StatusCode::SUCCESS));
+    assert_eq!(
+        h.all_events(),
+        [
+            EdgeEvent::Unbound { name: "A".into() },
+            EdgeEvent::BindCompleted {
+                ticket: t4,
+                result: BindResult::Done
+            }
+        ]
+    );
+    let t5 = h.edge.unbind(h.now, ["nope"]);
+    assert_eq!(
+        h.all_events(),
+        [EdgeEvent::BindCompleted {
+            ticket: t5,
+            result: BindResult::Done
+        }]
+    );
+    // Open tickets end before Closed.
+    h.edge.handle_closed(h.now);
+    h.all_events();
+    let t6 = h.edge.bind(h.now, ["D"]);
+    h.edge.close(h.now);
+    assert_eq!(
+        h.all_events(),
+        [
+            EdgeEvent::BindCompleted {
+                ticket: t6,
+                result: BindResult::Closed
+            },
+            EdgeEvent::Closed
+        ]
+    );
+    let t7 = h.edge.bind(h.now, ["E"]);
+    assert_eq!(
+        h.all_events(),
+        [EdgeEvent::BindCompleted {
+            ticket: t7,
+            result: BindResult::Closed
+        }]
+    );
 }
