@@ -1,10 +1,12 @@
-//! [`PropertyStore`] (in-memory property values) and the helpers both sides use to read
-//! requests and responses that follow the table conventions (base-types.md §4).
+//! [`PropertyStore`] (shared in-memory property values) and the helpers both sides use to
+//! read responses that follow the table conventions (base-types.md §4). How a request is
+//! answered from the values (NOT_FOUND, METHOD_NOT_ALLOWED, ...) is alwayson-proto's
+//! [`PropertyTable`]; this is only a shared handle over one.
 
 use crate::error::{Error, Result};
-use alwayson_proto::{Characteristic, InfoTable, Method, Request, Response, StatusCode, Value};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use alwayson_proto::thing::PropertyTable;
+use alwayson_proto::{InfoTable, Request, Response, Value};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// In-memory property values keyed by (thing, property). Cheap to clone: clones share the
 /// same values.
@@ -14,7 +16,7 @@ use std::sync::{Arc, RwLock};
 /// properties that have no getter.
 #[derive(Debug, Clone, Default)]
 pub struct PropertyStore {
-    inner: Arc<RwLock<HashMap<String, HashMap<String, Value>>>>,
+    inner: Arc<RwLock<PropertyTable>>,
 }
 
 impl PropertyStore {
@@ -23,99 +25,60 @@ impl PropertyStore {
         Self::default()
     }
 
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, PropertyTable> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, PropertyTable> {
+        self.inner.write().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The value of `thing`.`property`, if stored.
     pub fn get(&self, thing: &str, property: &str) -> Option<Value> {
-        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        map.get(thing)?.get(property).cloned()
+        self.read().get(thing, property).cloned()
     }
 
     /// Stores a value (replacing any previous one); returns the previous value.
     pub fn set(&self, thing: &str, property: &str, value: impl Into<Value>) -> Option<Value> {
-        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        map.entry(thing.to_owned())
-            .or_default()
-            .insert(property.to_owned(), value.into())
+        self.write().set(thing, property, value.into())
     }
 
     /// Removes a value; returns it.
     pub fn remove(&self, thing: &str, property: &str) -> Option<Value> {
-        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
-        map.get_mut(thing)?.remove(property)
+        self.write().remove(thing, property)
     }
 
     /// Every stored property of `thing`, sorted by name.
     pub fn thing(&self, thing: &str) -> Vec<(String, Value)> {
-        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut out: Vec<_> = map
-            .get(thing)
-            .map(|props| props.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        out
+        self.read()
+            .thing(thing)
+            .into_iter()
+            .map(|(name, value)| (name.to_str_lossy().into_owned(), value))
+            .collect()
     }
 
     /// Every stored value as (thing, property, value), sorted.
     pub fn all(&self) -> Vec<(String, String, Value)> {
-        let map = self.inner.read().unwrap_or_else(|e| e.into_inner());
-        let mut out: Vec<_> = map
-            .iter()
-            .flat_map(|(t, props)| {
-                props
-                    .iter()
-                    .map(move |(p, v)| (t.clone(), p.clone(), v.clone()))
+        self.read()
+            .all()
+            .into_iter()
+            .map(|(t, p, v)| {
+                (
+                    t.to_str_lossy().into_owned(),
+                    p.to_str_lossy().into_owned(),
+                    v,
+                )
             })
-            .collect();
-        out.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-        out
+            .collect()
     }
 
-    /// Answers a request the way the platform's default handler does: property PUT stores,
-    /// `UpdateSubscribedPropertyValues` stores every pushed value, property GET reads
-    /// (`NOT_FOUND` when absent); anything else is `NOT_FOUND`.
+    /// Answers a request the way the platform's default handler does
+    /// ([`PropertyTable::answer`]): property PUT stores, `UpdateSubscribedPropertyValues`
+    /// stores every pushed value, property GET reads (`NOT_FOUND` when absent); anything
+    /// else is `NOT_FOUND`.
     pub fn answer(&self, request: &Request) -> Response {
-        let thing = request.entity_name.to_str_lossy();
-        let name = request.characteristic_name.to_str_lossy();
-        if let Some(updates) = request.property_updates() {
-            for u in updates {
-                self.set(&thing, &u.name.to_str_lossy(), u.value);
-            }
-            return Response::success();
-        }
-        match (request.method, request.characteristic) {
-            (Method::Get, Characteristic::Properties) => match self.get(&thing, &name) {
-                Some(value) => Response::with_content(InfoTable::single(name.as_ref(), value)),
-                None => not_found(),
-            },
-            (Method::Put, Characteristic::Properties) => match written_value(request) {
-                Some(value) => {
-                    self.set(&thing, &name, value);
-                    Response::success()
-                }
-                None => Response::error(StatusCode::BAD_REQUEST, "property write without a value"),
-            },
-            _ => not_found(),
-        }
+        self.write().answer(request)
     }
-}
-
-/// `NOT_FOUND` with no reason and no content (body `00 FF`, what the SDK sends).
-pub(crate) fn not_found() -> Response {
-    Response {
-        status: StatusCode::NOT_FOUND,
-        reason: None,
-        content: None,
-    }
-}
-
-/// The value a property PUT carries: the cell named like the property in the first row,
-/// else the first cell (VARIANT wrappers removed).
-pub(crate) fn written_value(request: &Request) -> Option<Value> {
-    let params = request.params.as_ref()?;
-    let name = request.characteristic_name.to_str_lossy();
-    params
-        .first(&name)
-        .or_else(|| params.rows.first()?.first())
-        .map(|v| v.unwrap_variant().clone())
 }
 
 /// SUCCESS → its content; any other status → [`Error::Status`].
@@ -148,6 +111,7 @@ pub(crate) fn property_value(property: &str, response: Response) -> Result<Value
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alwayson_proto::StatusCode;
 
     #[test]
     fn store_answers_put_get_and_not_found() {

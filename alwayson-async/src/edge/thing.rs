@@ -1,8 +1,9 @@
 //! What an edge serves: things with properties (stored, or behind getters/setters) and
 //! services.
 
-use crate::store::{not_found, written_value, PropertyStore};
-use alwayson_proto::{Characteristic, InfoTable, Method, Request, Response, StatusCode, Value};
+use crate::store::PropertyStore;
+use alwayson_proto::thing::{method_not_allowed, not_found, property_response, Action};
+use alwayson_proto::{InfoTable, Request, Response, StatusCode, Value};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::future::Future;
@@ -200,69 +201,72 @@ impl Things {
         self.defs.keys().map(String::as_str)
     }
 
-    /// Answers a platform request. Things bound without a [`Thing`] definition (and
-    /// registered things' unregistered properties) are served from the store.
+    /// Answers a platform request: classified by alwayson-proto's conventions
+    /// ([`Action::from_request`]), then a getter, setter or service runs on its own task,
+    /// or the store answers. Things bound without a [`Thing`] definition (and registered
+    /// things' unregistered properties) are served from the store; a PUT of a property
+    /// with a getter and no setter is METHOD_NOT_ALLOWED.
     pub(crate) fn answer(&self, request: Request) -> Answer {
-        let thing = request.entity_name.to_str_lossy().into_owned();
-        let name = request.characteristic_name.to_str_lossy().into_owned();
-        let def = self.defs.get(&thing);
-        match (request.method, request.characteristic) {
-            (Method::Get, Characteristic::Properties) => {
+        let action = match Action::from_request(request) {
+            Ok(action) => action,
+            Err(response) => return Answer::Now(response),
+        };
+        match action {
+            Action::ReadProperty { thing, property } => {
+                let name = property.to_str_lossy().into_owned();
+                let def = self.defs.get(thing.to_str_lossy().as_ref());
                 if let Some(getter) = def.and_then(|d| d.properties.get(&name)?.getter.clone()) {
                     return Answer::Later(Box::pin(async move {
                         match getter().await {
-                            Ok(v) => Response::with_content(InfoTable::single(name.as_str(), v)),
+                            Ok(v) => property_response(property, v),
                             Err(e) => failure(e),
                         }
                     }));
                 }
-                Answer::Now(match self.store.get(&thing, &name) {
-                    Some(v) => Response::with_content(InfoTable::single(name.as_str(), v)),
-                    None => not_found(),
-                })
+                Answer::Now(self.store.read().read(&thing, &property))
             }
-            (Method::Put, Characteristic::Properties) => {
-                let Some(value) = written_value(&request) else {
-                    return Answer::Now(failure(HandlerError::bad_request(
-                        "property write without a value",
-                    )));
-                };
-                if let Some(setter) = def.and_then(|d| d.properties.get(&name)?.setter.clone()) {
+            Action::WriteProperty {
+                thing,
+                property,
+                value,
+            } => {
+                let name = property.to_str_lossy().into_owned();
+                let def = self.defs.get(thing.to_str_lossy().as_ref());
+                let prop = def.and_then(|d| d.properties.get(&name));
+                if let Some(setter) = prop.and_then(|p| p.setter.clone()) {
                     let store = self.store.clone();
                     return Answer::Later(Box::pin(async move {
                         match setter(value.clone()).await {
                             Ok(()) => {
-                                store.set(&thing, &name, value);
+                                store.write().set(thing, property, value);
                                 Response::success()
                             }
                             Err(e) => failure(e),
                         }
                     }));
                 }
-                if def.is_some_and(|d| d.properties.get(&name).is_some_and(|p| p.getter.is_some()))
-                {
-                    return Answer::Now(failure(HandlerError::new(
-                        StatusCode::METHOD_NOT_ALLOWED,
-                        "read-only property",
-                    )));
+                if prop.is_some_and(|p| p.getter.is_some()) {
+                    return Answer::Now(method_not_allowed());
                 }
-                self.store.set(&thing, &name, value);
-                Answer::Now(Response::success())
+                Answer::Now(self.store.write().write(thing, property, value))
             }
-            (Method::Post, Characteristic::Services) => {
-                match def.and_then(|d| d.services.get(&name).cloned()) {
-                    Some(service) => {
-                        let params = request.params;
-                        Answer::Later(Box::pin(async move {
-                            match service(params).await {
-                                Ok(table) => Response::with_content(table),
-                                Err(e) => failure(e),
-                            }
-                        }))
-                    }
+            Action::InvokeService {
+                thing,
+                service,
+                params,
+            } => {
+                let def = self.defs.get(thing.to_str_lossy().as_ref());
+                match def.and_then(|d| d.services.get(service.to_str_lossy().as_ref()).cloned()) {
+                    Some(service) => Answer::Later(Box::pin(async move {
+                        match service(params).await {
+                            Ok(table) => Response::with_content(table),
+                            Err(e) => failure(e),
+                        }
+                    })),
                     None => Answer::Now(not_found()),
                 }
             }
+            // Pushes and events are the platform's to receive, not an edge's.
             _ => Answer::Now(not_found()),
         }
     }
