@@ -1,16 +1,20 @@
 //! The HTTP side of the platform: the exact 101 answer the reference SDK needs, 404s, and
 //! the user-supplied HTTP handler on the same port.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
+use crate::common::{bounded, platform, sleep, timeout};
+use alwayson_async::Runtime;
 use bytes::Bytes;
-use common::{bounded, platform};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use futures_util::{AsyncReadExt, AsyncWriteExt};
 
-async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
-    let mut tcp = TcpStream::connect(addr).await.unwrap();
+/// A TCP connection to `addr` on runtime `E`.
+async fn tcp<E: Runtime>(addr: std::net::SocketAddr) -> E::TcpStream {
+    E::connect(&addr.ip().to_string(), addr.port())
+        .await
+        .unwrap()
+}
+
+async fn raw_http<E: Runtime>(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut tcp = tcp::<E>(addr).await;
     tcp.write_all(request).await.unwrap();
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -26,10 +30,9 @@ async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
                 break;
             }
             // Give the body a moment.
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            if let Ok(Ok(n)) =
-                tokio::time::timeout(std::time::Duration::from_millis(50), tcp.read(&mut chunk))
-                    .await
+            sleep::<E>(std::time::Duration::from_millis(50)).await;
+            if let Some(Ok(n)) =
+                timeout::<E, _>(std::time::Duration::from_millis(50), tcp.read(&mut chunk)).await
             {
                 buf.extend_from_slice(&chunk[..n]);
             }
@@ -39,15 +42,15 @@ async fn raw_http(addr: std::net::SocketAddr, request: &[u8]) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-#[tokio::test]
-async fn upgrade_answer_is_exactly_what_the_sdk_expects() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
+/// Conformance test `upgrade_answer_is_exactly_what_the_sdk_expects`.
+pub async fn upgrade_answer_is_exactly_what_the_sdk_expects<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
         // The reference SDK's request, byte for byte (session-lifecycle.md §3.1).
         let req = "GET /Thingworx/WS HTTP/1.1\r\nUser-Agent: ThingWorx C SDK\r\nUpgrade: websocket\r\n\
                    Connection: Upgrade\r\nHost: 127.0.0.1\r\nSec-WebSocket-Version: 13\r\n\
                    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nMax-Frame-Size: 8192\r\nappKey: k\r\n\r\n";
-        let resp = raw_http(p.local_addr(), req.as_bytes()).await;
+        let resp = raw_http::<E>(p.local_addr(), req.as_bytes()).await;
         assert_eq!(
             resp,
             "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
@@ -59,11 +62,11 @@ async fn upgrade_answer_is_exactly_what_the_sdk_expects() {
     .await;
 }
 
-#[tokio::test]
-async fn other_paths_are_404_without_a_handler() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
-        let resp = raw_http(
+/// Conformance test `other_paths_are_404_without_a_handler`.
+pub async fn other_paths_are_404_without_a_handler<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
+        let resp = raw_http::<E>(
             p.local_addr(),
             b"GET /Thingworx/Things HTTP/1.1\r\nHost: x\r\n\r\n",
         )
@@ -73,12 +76,15 @@ async fn other_paths_are_404_without_a_handler() {
     .await;
 }
 
-#[tokio::test]
-async fn http_handler_serves_other_requests_on_the_same_port() {
-    bounded(async {
-        let p = platform()
+/// Conformance test `http_handler_serves_other_requests_on_the_same_port`.
+pub async fn http_handler_serves_other_requests_on_the_same_port<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
             .http_handler(|req: http::Request<Bytes>| async move {
-                let platform = req.extensions().get::<alwayson_tokio::Platform>().cloned();
+                let platform = req
+                    .extensions()
+                    .get::<alwayson_async::Platform<P>>()
+                    .cloned();
                 let body = format!(
                     "{} {} {} things={}",
                     req.method(),
@@ -94,7 +100,7 @@ async fn http_handler_serves_other_requests_on_the_same_port() {
             .start()
             .await
             .unwrap();
-        let resp = raw_http(
+        let resp = raw_http::<E>(
             p.local_addr(),
             b"POST /Thingworx/Things/Pump1 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
         )
@@ -109,7 +115,7 @@ async fn http_handler_serves_other_requests_on_the_same_port() {
             "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n",
             2 * 1024 * 1024
         );
-        let mut tcp = TcpStream::connect(p.local_addr()).await.unwrap();
+        let mut tcp = tcp::<E>(p.local_addr()).await;
         tcp.write_all(big.as_bytes()).await.unwrap();
         let _ = tcp.write_all(&vec![b'a'; 1024 * 1024 + 10]).await;
         let mut buf = vec![0u8; 1024];

@@ -1,28 +1,32 @@
 //! AUTH rules enforced by the platform: AUTH first, auth deadline, refused credentials.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use alwayson_tokio::alwayson_proto::{Bind, Body, Header, Message};
-use alwayson_tokio::edge::AuthFailure;
-use alwayson_tokio::{Error, Reconnect, StatusCode};
-use common::{bounded, edge, platform};
-use futures_util::{SinkExt, StreamExt};
+use crate::common::{bounded, edge, platform, timeout};
+use alwayson_async::alwayson_proto::{Bind, Body, Header, Message};
+use alwayson_async::edge::AuthFailure;
+use alwayson_async::Runtime;
+use alwayson_async::{Error, Reconnect, StatusCode};
+use async_tungstenite::tungstenite::Message as WsMessage;
+use async_tungstenite::WebSocketStream;
+use futures_util::StreamExt;
 use std::time::{Duration, Instant};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-async fn raw_ws(
-    url: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
-    let (ws, resp) = tokio_tungstenite::connect_async(url).await.unwrap();
+/// A websocket client of `p` (no AUTH sent), over runtime `E`'s TCP.
+async fn raw_ws<E: Runtime, P: Runtime>(
+    p: &alwayson_async::Platform<P>,
+) -> WebSocketStream<E::TcpStream> {
+    let addr = p.local_addr();
+    let tcp = E::connect(&addr.ip().to_string(), addr.port())
+        .await
+        .unwrap();
+    let (ws, resp) = async_tungstenite::client_async(p.url(), tcp).await.unwrap();
     assert_eq!(resp.status(), 101);
     ws
 }
 
-/// Reads until the websocket is closed; returns when (and whether a close frame came).
-async fn wait_closed<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>) -> Instant
+/// Reads until the websocket is closed; returns when.
+async fn wait_closed<S>(ws: &mut WebSocketStream<S>) -> Instant
 where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    S: futures_io::AsyncRead + futures_io::AsyncWrite + Unpin,
 {
     loop {
         match ws.next().await {
@@ -32,11 +36,11 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bind_before_auth_closes_the_socket() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
-        let mut ws = raw_ws(&p.url()).await;
+/// Conformance test `bind_before_auth_closes_the_socket`.
+pub async fn bind_before_auth_closes_the_socket<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
+        let mut ws = raw_ws::<E, P>(&p).await;
         let bind = Message {
             header: Header::new(1, 0),
             body: Body::Bind(Bind {
@@ -47,7 +51,7 @@ async fn bind_before_auth_closes_the_socket() {
         ws.send(WsMessage::Binary(bind.encode().unwrap()))
             .await
             .unwrap();
-        tokio::time::timeout(Duration::from_secs(5), wait_closed(&mut ws))
+        timeout::<E, _>(Duration::from_secs(5), wait_closed(&mut ws))
             .await
             .expect("socket not closed after a BIND before AUTH");
         assert!(!matches!(p.thing("Sneaky"), Some(t) if t.is_connected));
@@ -55,17 +59,17 @@ async fn bind_before_auth_closes_the_socket() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn silent_connection_is_closed_at_the_auth_deadline() {
-    bounded(async {
-        let p = platform()
+/// Conformance test `silent_connection_is_closed_at_the_auth_deadline`.
+pub async fn silent_connection_is_closed_at_the_auth_deadline<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
             .auth_timeout(Duration::from_millis(300))
             .start()
             .await
             .unwrap();
         let opened = Instant::now();
-        let mut ws = raw_ws(&p.url()).await;
-        let closed = tokio::time::timeout(Duration::from_secs(5), wait_closed(&mut ws))
+        let mut ws = raw_ws::<E, P>(&p).await;
+        let closed = timeout::<E, _>(Duration::from_secs(5), wait_closed(&mut ws))
             .await
             .expect("not closed at the auth deadline");
         let after = closed - opened;
@@ -78,11 +82,11 @@ async fn silent_connection_is_closed_at_the_auth_deadline() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_key_is_refused() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
-        let result = edge(&p)
+/// Conformance test `wrong_key_is_refused`.
+pub async fn wrong_key_is_refused<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
+        let result = edge::<E, P>(&p)
             .app_key("wrong")
             .reconnect(Reconnect::default())
             .bind(["Pump1"])
@@ -99,27 +103,27 @@ async fn wrong_key_is_refused() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn credentials_closure_sees_the_claims() {
-    bounded(async {
-        let p = alwayson_tokio::Platform::builder()
-            .credentials(|auth: &alwayson_tokio::Auth| {
+/// Conformance test `credentials_closure_sees_the_claims`.
+pub async fn credentials_closure_sees_the_claims<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = alwayson_async::Platform::<P>::builder()
+            .credentials(|auth: &alwayson_async::Auth| {
                 auth.claim("user").is_some_and(|u| *u == *"alice")
                     && auth.claim("password").is_some_and(|pw| *pw == *"secret")
             })
             .start()
             .await
             .unwrap();
-        let ok = alwayson_tokio::EdgeClient::builder(p.url())
-            .credentials(alwayson_tokio::edge::Credentials::UserPassword {
+        let ok = alwayson_async::EdgeClient::<E>::builder(p.url())
+            .credentials(alwayson_async::edge::Credentials::UserPassword {
                 user: "alice".into(),
                 password: "secret".into(),
             })
             .connect()
             .await;
         assert!(ok.is_ok(), "{ok:?}");
-        let bad = alwayson_tokio::EdgeClient::builder(p.url())
-            .credentials(alwayson_tokio::edge::Credentials::UserPassword {
+        let bad = alwayson_async::EdgeClient::<E>::builder(p.url())
+            .credentials(alwayson_async::edge::Credentials::UserPassword {
                 user: "alice".into(),
                 password: "nope".into(),
             })

@@ -1,31 +1,30 @@
 //! Bind conflicts under first-in-wins and last-in-wins, and reconnect + re-bind after a
 //! platform restart.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use alwayson_tokio::edge::Thing;
-use alwayson_tokio::{BindPolicy, ConnectionState, EdgeNotice, PlatformNotice, Value};
-use common::{bounded, edge, eventually, platform};
+use crate::common::{bounded, edge, eventually, platform, timeout};
+use alwayson_async::edge::Thing;
+use alwayson_async::Runtime;
+use alwayson_async::{BindPolicy, ConnectionState, EdgeNotice, PlatformNotice, Value};
 use futures_util::StreamExt;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn second_edge_binding_the_same_thing_is_refused() {
-    bounded(async {
-        let p = platform()
+/// Conformance test `second_edge_binding_the_same_thing_is_refused`.
+pub async fn second_edge_binding_the_same_thing_is_refused<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
             .bind_policy(BindPolicy::FirstInWins)
             .start()
             .await
             .unwrap();
-        let first = edge(&p)
+        let first = edge::<E, P>(&p)
             .thing(Thing::new("Pump1").property("owner", "first"))
             .connect()
             .await
             .unwrap();
         let holder = p.thing("Pump1").unwrap().connection;
 
-        let second_builder = edge(&p).thing(Thing::new("Pump1").property("owner", "second"));
+        let second_builder =
+            edge::<E, P>(&p).thing(Thing::new("Pump1").property("owner", "second"));
         // Subscribe before connecting: connect() returns once the BIND was answered.
         let second = second_builder.connect().await.unwrap();
         let mut events = second.events();
@@ -51,16 +50,16 @@ async fn second_edge_binding_the_same_thing_is_refused() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
-    bounded(async {
-        let p = platform()
+/// Conformance test `last_in_wins_moves_the_thing_and_keeps_the_first_connection`.
+pub async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
             .bind_policy(BindPolicy::LastInWins)
             .start()
             .await
             .unwrap();
         let mut notices = p.events();
-        let first = edge(&p)
+        let first = edge::<E, P>(&p)
             .thing(Thing::new("Pump1").property("owner", "first"))
             .thing(Thing::new("Valve1").property("owner", "first"))
             .connect()
@@ -73,7 +72,7 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
             Value::from("first")
         );
 
-        let second = edge(&p)
+        let second = edge::<E, P>(&p)
             .thing(Thing::new("Pump1").property("owner", "second"))
             .connect()
             .await
@@ -98,7 +97,7 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
         assert_eq!(first.property("Pump1", "owner"), Some(Value::from("first")));
 
         // The first connection saw Pump1 taken (Unbound on it), and nothing else.
-        tokio::time::timeout(Duration::from_secs(5), async {
+        timeout::<E, _>(Duration::from_secs(5), async {
             loop {
                 match notices.next().await.unwrap() {
                     PlatformNotice::Unbound { conn, name } if conn == first_conn => {
@@ -135,7 +134,7 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
 
         first.shutdown().await;
         // The first edge leaving does not unbind Pump1 from the second connection.
-        eventually(Duration::from_secs(5), || {
+        eventually::<E>(Duration::from_secs(5), || {
             p.thing("Valve1").is_some_and(|t| !t.is_connected)
         })
         .await;
@@ -152,12 +151,12 @@ async fn last_in_wins_moves_the_thing_and_keeps_the_first_connection() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edge_reconnects_and_rebinds_after_platform_restart() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
+/// Conformance test `edge_reconnects_and_rebinds_after_platform_restart`.
+pub async fn edge_reconnects_and_rebinds_after_platform_restart<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
         let addr = p.local_addr();
-        let e = edge(&p)
+        let e = edge::<E, P>(&p)
             .thing(Thing::new("Pump1").property("temp", 1.0))
             .connect()
             .await
@@ -167,7 +166,7 @@ async fn edge_reconnects_and_rebinds_after_platform_restart() {
 
         p.shutdown().await;
         drop(p);
-        tokio::time::timeout(
+        timeout::<E, _>(
             Duration::from_secs(5),
             state.wait_for(|s| *s == ConnectionState::Reconnecting),
         )
@@ -175,15 +174,15 @@ async fn edge_reconnects_and_rebinds_after_platform_restart() {
         .expect("no Reconnecting state");
 
         // Same port again.
-        let p2 = platform().listen(addr).start().await.unwrap();
+        let p2 = platform::<P>().listen(addr).start().await.unwrap();
         assert_eq!(p2.local_addr(), addr);
-        tokio::time::timeout(
+        timeout::<E, _>(
             Duration::from_secs(10),
             state.wait_for(|s| *s == ConnectionState::Bound),
         )
         .await
         .expect("edge did not come back");
-        eventually(Duration::from_secs(5), || {
+        eventually::<E>(Duration::from_secs(5), || {
             p2.thing("Pump1").is_some_and(|t| t.is_connected)
         })
         .await;

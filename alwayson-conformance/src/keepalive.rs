@@ -1,28 +1,27 @@
 //! A platform that stops answering pings is detected within ping interval + pong timeout.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use alwayson_tokio::alwayson_proto::{Body, Header, Message};
-use alwayson_tokio::edge::DisconnectReason;
-use alwayson_tokio::{EdgeClient, EdgeNotice, Reconnect, Response};
-use common::bounded;
-use futures_util::{SinkExt, StreamExt};
+use crate::common::{bounded, timeout};
+use alwayson_async::alwayson_proto::{Body, Header, Message};
+use alwayson_async::edge::DisconnectReason;
+use alwayson_async::Runtime;
+use alwayson_async::{EdgeClient, EdgeNotice, Reconnect, Response};
+use async_tungstenite::tungstenite::Message as WsMessage;
+use futures_channel::oneshot;
+use futures_util::StreamExt;
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn silent_platform_is_detected_by_the_pong_timeout() {
-    bounded(async {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<Instant>();
-        // A hand-made platform: answers AUTH and BIND, then never reads again, so
-        // tungstenite never gets to answer a ping.
-        let server = tokio::spawn(async move {
-            let (tcp, _) = listener.accept().await.unwrap();
-            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+/// Conformance test `silent_platform_is_detected_by_the_pong_timeout`.
+pub async fn silent_platform_is_detected_by_the_pong_timeout<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let listener = P::bind("127.0.0.1:0").await.unwrap();
+        let addr = P::local_addr(&listener).unwrap();
+        let (stopped_tx, stopped_rx) = oneshot::channel::<Instant>();
+        let (release_tx, release_rx) = oneshot::channel::<()>();
+        // A hand-made platform on runtime P: answers AUTH and BIND, then never reads
+        // again, so tungstenite never gets to answer a ping.
+        P::spawn(async move {
+            let (tcp, _) = P::accept(&listener).await.unwrap();
+            let mut ws = async_tungstenite::accept_async(tcp).await.unwrap();
             let mut answered = 0;
             while answered < 2 {
                 let Some(Ok(msg)) = ws.next().await else {
@@ -42,12 +41,12 @@ async fn silent_platform_is_detected_by_the_pong_timeout() {
                 answered += 1;
             }
             let _ = stopped_tx.send(Instant::now());
-            // Hold the socket open without reading.
-            tokio::time::sleep(Duration::from_secs(20)).await;
+            // Hold the socket open without reading (until the test is done).
+            let _ = timeout::<P, _>(Duration::from_secs(20), release_rx).await;
             drop(ws);
         });
 
-        let edge = EdgeClient::builder(format!("ws://{addr}/Thingworx/WS"))
+        let edge = EdgeClient::<E>::builder(format!("ws://{addr}/Thingworx/WS"))
             .app_key("k")
             .bind(["Pump1"])
             .ping_interval(Duration::from_millis(200))
@@ -62,7 +61,7 @@ async fn silent_platform_is_detected_by_the_pong_timeout() {
             .unwrap();
         let mut events = edge.events();
         let stopped = stopped_rx.await.unwrap();
-        let detected = tokio::time::timeout(Duration::from_secs(5), async {
+        let detected = timeout::<E, _>(Duration::from_secs(5), async {
             loop {
                 if let Some(EdgeNotice::Disconnected { reason }) = events.next().await {
                     return (Instant::now(), reason);
@@ -78,7 +77,7 @@ async fn silent_platform_is_detected_by_the_pong_timeout() {
             after < Duration::from_millis(400 + 600),
             "detected after {after:?}"
         );
-        server.abort();
+        let _ = release_tx.send(());
     })
     .await;
 }

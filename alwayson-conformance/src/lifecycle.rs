@@ -1,23 +1,21 @@
 //! Full lifecycle over real sockets: connect, AUTH, BIND, property reads/writes and service
 //! calls in both directions, pushes, events, shutdown.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use alwayson_tokio::edge::{HandlerError, Thing};
-use alwayson_tokio::{
+use crate::common::{bounded, edge, eventually, platform, sleep, timeout};
+use alwayson_async::edge::{HandlerError, Thing};
+use alwayson_async::Runtime;
+use alwayson_async::{
     ConnectionState, Error, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
 };
-use common::{bounded, edge, eventually, platform};
 use futures_util::StreamExt;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_lifecycle_both_directions() {
-    bounded(async {
-        let store = alwayson_tokio::PropertyStore::new();
+/// Conformance test `full_lifecycle_both_directions`.
+pub async fn full_lifecycle_both_directions<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let store = alwayson_async::PropertyStore::new();
         let handler_store = store.clone();
-        let p = platform()
+        let p = platform::<P>()
             // Edge→platform requests: one service here, everything else by the store.
             .edge_request_handler(move |req: Request| {
                 let store = handler_store.clone();
@@ -42,7 +40,7 @@ async fn full_lifecycle_both_directions() {
             .unwrap();
         let mut notices = p.events();
 
-        let e = edge(&p)
+        let e = edge::<E, P>(&p)
             .thing(
                 Thing::new("Pump1")
                     .property("temp", 21.5)
@@ -58,7 +56,7 @@ async fn full_lifecycle_both_directions() {
                             .as_ref()
                             .and_then(|p| p.first("delay").cloned())
                             .unwrap_or(Value::Nothing);
-                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        sleep::<E>(Duration::from_millis(20)).await;
                         Ok(InfoTable::single("result", delay))
                     }),
             )
@@ -135,13 +133,13 @@ async fn full_lifecycle_both_directions() {
                 "Add",
                 Some({
                     let mut t = InfoTable::with_fields(vec![
-                        alwayson_tokio::alwayson_proto::FieldDefinition::new(
+                        alwayson_async::alwayson_proto::FieldDefinition::new(
                             "a",
-                            alwayson_tokio::alwayson_proto::BaseType::Number,
+                            alwayson_async::alwayson_proto::BaseType::Number,
                         ),
-                        alwayson_tokio::alwayson_proto::FieldDefinition::new(
+                        alwayson_async::alwayson_proto::FieldDefinition::new(
                             "b",
-                            alwayson_tokio::alwayson_proto::BaseType::Number,
+                            alwayson_async::alwayson_proto::BaseType::Number,
                         ),
                     ]);
                     t.push_row(vec![Value::from(2.0), Value::from(3.5)]);
@@ -183,7 +181,7 @@ async fn full_lifecycle_both_directions() {
         // Orderly shutdown: UNBIND all, close; the platform sees the things go.
         e.shutdown().await;
         assert_eq!(e.state().get(), ConnectionState::Closed);
-        eventually(Duration::from_secs(5), || {
+        eventually::<E>(Duration::from_secs(5), || {
             !p.thing("Pump1").unwrap().is_connected
         })
         .await;
@@ -191,17 +189,17 @@ async fn full_lifecycle_both_directions() {
         let mut saw_closed = false;
         while let Some(n) = notices.try_next() {
             match n {
-                alwayson_tokio::PlatformNotice::Opened { .. } => saw_open = true,
-                alwayson_tokio::PlatformNotice::Closed { .. } => saw_closed = true,
+                alwayson_async::PlatformNotice::Opened { .. } => saw_open = true,
+                alwayson_async::PlatformNotice::Closed { .. } => saw_closed = true,
                 _ => {}
             }
         }
         assert!(saw_open);
         // Closed may lag the registry update by a moment.
         if !saw_closed {
-            let n = tokio::time::timeout(Duration::from_secs(2), async {
+            let n = timeout::<E, _>(Duration::from_secs(2), async {
                 loop {
-                    if let Some(alwayson_tokio::PlatformNotice::Closed { .. }) =
+                    if let Some(alwayson_async::PlatformNotice::Closed { .. }) =
                         notices.next().await
                     {
                         break;
@@ -209,21 +207,21 @@ async fn full_lifecycle_both_directions() {
                 }
             })
             .await;
-            assert!(n.is_ok(), "no Closed notice");
+            assert!(n.is_some(), "no Closed notice");
         }
         p.shutdown().await;
     })
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dropping_the_client_ends_its_connection() {
-    bounded(async {
-        let p = platform().start().await.unwrap();
-        let e = edge(&p).bind(["Dropped"]).connect().await.unwrap();
+/// Conformance test `dropping_the_client_ends_its_connection`.
+pub async fn dropping_the_client_ends_its_connection<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
+        let e = edge::<E, P>(&p).bind(["Dropped"]).connect().await.unwrap();
         assert!(p.thing("Dropped").unwrap().is_connected);
         drop(e);
-        eventually(Duration::from_secs(5), || {
+        eventually::<E>(Duration::from_secs(5), || {
             !p.thing("Dropped").unwrap().is_connected
         })
         .await;

@@ -1,24 +1,22 @@
 //! `wss://` with certificates made in the test: trusted CA works, others are refused.
-#![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common::{bounded, pki, platform};
+use alwayson_async::Runtime;
+use alwayson_async::{EdgeClient, Error, Reconnect, Value};
 
-use alwayson_tokio::{EdgeClient, Error, Reconnect, Value};
-use common::{bounded, pki, platform};
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wss_with_trusted_ca_works_and_untrusted_is_refused() {
-    bounded(async {
+/// Conformance test `wss_with_trusted_ca_works_and_untrusted_is_refused`.
+pub async fn wss_with_trusted_ca_works_and_untrusted_is_refused<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
         let good = pki();
         let other = pki();
-        let p = platform()
+        let p = platform::<P>()
             .tls_pem(&good.cert_pem, &good.key_pem)
             .start()
             .await
             .unwrap();
         assert!(p.url().starts_with("wss://127.0.0.1:"));
 
-        let e = EdgeClient::builder(p.url())
+        let e = EdgeClient::<E>::builder(p.url())
             .app_key("k")
             .root_ca_pem(&good.ca_pem)
             .bind(["Secure1"])
@@ -33,14 +31,14 @@ async fn wss_with_trusted_ca_works_and_untrusted_is_refused() {
         e.shutdown().await;
 
         // Built-in web roots: the test CA is unknown.
-        let r = EdgeClient::builder(p.url())
+        let r = EdgeClient::<E>::builder(p.url())
             .app_key("k")
             .reconnect(Reconnect::never())
             .connect()
             .await;
         assert!(matches!(r, Err(Error::Tls(_))), "{r:?}");
         // Another CA.
-        let r = EdgeClient::builder(p.url())
+        let r = EdgeClient::<E>::builder(p.url())
             .app_key("k")
             .root_ca_pem(&other.ca_pem)
             .reconnect(Reconnect::never())
@@ -48,7 +46,7 @@ async fn wss_with_trusted_ca_works_and_untrusted_is_refused() {
             .await;
         assert!(matches!(r, Err(Error::Tls(_))), "{r:?}");
         // The explicit switch accepts anything.
-        let e = EdgeClient::builder(p.url())
+        let e = EdgeClient::<E>::builder(p.url())
             .app_key("k")
             .danger_accept_invalid_certs(true)
             .reconnect(Reconnect::never())
@@ -60,8 +58,11 @@ async fn wss_with_trusted_ca_works_and_untrusted_is_refused() {
     .await;
 }
 
-#[tokio::test]
-async fn bad_pem_is_a_tls_error() {
-    let r = platform().tls_pem("not a cert", "not a key").start().await;
+/// Conformance test `bad_pem_is_a_tls_error`.
+pub async fn bad_pem_is_a_tls_error<E: Runtime, P: Runtime>() {
+    let r = platform::<P>()
+        .tls_pem("not a cert", "not a key")
+        .start()
+        .await;
     assert!(matches!(r, Err(Error::Tls(_))), "{r:?}");
 }

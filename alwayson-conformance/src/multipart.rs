@@ -1,18 +1,20 @@
 //! A 1 MiB value crosses in both directions as multipart (chunked) messages.
-#![allow(clippy::unwrap_used)]
 
-mod common;
-
-use alwayson_tokio::Value;
+use crate::common::{bounded, edge, platform};
+use alwayson_async::Runtime;
+use alwayson_async::Value;
 use bytes::Bytes;
-use common::{bounded, edge, platform};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_mebibyte_blob_round_trip() {
-    bounded(async {
+/// Conformance test `one_mebibyte_blob_round_trip`.
+pub async fn one_mebibyte_blob_round_trip<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
         let limit = 2 * 1024 * 1024;
-        let p = platform().max_message_size(limit).start().await.unwrap();
-        let e = edge(&p)
+        let p = platform::<P>()
+            .max_message_size(limit)
+            .start()
+            .await
+            .unwrap();
+        let e = edge::<E, P>(&p)
             .max_message_size(limit)
             .bind(["Big"])
             .connect()

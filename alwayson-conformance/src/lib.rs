@@ -1,0 +1,83 @@
+//! # alwayson-conformance
+//!
+//! The runtime conformance suite, written once: every test is an `async fn` generic over
+//! the edge's runtime `E` and the platform's runtime `P` (real sockets on 127.0.0.1), and
+//! [`conformance_suite!`] instantiates them as `#[test]`s for a runtime crate with the same
+//! names everywhere. `alwayson-tokio` runs it on tokio; `alwayson-async-std` runs it under
+//! async-std's executor and under smol, and runs the cross-runtime pairs (an async-std edge
+//! against a tokio platform and the reverse).
+//!
+//! Not published: a dev-dependency of the runtime crates.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+pub mod common;
+
+mod auth;
+mod binding;
+mod http;
+mod keepalive;
+mod lifecycle;
+mod multipart;
+mod tls;
+
+pub use auth::{
+    bind_before_auth_closes_the_socket, credentials_closure_sees_the_claims,
+    silent_connection_is_closed_at_the_auth_deadline, wrong_key_is_refused,
+};
+pub use binding::{
+    edge_reconnects_and_rebinds_after_platform_restart,
+    last_in_wins_moves_the_thing_and_keeps_the_first_connection,
+    second_edge_binding_the_same_thing_is_refused,
+};
+pub use http::{
+    http_handler_serves_other_requests_on_the_same_port, other_paths_are_404_without_a_handler,
+    upgrade_answer_is_exactly_what_the_sdk_expects,
+};
+pub use keepalive::silent_platform_is_detected_by_the_pong_timeout;
+pub use lifecycle::{dropping_the_client_ends_its_connection, full_lifecycle_both_directions};
+pub use multipart::one_mebibyte_blob_round_trip;
+pub use tls::{bad_pem_is_a_tls_error, wss_with_trusted_ca_works_and_untrusted_is_refused};
+
+/// Instantiates the suite as `#[test]` functions, one per conformance test, named like it.
+///
+/// `edge` and `platform` are the two [`Runtime`](alwayson_async::Runtime)s (the same one,
+/// or two for a cross-runtime pair); `block_on` is a function that runs a future to
+/// completion on the executor under test. With `tests = [..]` only the named tests are
+/// generated.
+///
+/// ```ignore
+/// fn block_on<F: std::future::Future>(f: F) -> F::Output { /* your executor */ }
+/// alwayson_conformance::conformance_suite!(edge = MyRt, platform = MyRt, block_on = block_on);
+/// ```
+#[macro_export]
+macro_rules! conformance_suite {
+    (edge = $e:ty, platform = $p:ty, block_on = $run:path) => {
+        $crate::conformance_suite!(edge = $e, platform = $p, block_on = $run, tests = [
+            full_lifecycle_both_directions,
+            dropping_the_client_ends_its_connection,
+            bind_before_auth_closes_the_socket,
+            silent_connection_is_closed_at_the_auth_deadline,
+            wrong_key_is_refused,
+            credentials_closure_sees_the_claims,
+            second_edge_binding_the_same_thing_is_refused,
+            last_in_wins_moves_the_thing_and_keeps_the_first_connection,
+            edge_reconnects_and_rebinds_after_platform_restart,
+            silent_platform_is_detected_by_the_pong_timeout,
+            one_mebibyte_blob_round_trip,
+            wss_with_trusted_ca_works_and_untrusted_is_refused,
+            bad_pem_is_a_tls_error,
+            upgrade_answer_is_exactly_what_the_sdk_expects,
+            other_paths_are_404_without_a_handler,
+            http_handler_serves_other_requests_on_the_same_port,
+        ]);
+    };
+    (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $name() {
+                $run($crate::$name::<$e, $p>())
+            }
+        )*
+    };
+}
