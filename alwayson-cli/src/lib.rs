@@ -3,7 +3,7 @@
 //! The library half of the `alwayson` command-line tool: argument definitions, the JSON ⇄
 //! InfoTable mapping ([`json`]), the ThingWorx-style REST interface of the platform emulator
 //! ([`rest`]), hex input and error excerpts for `decode` ([`hex`]), and the demo transcript
-//! ([`transcript`]), and the commands that run on `alwayson-tokio` ([`demo`],
+//! ([`transcript`]), the emulator's live page ([`ui`]), and the commands that run on `alwayson-tokio` ([`demo`],
 //! [`platform_cmd`], [`edge_cmd`]). The binary (`src/main.rs`) only parses and dispatches.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -18,6 +18,7 @@ pub mod json;
 pub mod platform_cmd;
 pub mod rest;
 pub mod transcript;
+pub mod ui;
 
 use std::fmt;
 use std::process::ExitCode;

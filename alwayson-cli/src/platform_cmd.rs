@@ -2,7 +2,7 @@
 
 use crate::cli::PlatformArgs;
 use crate::rest::{self, ApiError, PlatformApi, ThingInfo};
-use crate::{shutdown_signal, CliError};
+use crate::{shutdown_signal, ui, CliError};
 use alwayson_proto::platform::CloseReason;
 use alwayson_proto::{InfoTable, StatusCode, ThingStatus, Value};
 use alwayson_tokio::{Error, Platform, PlatformNotice};
@@ -151,9 +151,15 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
         );
     }
     let app_key: Arc<str> = args.app_key.into();
+    let ui = Arc::new(ui::Ui::new(app_key.clone()));
+    let ui_routes = ui::router(ui.clone());
     builder = builder.http_handler(move |req: http::Request<Bytes>| {
         let app_key = app_key.clone();
+        let ui_routes = ui_routes.clone();
         async move {
+            if ui::serves(req.uri().path()) {
+                return ui::call(ui_routes, req).await;
+            }
             match req.extensions().get::<Platform>().cloned() {
                 Some(p) => rest::handle(&TokioApi(p), &app_key, req).await,
                 None => rest::error_response(
@@ -168,18 +174,21 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
         e => CliError::runtime(format!("cannot listen on {}: {e}", args.listen)),
     })?;
     let notices = tokio::spawn(log_notices(platform.events()));
+    let live_page = tokio::spawn(ui::source::follow(platform.events(), ui));
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", platform.url());
         let _ = out.flush();
     }
     tracing::info!(
-        "edges connect to {}; REST on the same port (header appKey)",
-        platform.url()
+        "edges connect to {}; REST on the same port (header appKey); live page at http://{}/?appKey=…",
+        platform.url(),
+        platform.local_addr()
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
     platform.shutdown().await;
     notices.abort();
+    live_page.abort();
     Ok(())
 }
