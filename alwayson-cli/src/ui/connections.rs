@@ -17,6 +17,9 @@ use std::time::SystemTime;
 
 use super::millis;
 
+/// Most thing names listed per connection (`thingCount` has the total).
+pub const MAX_THINGS_LISTED: usize = 50;
+
 /// Most connections tracked; beyond it the oldest row is forgotten (only possible when
 /// `Closed` notices were missed).
 const MAX_CONNECTIONS: usize = 100_000;
@@ -86,7 +89,8 @@ impl Connections {
     }
 
     /// One JSON row per open connection, oldest first:
-    /// `{"conn","peer","sessionId","since","things":[…]}`, the things taken from `registry`.
+    /// `{"conn","peer","sessionId","since","thingCount","things":[…]}`, the things taken from
+    /// `registry` (the first [`MAX_THINGS_LISTED`] by name).
     pub fn rows(&self, registry: &[ThingRow]) -> Vec<Json> {
         let mut things: HashMap<ConnectionId, Vec<String>> = HashMap::new();
         for t in registry {
@@ -100,12 +104,15 @@ impl Connections {
             .iter()
             .map(|(id, c)| {
                 let mut names = things.remove(id).unwrap_or_default();
-                names.sort();
+                names.sort_unstable();
+                let count = names.len();
+                names.truncate(MAX_THINGS_LISTED);
                 json!({
                     "conn": id,
                     "peer": c.peer.to_string(),
                     "sessionId": c.session_id,
                     "since": millis(c.since),
+                    "thingCount": count,
                     "things": names,
                 })
             })
@@ -157,8 +164,18 @@ mod tests {
         let rows = c.rows(&registry);
         assert_eq!(
             rows[0],
-            json!({"conn":7,"peer":"127.0.0.1:4000","sessionId":42,"since":1000,"things":["A","B"]})
+            json!({"conn":7,"peer":"127.0.0.1:4000","sessionId":42,"since":1000,"thingCount":2,"things":["A","B"]})
         );
+        let crowd: Vec<ThingRow> = (0..60)
+            .map(|i| status(&format!("T{i:02}"), Some(8)))
+            .collect();
+        let crowded = c.rows(&crowd);
+        assert_eq!(crowded[1]["thingCount"], 60);
+        assert_eq!(
+            crowded[1]["things"].as_array().unwrap().len(),
+            MAX_THINGS_LISTED
+        );
+        assert_eq!(crowded[1]["things"][49], "T49");
         assert_eq!(rows[1]["sessionId"], Json::Null);
         assert_eq!(rows[1]["things"], json!([]));
         c.apply(

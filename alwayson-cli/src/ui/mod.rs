@@ -6,7 +6,7 @@
 //! | `GET /` | the page (`text/html`); without a valid key a small form asking for it (401) |
 //! | `GET /ui/events` | the platform's notices as server-sent events (`text/event-stream`, see [`stream`]) |
 //! | `GET /ui/things?search=&offset=&limit=` | `{"total","offset","limit","rows":[{"name","isConnected","lastConnection","connection"}…]}`, sorted by name, at most 500 rows |
-//! | `GET /ui/connections` | `{"lastEventId","missedNotices","rows":[{"conn","peer","sessionId","since","things"}…]}` |
+//! | `GET /ui/connections` | `{"lastEventId","missedNotices","rows":[{"conn","peer","sessionId","since","thingCount","things"}…]}` (at most 50 names per connection) |
 //!
 //! Every path needs the emulator's application key, as an `appKey` header or query
 //! parameter (the page is opened once as `/?appKey=KEY`, keeps the key for the tab and
