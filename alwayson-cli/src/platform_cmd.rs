@@ -1,87 +1,15 @@
 //! `alwayson platform`: the platform emulator, its REST adapter and its connection log.
 
 use crate::cli::PlatformArgs;
-use crate::rest::{self, ApiError, PlatformApi, ThingInfo};
+use crate::emulator::{self, Emulator, ThingModel};
 use crate::{shutdown_signal, CliError};
 use alwayson_proto::platform::CloseReason;
-use alwayson_proto::{InfoTable, StatusCode, ThingStatus, Value};
+use alwayson_rest::AppKey;
 use alwayson_tokio::{Error, Platform, PlatformNotice};
 use bytes::Bytes;
 use std::io::Write as _;
-use std::sync::Arc;
 use tokio::sync::broadcast;
-
-/// [`PlatformApi`] over a running [`Platform`]: the adapter between the REST layer and the
-/// runtime.
-#[derive(Clone)]
-pub struct TokioApi(pub Platform);
-
-fn info(s: &ThingStatus) -> ThingInfo {
-    ThingInfo {
-        name: s.name.to_str_lossy().into_owned(),
-        is_connected: s.is_connected,
-        last_connection: s.last_connection,
-    }
-}
-
-/// Maps a runtime error to the REST layer's error kinds.
-pub fn api_error(e: Error) -> ApiError {
-    match e {
-        Error::NotBound(thing) => ApiError::NotBound(thing),
-        Error::Timeout => ApiError::Timeout,
-        Error::Status { status, reason } => {
-            let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
-            if status == StatusCode::NOT_FOUND {
-                ApiError::NotFound(format!("the edge answered NOT_FOUND{reason}"))
-            } else {
-                ApiError::Edge(format!("the edge answered {status}{reason}"))
-            }
-        }
-        Error::Disconnected => ApiError::Edge("the edge disconnected before answering".into()),
-        other => ApiError::Edge(other.to_string()),
-    }
-}
-
-impl PlatformApi for TokioApi {
-    fn things(&self) -> Vec<ThingInfo> {
-        self.0.things().iter().map(info).collect()
-    }
-
-    fn thing(&self, name: &str) -> Option<ThingInfo> {
-        self.0.thing(name).as_ref().map(info)
-    }
-
-    async fn read_property(&self, thing: &str, property: &str) -> Result<Value, ApiError> {
-        self.0
-            .read_property(thing, property)
-            .await
-            .map_err(api_error)
-    }
-
-    async fn write_property(
-        &self,
-        thing: &str,
-        property: &str,
-        value: Value,
-    ) -> Result<(), ApiError> {
-        self.0
-            .write_property(thing, property, value)
-            .await
-            .map_err(api_error)
-    }
-
-    async fn invoke_service(
-        &self,
-        thing: &str,
-        service: &str,
-        params: Option<InfoTable>,
-    ) -> Result<InfoTable, ApiError> {
-        self.0
-            .invoke_service(thing, service, params)
-            .await
-            .map_err(api_error)
-    }
-}
+use tower::ServiceExt as _;
 
 /// A close reason in words.
 pub fn close_reason(r: &CloseReason) -> String {
@@ -95,17 +23,53 @@ pub fn close_reason(r: &CloseReason) -> String {
     }
 }
 
-/// Logs one line per connection notice until the channel closes.
-pub async fn log_notices(mut rx: broadcast::Receiver<PlatformNotice>) {
+/// Follows the platform's notices until it stops: logs one line per notice, and on each
+/// BIND lets the emulator fetch the thing's metadata. The one place that reads
+/// [`Platform::events`].
+pub async fn watch_platform(platform: Platform, emulator: Emulator) {
+    let mut rx: broadcast::Receiver<PlatformNotice> = platform.events();
     loop {
         match rx.recv().await {
-            Ok(n) => log_notice(&n),
+            Ok(n) => {
+                log_notice(&n);
+                if let PlatformNotice::Bound { name, .. } = n {
+                    let (platform, emulator) = (platform.clone(), emulator.clone());
+                    tokio::spawn(async move { emulator.on_bound(&platform, &name).await });
+                }
+            }
             Err(broadcast::error::RecvError::Lagged(k)) => {
                 tracing::warn!("{k} connection event(s) not logged (log fell behind)")
             }
             Err(broadcast::error::RecvError::Closed) => break,
         }
     }
+}
+
+/// Serves one HTTP request (not a websocket upgrade) with the emulator's router, logging
+/// method, path and status.
+pub async fn serve_http(router: axum::Router, req: http::Request<Bytes>) -> http::Response<Bytes> {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let response = match router.oneshot(req.map(axum::body::Body::from)).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("REST response body failed: {e}");
+            Bytes::new()
+        }
+    };
+    tracing::info!(%method, %path, status = parts.status.as_u16(), "REST");
+    http::Response::from_parts(parts, body)
+}
+
+/// The emulator's full router: its routes and a JSON 404 (behind the key) for any other path.
+pub fn full_router(emulator: &Emulator) -> axum::Router {
+    emulator::router(emulator).fallback_service(
+        axum::routing::any(emulator::routes::not_found).with_state(emulator.clone()),
+    )
 }
 
 fn log_notice(n: &PlatformNotice) {
@@ -136,11 +100,16 @@ fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 
 /// Runs `alwayson platform` until Ctrl-C / SIGTERM.
 pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
+    let model = ThingModel::default();
+    model.set_rule_specs(args.push_rules.clone());
+    let emulator = Emulator::new(model, AppKey::new(args.app_key.as_str()));
     let mut builder = Platform::builder()
         .listen(args.listen)
         .app_key(args.app_key.clone())
         .auth_timeout(args.auth_timeout)
-        .bind_policy(args.bind_policy.into());
+        .idle_timeout(args.idle_timeout)
+        .bind_policy(args.bind_policy.into())
+        .edge_request_handler(emulator.edge_requests());
     if let Some(size) = args.edge_max_message_size {
         builder = builder.edge_max_message_size(size);
     }
@@ -150,24 +119,14 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
             read_file("TLS key", key)?,
         );
     }
-    let app_key: Arc<str> = args.app_key.into();
-    builder = builder.http_handler(move |req: http::Request<Bytes>| {
-        let app_key = app_key.clone();
-        async move {
-            match req.extensions().get::<Platform>().cloned() {
-                Some(p) => rest::handle(&TokioApi(p), &app_key, req).await,
-                None => rest::error_response(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "platform handle missing from the request",
-                ),
-            }
-        }
-    });
+    let router = full_router(&emulator);
+    builder =
+        builder.http_handler(move |req: http::Request<Bytes>| serve_http(router.clone(), req));
     let platform = builder.start().await.map_err(|e| match e {
         Error::Tls(_) | Error::Config(_) => CliError::runtime(format!("cannot start: {e}")),
         e => CliError::runtime(format!("cannot listen on {}: {e}", args.listen)),
     })?;
-    let notices = tokio::spawn(log_notices(platform.events()));
+    let watcher = tokio::spawn(watch_platform(platform.clone(), emulator.clone()));
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", platform.url());
@@ -180,6 +139,6 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
     shutdown_signal().await;
     tracing::info!("shutting down");
     platform.shutdown().await;
-    notices.abort();
+    watcher.abort();
     Ok(())
 }
