@@ -98,8 +98,27 @@ fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, CliError> {
         .map_err(|e| CliError::runtime(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-/// Runs `alwayson platform` until Ctrl-C / SIGTERM.
-pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
+/// A started emulator: the platform, the emulator state, and the task that follows the
+/// platform's notices.
+#[derive(Debug)]
+pub struct Running {
+    /// The platform.
+    pub platform: Platform,
+    /// The emulator (model, REST key).
+    pub emulator: Emulator,
+    watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Shuts the platform down and stops following it.
+    pub async fn shutdown(self) {
+        self.platform.shutdown().await;
+        self.watcher.abort();
+    }
+}
+
+/// Starts the platform emulator as `alwayson platform` configures it.
+pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
     let model = ThingModel::default();
     model.set_rule_specs(args.push_rules.clone());
     let emulator = Emulator::new(model, AppKey::new(args.app_key.as_str()));
@@ -127,18 +146,25 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
         e => CliError::runtime(format!("cannot listen on {}: {e}", args.listen)),
     })?;
     let watcher = tokio::spawn(watch_platform(platform.clone(), emulator.clone()));
+    Ok(Running {
+        platform,
+        emulator,
+        watcher,
+    })
+}
+
+/// Runs `alwayson platform` until Ctrl-C / SIGTERM.
+pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
+    let running = start(&args).await?;
+    let url = running.platform.url();
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on {}", platform.url());
+        let _ = writeln!(out, "listening on {url}");
         let _ = out.flush();
     }
-    tracing::info!(
-        "edges connect to {}; REST on the same port (header appKey)",
-        platform.url()
-    );
+    tracing::info!("edges connect to {url}; REST on the same port (header appKey)");
     shutdown_signal().await;
     tracing::info!("shutting down");
-    platform.shutdown().await;
-    watcher.abort();
+    running.shutdown().await;
     Ok(())
 }

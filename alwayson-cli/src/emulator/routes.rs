@@ -271,9 +271,7 @@ async fn read_property(
         Vtq::good(value.clone(), now_ms()),
         Source::Platform,
     );
-    Ok(ok_json(&json::infotable_to_json(&value_table(
-        &property, value,
-    ))))
+    Ok(source_response(&value_table(&property, value), "live"))
 }
 
 async fn write_property(
