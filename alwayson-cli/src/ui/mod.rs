@@ -32,15 +32,14 @@ pub mod source;
 pub mod stream;
 pub mod things;
 
+use alwayson_rest::{AppKey, RestError};
 use alwayson_tokio::Platform;
-use axum::body::Body;
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
-use bytes::Bytes;
 use connections::Connections;
 use journal::{Journal, JournalLimits};
 use serde_json::{json, Value};
@@ -48,14 +47,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Semaphore;
-use tower::ServiceExt as _;
 
 /// The page itself.
 const PAGE: &str = include_str!("page.html");
 /// What `GET /` shows without a valid key: a form that asks for it.
 const KEY_FORM: &str = include_str!("key.html");
-/// Largest response the adapter to the platform's HTTP handler collects.
-const MAX_RESPONSE: usize = 64 * 1024 * 1024;
 
 /// The page's state: the notice journal, the connections, the key.
 #[derive(Debug)]
@@ -66,7 +62,7 @@ pub struct Ui {
     pub connections: Connections,
     /// Event-stream requests allowed to wait at once.
     pub streams: Arc<Semaphore>,
-    app_key: Arc<str>,
+    app_key: AppKey,
 }
 
 impl Ui {
@@ -81,7 +77,7 @@ impl Ui {
             journal: Journal::new(limits),
             connections: Connections::default(),
             streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)),
-            app_key: app_key.into(),
+            app_key: AppKey::new(app_key),
         }
     }
 }
@@ -96,7 +92,7 @@ pub(crate) fn millis(t: SystemTime) -> Value {
 
 /// A JSON error `{"error": message}` with `status`.
 pub(crate) fn json_error(status: StatusCode, message: impl std::fmt::Display) -> Response {
-    (status, Json(json!({ "error": message.to_string() }))).into_response()
+    RestError::new(status, message.to_string()).into_response()
 }
 
 /// Whether this module answers `path` (the page and `/ui/…`).
@@ -118,67 +114,17 @@ pub fn router(ui: Arc<Ui>) -> Router {
         .with_state(ui)
 }
 
-/// Answers one request of the platform's HTTP handler with `router` (whole bodies both
-/// ways, as the platform's HTTP layer wants them).
-pub async fn call(router: Router, req: http::Request<Bytes>) -> http::Response<Bytes> {
-    let resp = match router.oneshot(req.map(Body::from)).await {
-        Ok(r) => r,
-        Err(never) => match never {},
-    };
-    let (parts, body) = resp.into_parts();
-    match axum::body::to_bytes(body, MAX_RESPONSE).await {
-        Ok(bytes) => http::Response::from_parts(parts, bytes),
-        Err(e) => {
-            tracing::warn!("live page: response not collected: {e}");
-            let mut r =
-                http::Response::new(Bytes::from_static(b"{\"error\":\"response too large\"}"));
-            *r.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+/// The emulator's key check, except that the page itself answers a form asking for the key.
+async fn require_key(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
+    match ui.app_key.check(req.headers(), req.uri()) {
+        Ok(()) => next.run(req).await,
+        Err(_) if req.uri().path() == "/" => {
+            let mut r = Html(KEY_FORM).into_response();
+            *r.status_mut() = StatusCode::UNAUTHORIZED;
             r
         }
+        Err(e) => e.into_response(),
     }
-}
-
-/// The `appKey` from the header, else from the query string.
-fn presented_key(headers: &HeaderMap, uri: &Uri) -> Option<String> {
-    if let Some(v) = headers.get("appKey") {
-        return v.to_str().ok().map(str::to_owned);
-    }
-    let query = uri.query()?;
-    let params: HashMap<String, String> = serde_urlencoded_pairs(query);
-    params.get("appKey").cloned()
-}
-
-/// `a=b&c=d` with `%XX` and `+` decoded (the pairs that are valid UTF-8).
-fn serde_urlencoded_pairs(query: &str) -> HashMap<String, String> {
-    Query::<HashMap<String, String>>::try_from_uri(
-        &format!("/?{query}")
-            .parse()
-            .unwrap_or_else(|_| Uri::from_static("/")),
-    )
-    .map(|q| q.0)
-    .unwrap_or_default()
-}
-
-/// Compares without an early exit on the first differing byte.
-fn keys_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
-async fn require_key(State(ui): State<Arc<Ui>>, req: Request, next: Next) -> Response {
-    let ok = presented_key(req.headers(), req.uri()).is_some_and(|k| keys_equal(&k, &ui.app_key));
-    if ok {
-        return next.run(req).await;
-    }
-    if req.uri().path() == "/" {
-        let mut r = Html(KEY_FORM).into_response();
-        *r.status_mut() = StatusCode::UNAUTHORIZED;
-        return r;
-    }
-    json_error(StatusCode::UNAUTHORIZED, "missing or invalid appKey")
 }
 
 async fn page() -> Response {
@@ -235,6 +181,8 @@ async fn connections_list(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::platform_cmd::serve_http as call;
+    use bytes::Bytes;
 
     async fn get(uri: &str, key: Option<&str>) -> (StatusCode, String, String) {
         let mut req = http::Request::get(uri);
@@ -293,7 +241,7 @@ mod tests {
             let (s, ct, body) = get(p, Some("nope")).await;
             assert_eq!(s, StatusCode::UNAUTHORIZED, "{p}");
             assert_eq!(ct, "application/json", "{p}");
-            assert_eq!(body, r#"{"error":"missing or invalid appKey"}"#);
+            assert_eq!(body, r#"{"error":"invalid appKey"}"#);
         }
     }
 

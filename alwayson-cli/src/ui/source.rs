@@ -1,12 +1,13 @@
-//! Everything the page reads from the runtime, in one place: the platform's notices (turned
-//! into journal entries and connection rows) and its thing list. When the runtime's notice
-//! type or its delivery changes (a `futures::Stream` instead of a broadcast receiver), this
-//! file is the one to change.
+//! Everything the page takes from the runtime and the emulator, in one place: the platform's
+//! connection notices (handed over by the emulator's watcher, the one reader of
+//! `Platform::events`), the thing model's notices (pushed values, events, metadata) and the
+//! platform's thing list, turned into journal entries and connection rows.
 
 use super::connections::Connections;
 use super::journal::Journal;
 use super::things::ThingRow;
 use super::{millis, Ui};
+use crate::emulator::ModelNotice;
 use crate::platform_cmd::close_reason;
 use alwayson_tokio::{Platform, PlatformNotice};
 use serde_json::{json, Value as Json};
@@ -71,16 +72,58 @@ pub fn apply(journal: &Journal, connections: &Connections, n: &PlatformNotice, n
     }
 }
 
-/// Follows the platform's notices until the platform stops. Never blocks the platform: the
-/// notices come from a bounded broadcast channel, and when this task falls behind it counts
-/// what it missed instead.
-pub async fn follow(mut rx: broadcast::Receiver<PlatformNotice>, ui: Arc<Ui>) {
+/// Takes one platform notice (seen now) into the page's state.
+pub fn platform_notice(ui: &Ui, n: &PlatformNotice) {
+    apply(&ui.journal, &ui.connections, n, SystemTime::now());
+}
+
+/// Records that `k` platform notices were lost (the watcher fell behind): the stream says so
+/// with a `lagged` event, and the connections view counts them.
+pub fn missed(ui: &Ui, k: u64) {
+    tracing::warn!("live page: {k} platform notice(s) missed (fell behind)");
+    ui.connections.missed(k);
+    ui.journal.push("lagged", &json!({ "missed": k }));
+}
+
+/// The event name and JSON payload of a thing-model notice (`None` for notices the stream
+/// does not carry; today it carries every kind).
+pub fn model_event(n: &ModelNotice) -> Option<(&'static str, Json)> {
+    Some(match n {
+        ModelNotice::PropertyUpdated {
+            thing,
+            property,
+            value,
+            time_ms,
+            quality,
+        } => (
+            "pushed",
+            json!({"thing": thing, "property": property, "value": value, "time": time_ms, "quality": quality}),
+        ),
+        ModelNotice::EventReceived {
+            thing,
+            event,
+            time_ms,
+            data,
+        } => (
+            "event",
+            json!({"thing": thing, "event": event, "time": time_ms, "data": data}),
+        ),
+        ModelNotice::MetadataLoaded { thing } => ("metadata", json!({ "thing": thing })),
+    })
+}
+
+/// Follows the thing model's notices until the model is gone. Never blocks the model: its
+/// channel is bounded, and when this task falls behind the stream gets a `lagged` event.
+pub async fn follow_model(mut rx: broadcast::Receiver<ModelNotice>, ui: Arc<Ui>) {
     loop {
         match rx.recv().await {
-            Ok(n) => apply(&ui.journal, &ui.connections, &n, SystemTime::now()),
+            Ok(n) => {
+                if let Some((event, data)) = model_event(&n) {
+                    ui.journal.push(event, &data);
+                }
+            }
             Err(broadcast::error::RecvError::Lagged(k)) => {
-                tracing::warn!("live page: {k} platform notice(s) missed (fell behind)");
-                ui.connections.missed(k);
+                tracing::warn!("live page: {k} model notice(s) missed (fell behind)");
                 ui.journal.push("lagged", &json!({ "missed": k }));
             }
             Err(broadcast::error::RecvError::Closed) => break,
@@ -140,5 +183,63 @@ mod tests {
             ]
         );
         assert!(c.rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn model_notices_become_pushed_event_and_metadata() {
+        let n = ModelNotice::PropertyUpdated {
+            thing: "T".into(),
+            property: "p".into(),
+            value: json!(21.5),
+            time_ms: 7,
+            quality: "GOOD".into(),
+        };
+        assert_eq!(
+            model_event(&n),
+            Some((
+                "pushed",
+                json!({"thing":"T","property":"p","value":21.5,"time":7,"quality":"GOOD"})
+            ))
+        );
+        let n = ModelNotice::EventReceived {
+            thing: "T".into(),
+            event: "Fault".into(),
+            time_ms: 8,
+            data: json!({"rows": []}),
+        };
+        assert_eq!(
+            model_event(&n),
+            Some((
+                "event",
+                json!({"thing":"T","event":"Fault","time":8,"data":{"rows":[]}})
+            ))
+        );
+        let n = ModelNotice::MetadataLoaded { thing: "T".into() };
+        assert_eq!(model_event(&n), Some(("metadata", json!({"thing":"T"}))));
+    }
+
+    #[tokio::test]
+    async fn the_model_feed_journals_what_the_model_reports() {
+        let model = crate::emulator::ThingModel::default();
+        let ui = Arc::new(Ui::new("k"));
+        let task = tokio::spawn(follow_model(model.subscribe(), ui.clone()));
+        model.record(
+            "T",
+            "temp",
+            crate::emulator::model::Vtq::good(alwayson_proto::Value::Number(3.5), 11),
+            crate::emulator::model::Source::Pushed,
+        );
+        let mut rx = ui.journal.subscribe();
+        if ui.journal.latest_id() == 0 {
+            rx.changed().await.unwrap();
+        }
+        let e = ui.journal.read_after(0, 10).entries.remove(0);
+        assert_eq!(e.event, "pushed");
+        let d: Json = serde_json::from_str(&e.data).unwrap();
+        assert_eq!(
+            (d["thing"].clone(), d["value"].clone(), d["time"].clone()),
+            (json!("T"), json!(3.5), json!(11))
+        );
+        task.abort();
     }
 }

@@ -1,0 +1,198 @@
+//! The emulator's live page in a real headless Chromium: the real `alwayson platform` and
+//! `alwayson edge` binaries, the page driven over the DevTools protocol. Saves a screenshot
+//! to `target/ui-screenshot.png`.
+#![allow(clippy::unwrap_used)]
+
+mod browser;
+mod common;
+
+use browser::Browser;
+use common::{bin, platform, Proc};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const KEY: &str = "live-key";
+const T: Duration = Duration::from_secs(20);
+/// How soon the page must show what happened, without a reload.
+const LIVE: Duration = Duration::from_secs(2);
+
+/// `target/ui-screenshot.png` (in whatever target directory cargo uses).
+fn screenshot_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .unwrap()
+        .join("ui-screenshot.png")
+}
+
+/// Polls `cond` until it holds or `deadline` passes; says whether it held.
+fn held_by(deadline: Instant, mut cond: impl FnMut() -> bool) -> bool {
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn text_of(selector: &str) -> String {
+    format!("((document.querySelector({selector:?}) || {{}}).textContent || '')")
+}
+
+#[test]
+fn the_live_page_follows_an_edge_and_drives_it() {
+    let (_plat, addr) = platform(KEY);
+    let chrome = Browser::launch(&format!("http://{addr}/?appKey={KEY}"), 1280, 860);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut page = chrome.page().await;
+        page.wait_for(
+            "the event stream to be live",
+            &format!("{} === 'live'", text_of("#live")),
+            T,
+        )
+        .await;
+        // the key was taken out of the address bar
+        assert_eq!(page.eval("location.search").await, "");
+        page.eval("window.__sameDocument = 42").await;
+        let no_thing = page.eval(&text_of("#things")).await;
+        assert_eq!(
+            no_thing,
+            "No thing has been bound yet.",
+            "{}",
+            page.eval("document.body.innerText").await
+        );
+
+        // An edge binds and pushes (every 300 ms).
+        let mut cmd = bin();
+        cmd.args([
+            "edge",
+            &format!("ws://{addr}/Thingworx/WS"),
+            "--app-key",
+            KEY,
+            "--bind",
+            "SteamSensor1",
+            "--property",
+            "Temperature=21.5",
+            "--property",
+            "Mode=auto",
+            "--push-every",
+            "300ms",
+        ]);
+        let edge = Proc::spawn(cmd);
+        assert!(
+            held_by(Instant::now() + T, || edge
+                .stderr()
+                .contains("bound SteamSensor1")),
+            "the edge did not bind:\n{}",
+            edge.stderr()
+        );
+        let bound_at = Instant::now();
+        let row = "#things tr[data-thing=\"SteamSensor1\"]";
+        let shown = page
+            .wait_until(
+                &format!("(document.querySelector('{row}') || {{dataset:{{}}}}).dataset.connected === 'true'"),
+                bound_at + LIVE,
+            )
+            .await;
+        assert!(
+            shown.is_some(),
+            "the page did not show SteamSensor1 connected within {LIVE:?}: {}",
+            page.eval("document.body.innerText").await
+        );
+        page.eval(&format!("document.querySelector('{row}').click()"))
+            .await;
+        page.wait_for(
+            "the thing to be selected and shown connected",
+            &format!(
+                "{} === 'SteamSensor1' && {} === 'connected'",
+                text_of("#thing-name"),
+                text_of("#thing-status")
+            ),
+            T,
+        )
+        .await;
+        let connections = page.eval(&text_of("#conns")).await;
+        let connections = connections.as_str().unwrap();
+        assert!(
+            connections.contains("127.0.0.1:") && connections.contains("SteamSensor1"),
+            "{connections}"
+        );
+
+        // The next push shows in the page within 2 s, from the event stream.
+        let pushes = |e: &Proc| e.stderr().matches("pushed 2 value(s) of SteamSensor1").count();
+        let before = pushes(&edge);
+        assert!(
+            held_by(Instant::now() + T, || pushes(&edge) > before),
+            "no push"
+        );
+        let pushed_at = Instant::now();
+        let seen = page
+            .wait_until(
+                "[...document.querySelectorAll('#log div')].some(d => d.textContent.includes('pushed SteamSensor1.Temperature = 21.5')) \
+                 && (document.querySelector('#props tr[data-prop=\"Temperature\"] td.v') || {}).textContent === '21.5'",
+                pushed_at + LIVE,
+            )
+            .await;
+        assert!(
+            seen.is_some(),
+            "the pushed value did not show within {LIVE:?}: {}",
+            page.eval("document.body.innerText").await
+        );
+
+        // A property write from the page reaches the edge.
+        page.eval(
+            "document.getElementById('write-name').value = 'Temperature';\
+             document.getElementById('write-type').value = 'NUMBER';\
+             document.getElementById('write-value').value = '33.5';\
+             document.querySelector('#write-form button[type=submit]').click()",
+        )
+        .await;
+        edge.wait_stderr("platform wrote SteamSensor1.Temperature = 33.5", T);
+        page.wait_for(
+            "the write to be confirmed",
+            &format!("{}.startsWith('wrote Temperature = 33.5')", text_of("#write-msg")),
+            T,
+        )
+        .await;
+
+        // A service call with typed inputs from the page reaches the edge (Echo answers
+        // with its inputs).
+        page.eval(
+            "document.getElementById('call-name').value = 'Echo';\
+             document.getElementById('add-param').click();\
+             document.getElementById('add-param').click();\
+             const rows = document.querySelectorAll('#call-params .row');\
+             rows[0].querySelector('.pname').value = 'count';\
+             rows[0].querySelector('select').value = 'INTEGER';\
+             rows[0].querySelector('[data-param]').value = '19';\
+             rows[1].querySelector('.pname').value = 'label';\
+             rows[1].querySelector('select').value = 'STRING';\
+             rows[1].querySelector('[data-param]').value = 'from the page';\
+             document.querySelector('#call-form button[type=submit]').click()",
+        )
+        .await;
+        page.wait_for(
+            "the Echo result",
+            &format!(
+                "{} === 'from the page' && {} === '19'",
+                text_of("#call-result td[data-field=label]"),
+                text_of("#call-result td[data-field=count]")
+            ),
+            T,
+        )
+        .await;
+
+        // All of it without a reload.
+        assert_eq!(page.eval("window.__sameDocument").await, 42);
+        let shot = screenshot_path();
+        page.screenshot(&shot).await;
+        assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
+        eprintln!("screenshot: {}", shot.display());
+    });
+}
