@@ -16,15 +16,21 @@
 //!
 //! | event | data |
 //! |---|---|
-//! | `opened` | `{"conn","peer","time"}` |
+//! | `ready` | `{"lastEventId"}`: first answer to a request without `Last-Event-ID` |
+//! | `opened` | `{"conn","peer","time"}`: an edge's websocket was accepted |
 //! | `authenticated` | `{"conn","sessionId","time"}` |
 //! | `authRejected` | `{"conn","time"}` |
 //! | `bound` / `unbound` | `{"conn","thing","time"}` |
 //! | `bindRefused` | `{"conn","thing","holder","time"}` |
 //! | `closed` | `{"conn","reason","time"}` |
-//! | `lagged` | `{"missed","after"}`: notices lost before the next one (`null`: unknown, reload) |
+//! | `pushed` | `{"thing","property","value","time","quality"}`: a property value the platform stored (pushed by the edge, or written or read by the platform) |
+//! | `event` | `{"thing","event","time","data"}` (`data` is InfoTable JSON) |
+//! | `metadata` | `{"thing"}`: the thing's metadata was loaded |
+//! | `lagged` | `{"missed"}` (and `"after"`, the client's id, when the stream reports it): notices lost before the next one (`missed` `null`: unknown, reload everything) |
 //!
-//! Every event has an `id`; a client resumes with `Last-Event-ID` (or `?after=ID`).
+//! Every event has an `id`; a client resumes with `Last-Event-ID` (or `?after=ID`). A
+//! payload larger than 16 KiB is cut to its small fields plus `"truncated": <bytes>` (the
+//! value is then read over REST).
 
 pub mod connections;
 pub mod journal;
