@@ -20,6 +20,9 @@ pub struct Entry {
     pub event: &'static str,
     /// The payload as JSON text.
     pub data: Arc<str>,
+    /// The thing a per-thing notice (a value, an event) is about, for readers that follow
+    /// one thing; `None` for notices every reader gets.
+    pub thing: Option<Arc<str>>,
 }
 
 /// What a reader gets: how many notices it can no longer have, and what follows.
@@ -29,8 +32,11 @@ pub struct Batch {
     /// `None` when the reader's id is from the future, e.g. from before a restart: its view
     /// must be rebuilt from scratch).
     pub missed: Option<u64>,
-    /// The entries after the reader's id, oldest first.
+    /// The entries after the reader's id that it wants, oldest first.
     pub entries: Vec<Entry>,
+    /// The id of the last entry looked at (kept or skipped by the reader's filter): where the
+    /// reader continues from. Equals the reader's id when there was nothing new.
+    pub scanned: u64,
 }
 
 impl Batch {
@@ -98,8 +104,14 @@ impl Journal {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Appends a notice; returns its id. Evicts the oldest entries beyond the bounds.
+    /// Appends a notice every reader gets; returns its id. Evicts the oldest entries beyond
+    /// the bounds.
     pub fn push(&self, event: &'static str, data: &Json) -> u64 {
+        self.push_about(event, None, data)
+    }
+
+    /// Appends a notice about one thing (readers following another thing skip it).
+    pub fn push_about(&self, event: &'static str, thing: Option<&str>, data: &Json) -> u64 {
         let mut text = data.to_string();
         if text.len() > self.limits.max_entry_bytes {
             text = oversized(data, text.len()).to_string();
@@ -113,6 +125,7 @@ impl Journal {
                 id,
                 event,
                 data: text.into(),
+                thing: thing.map(Arc::from),
             });
             while inner.entries.len() > self.limits.max_entries.max(1)
                 || (inner.bytes > self.limits.max_bytes && inner.entries.len() > 1)
@@ -139,11 +152,17 @@ impl Journal {
 
     /// At most `max` entries after id `after`, and the gap before them.
     pub fn read_after(&self, after: u64, max: usize) -> Batch {
+        self.read_filtered(after, max, |_| true)
+    }
+
+    /// At most `max` entries after id `after` that `wanted` keeps, and the gap before them.
+    pub fn read_filtered(&self, after: u64, max: usize, wanted: impl Fn(&Entry) -> bool) -> Batch {
         let inner = self.lock();
         if after > inner.last_id {
             return Batch {
                 missed: None,
                 entries: Vec::new(),
+                scanned: inner.last_id,
             };
         }
         let oldest = inner.entries.front().map_or(inner.last_id + 1, |e| e.id);
@@ -151,10 +170,21 @@ impl Journal {
         let missed = first - after.saturating_add(1);
         // Ids are consecutive, so the position is arithmetic.
         let skip = usize::try_from(first - oldest).unwrap_or(usize::MAX);
-        let entries = inner.entries.iter().skip(skip).take(max).cloned().collect();
+        let mut entries = Vec::new();
+        let mut scanned = first.saturating_sub(1).max(after);
+        for e in inner.entries.iter().skip(skip) {
+            if entries.len() == max {
+                break;
+            }
+            scanned = e.id;
+            if wanted(e) {
+                entries.push(e.clone());
+            }
+        }
         Batch {
             missed: Some(missed),
             entries,
+            scanned,
         }
     }
 }
@@ -219,6 +249,26 @@ mod tests {
         assert_eq!((b.missed, ids(&b)), (Some(5), vec![8, 9, 10]));
         let b = j.read_after(7, 100);
         assert_eq!((b.missed, ids(&b)), (Some(0), vec![8, 9, 10]));
+    }
+
+    #[test]
+    fn a_filtering_reader_skips_other_things_and_moves_past_them() {
+        let j = small(10, 1 << 20);
+        j.push_about("pushed", Some("A"), &json!(1));
+        j.push_about("pushed", Some("B"), &json!(2));
+        j.push("bound", &json!(3));
+        j.push_about("pushed", Some("B"), &json!(4));
+        let only_a = |e: &Entry| !matches!(e.thing.as_deref(), Some(t) if t != "A");
+        let b = j.read_filtered(0, 10, only_a);
+        assert_eq!((ids(&b), b.scanned), (vec![1, 3], 4));
+        let b = j.read_filtered(3, 10, only_a);
+        assert_eq!((ids(&b), b.scanned, b.missed), (vec![], 4, Some(0)));
+        assert!(b.is_empty());
+        // max counts kept entries; scanning stops where they were taken
+        let b = j.read_filtered(0, 1, only_a);
+        assert_eq!((ids(&b), b.scanned), (vec![1], 1));
+        let b = j.read_after(4, 10);
+        assert_eq!(b.scanned, 4);
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub mod things;
 
 use alwayson_rest::{AppKey, RestError};
 use alwayson_tokio::Platform;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
@@ -148,10 +149,32 @@ async fn page() -> Response {
     r
 }
 
+/// The platform handle the platform's HTTP layer puts in every request.
+fn platform(ext: Option<Extension<Platform>>) -> Result<Platform, RestError> {
+    ext.map(|Extension(p)| p).ok_or_else(|| {
+        RestError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "platform handle missing from the request",
+        )
+    })
+}
+
+/// The query parameters, or a JSON 400.
+pub(crate) fn params(
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<HashMap<String, String>, RestError> {
+    q.map(|Query(q)| q)
+        .map_err(|e| RestError::bad_request(e.body_text()))
+}
+
 async fn things_list(
-    Extension(platform): Extension<Platform>,
-    Query(q): Query<HashMap<String, String>>,
+    ext: Option<Extension<Platform>>,
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
+    let (platform, q) = match (platform(ext), params(q)) {
+        (Ok(p), Ok(q)) => (p, q),
+        (Err(e), _) | (_, Err(e)) => return e.into_response(),
+    };
     let num = |k: &str, default: usize| {
         q.get(k)
             .map_or(Ok(default), |v| v.trim().parse::<usize>())
@@ -169,10 +192,11 @@ async fn things_list(
     Json(things::search(source::thing_rows(&platform), &query)).into_response()
 }
 
-async fn connections_list(
-    State(ui): State<Arc<Ui>>,
-    Extension(platform): Extension<Platform>,
-) -> Response {
+async fn connections_list(State(ui): State<Arc<Ui>>, ext: Option<Extension<Platform>>) -> Response {
+    let platform = match platform(ext) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
     let last = ui.journal.latest_id();
     let rows = ui.connections.rows(&source::thing_rows(&platform));
     Json(json!({
@@ -249,6 +273,15 @@ mod tests {
             assert_eq!(ct, "application/json", "{p}");
             assert_eq!(body, r#"{"error":"invalid appKey"}"#);
         }
+    }
+
+    #[tokio::test]
+    async fn refusals_are_json() {
+        // no platform handle in a request built by hand
+        let (s, ct, body) = get("/ui/things", Some("s3cret")).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(ct, "application/json");
+        assert!(body.contains("platform handle missing"), "{body}");
     }
 
     #[test]

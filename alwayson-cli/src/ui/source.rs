@@ -85,9 +85,9 @@ pub fn missed(ui: &Ui, k: u64) {
     ui.journal.push("lagged", &json!({ "missed": k }));
 }
 
-/// The event name and JSON payload of a thing-model notice (`None` for notices the stream
-/// does not carry; today it carries every kind).
-pub fn model_event(n: &ModelNotice) -> Option<(&'static str, Json)> {
+/// The thing, event name and JSON payload of a thing-model notice (`None` for notices the
+/// stream does not carry; today it carries every kind).
+pub fn model_event(n: &ModelNotice) -> Option<(&str, &'static str, Json)> {
     Some(match n {
         ModelNotice::PropertyUpdated {
             thing,
@@ -96,6 +96,7 @@ pub fn model_event(n: &ModelNotice) -> Option<(&'static str, Json)> {
             time_ms,
             quality,
         } => (
+            thing.as_str(),
             "pushed",
             json!({"thing": thing, "property": property, "value": value, "time": time_ms, "quality": quality}),
         ),
@@ -105,10 +106,13 @@ pub fn model_event(n: &ModelNotice) -> Option<(&'static str, Json)> {
             time_ms,
             data,
         } => (
+            thing.as_str(),
             "event",
             json!({"thing": thing, "event": event, "time": time_ms, "data": data}),
         ),
-        ModelNotice::MetadataLoaded { thing } => ("metadata", json!({ "thing": thing })),
+        ModelNotice::MetadataLoaded { thing } => {
+            (thing.as_str(), "metadata", json!({ "thing": thing }))
+        }
     })
 }
 
@@ -118,8 +122,8 @@ pub async fn follow_model(mut rx: broadcast::Receiver<ModelNotice>, ui: Arc<Ui>)
     loop {
         match rx.recv().await {
             Ok(n) => {
-                if let Some((event, data)) = model_event(&n) {
-                    ui.journal.push(event, &data);
+                if let Some((thing, event, data)) = model_event(&n) {
+                    ui.journal.push_about(event, Some(thing), &data);
                 }
             }
             Err(broadcast::error::RecvError::Lagged(k)) => {
@@ -197,6 +201,7 @@ mod tests {
         assert_eq!(
             model_event(&n),
             Some((
+                "T",
                 "pushed",
                 json!({"thing":"T","property":"p","value":21.5,"time":7,"quality":"GOOD"})
             ))
@@ -210,12 +215,16 @@ mod tests {
         assert_eq!(
             model_event(&n),
             Some((
+                "T",
                 "event",
                 json!({"thing":"T","event":"Fault","time":8,"data":{"rows":[]}})
             ))
         );
         let n = ModelNotice::MetadataLoaded { thing: "T".into() };
-        assert_eq!(model_event(&n), Some(("metadata", json!({"thing":"T"}))));
+        assert_eq!(
+            model_event(&n),
+            Some(("T", "metadata", json!({"thing":"T"})))
+        );
     }
 
     #[tokio::test]
@@ -234,7 +243,7 @@ mod tests {
             rx.changed().await.unwrap();
         }
         let e = ui.journal.read_after(0, 10).entries.remove(0);
-        assert_eq!(e.event, "pushed");
+        assert_eq!((e.event, e.thing.as_deref()), ("pushed", Some("T")));
         let d: Json = serde_json::from_str(&e.data).unwrap();
         assert_eq!(
             (d["thing"].clone(), d["value"].clone(), d["time"].clone()),

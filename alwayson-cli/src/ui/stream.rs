@@ -7,6 +7,9 @@
 //! `Last-Event-ID` header, so nothing between two batches is lost. A script does the same:
 //! request again with `Last-Event-ID` (or `?after=`) set to the last `id` it read.
 //!
+//! `?thing=NAME` keeps only that thing's per-thing notices (`pushed`, `event`, `metadata`);
+//! connection and binding notices always come.
+//!
 //! A request without `Last-Event-ID` (a client's first) is answered at once, starting with
 //! a `ready` event (`{"lastEventId"}`, its id the client's starting point), so a client knows
 //! the stream is there before the first notice.
@@ -14,8 +17,9 @@
 //! A client that falls behind the journal gets a `lagged` event first (`{"missed": n}`, or
 //! `null` when its id is unknown, e.g. from before a restart) and should reload its state.
 
-use super::journal::Batch;
+use super::journal::{Batch, Entry};
 use super::Ui;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
@@ -54,15 +58,33 @@ fn first_id(ui: &Ui, query: &HashMap<String, String>) -> u64 {
         .unwrap_or_else(|| ui.journal.latest_id())
 }
 
-/// Waits until the journal has something after `after` (or [`HOLD`] passes).
-pub async fn next_batch(ui: &Ui, after: u64, hold: Duration) -> Batch {
+/// Which per-thing notices a client wants: all (`None`) or one thing's (`?thing=`).
+/// Notices that are not about one thing (connections, bindings) always pass.
+fn wanted(thing: Option<&str>, e: &Entry) -> bool {
+    match (thing, e.thing.as_deref()) {
+        (Some(want), Some(about)) => want == about,
+        _ => true,
+    }
+}
+
+/// Waits until the journal has something after `after` that the client wants (or `hold`
+/// passes); skipped notices move the batch's `scanned` on.
+pub async fn next_batch(ui: &Ui, after: u64, thing: Option<&str>, hold: Duration) -> Batch {
     let mut rx = ui.journal.subscribe();
     let deadline = tokio::time::Instant::now() + hold;
+    let mut from = after;
     loop {
-        let batch = ui.journal.read_after(after, MAX_BATCH);
+        let mut batch = ui
+            .journal
+            .read_filtered(from, MAX_BATCH, |e| wanted(thing, e));
+        if from != after && batch.missed == Some(0) {
+            // Entries between `after` and `from` were skipped, not missed.
+            batch.scanned = batch.scanned.max(from);
+        }
         if !batch.is_empty() || hold.is_zero() {
             return batch;
         }
+        from = batch.scanned;
         tokio::select! {
             changed = rx.changed() => if changed.is_err() { return batch },
             _ = tokio::time::sleep_until(deadline) => return batch,
@@ -71,8 +93,9 @@ pub async fn next_batch(ui: &Ui, after: u64, hold: Duration) -> Batch {
 }
 
 /// The batch as SSE events: `retry`, `ready` for a first request, `lagged` if there was a
-/// gap, then the notices.
-pub fn batch_events(ui: &Ui, after: u64, first: bool, batch: Batch) -> Vec<Event> {
+/// gap, the notices, and a bare `id` past the skipped ones (it moves the client's
+/// `Last-Event-ID` on without an event).
+pub fn batch_events(after: u64, first: bool, batch: Batch) -> Vec<Event> {
     let mut out = vec![Event::default()
         .comment("alwayson live notices")
         .retry(RETRY)];
@@ -84,34 +107,35 @@ pub fn batch_events(ui: &Ui, after: u64, first: bool, batch: Batch) -> Vec<Event
                 .data(json!({ "lastEventId": after }).to_string()),
         );
     }
-    match batch.missed {
-        Some(0) => {}
-        missed => {
-            // Resume after the gap (or, for an unknown id, from the newest notice).
-            let resume = batch
-                .entries
-                .first()
-                .map_or_else(|| ui.journal.latest_id(), |e| e.id - 1);
-            out.push(
-                Event::default()
-                    .event("lagged")
-                    .id(resume.to_string())
-                    .data(json!({ "missed": missed, "after": after }).to_string()),
-            );
-        }
+    let mut last = after;
+    if batch.missed != Some(0) {
+        // Resume after the gap (or, for an unknown id, from the newest notice).
+        last = batch.entries.first().map_or(batch.scanned, |e| e.id - 1);
+        out.push(
+            Event::default()
+                .event("lagged")
+                .id(last.to_string())
+                .data(json!({ "missed": batch.missed, "after": after }).to_string()),
+        );
     }
     let mut bytes = 0;
+    let mut complete = true;
     for e in batch.entries {
         bytes += e.data.len();
         if bytes > MAX_BATCH_BYTES && bytes > e.data.len() {
+            complete = false;
             break;
         }
+        last = e.id;
         out.push(
             Event::default()
                 .event(e.event)
                 .id(e.id.to_string())
                 .data(&*e.data),
         );
+    }
+    if complete && batch.scanned > last {
+        out.push(Event::default().id(batch.scanned.to_string()));
     }
     out
 }
@@ -120,8 +144,12 @@ pub fn batch_events(ui: &Ui, after: u64, first: bool, batch: Batch) -> Vec<Event
 pub async fn events(
     State(ui): State<Arc<Ui>>,
     headers: HeaderMap,
-    Query(query): Query<HashMap<String, String>>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
+    let query = match super::params(query) {
+        Ok(q) => q,
+        Err(e) => return e.into_response(),
+    };
     let Ok(_permit) = ui.streams.clone().try_acquire_owned() else {
         return super::json_error(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -132,8 +160,12 @@ pub async fn events(
         Some(id) => (id, false, HOLD),
         None => (first_id(&ui, &query), true, Duration::ZERO),
     };
-    let batch = next_batch(&ui, after, hold).await;
-    let events = batch_events(&ui, after, first, batch);
+    let thing = query
+        .get("thing")
+        .map(String::as_str)
+        .filter(|t| !t.is_empty());
+    let batch = next_batch(&ui, after, thing, hold).await;
+    let events = batch_events(after, first, batch);
     let mut r = Sse::new(futures_util::stream::iter(
         events.into_iter().map(Ok::<_, Infallible>),
     ))
@@ -241,6 +273,34 @@ mod tests {
             body.contains("event: lagged\nid: 5\ndata: {\"missed\":null,\"after\":99}"),
             "{body}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_client_following_one_thing_skips_the_others_and_moves_on() {
+        let ui = Arc::new(Ui::new("k"));
+        ui.journal
+            .push_about("pushed", Some("A"), &json!({"thing": "A"}));
+        ui.journal.push("bound", &json!({"thing": "C"}));
+        ui.journal
+            .push_about("pushed", Some("B"), &json!({"thing": "B"}));
+        let (_, body) = get(&ui, "/ui/events?thing=A", Some("0")).await;
+        assert!(body.contains("event: pushed\nid: 1\n"), "{body}");
+        assert!(body.contains("event: bound\nid: 2\n"), "{body}");
+        assert!(!body.contains("\"B\""), "{body}");
+        // the bare id moves the client past what it skipped
+        assert!(body.ends_with("\nid: 3\n\n"), "{body}");
+        // only skipped notices: the request keeps waiting, then answers with the next wanted
+        let ui2 = ui.clone();
+        let waiter = tokio::spawn(async move { get(&ui2, "/ui/events?thing=A", Some("3")).await });
+        ui.journal
+            .push_about("pushed", Some("B"), &json!({"thing": "B"}));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "woke for another thing's notice");
+        ui.journal
+            .push_about("event", Some("A"), &json!({"thing": "A"}));
+        let (_, body) = waiter.await.unwrap();
+        assert!(body.contains("event: event\nid: 5\n"), "{body}");
+        assert!(!body.contains("\"B\""), "{body}");
     }
 
     #[tokio::test]
