@@ -284,3 +284,168 @@ fn ten_thousand_things_stay_searchable_and_paged() {
         );
     });
 }
+
+/// What the metadata test's edge declares: one service with typed inputs, one event.
+fn metadata_doc() -> serde_json::Value {
+    serde_json::json!({
+        "name": "Boiler1",
+        "propertyDefinitions": {
+            "Pressure": {"name": "Pressure", "baseType": "NUMBER", "aspects": {}}
+        },
+        "serviceDefinitions": {
+            "ReadFromBinaryFile": {"name": "ReadFromBinaryFile", "description": "reads records",
+                "Inputs": {"fieldDefinitions": {
+                    "count": {"name": "count", "baseType": "INTEGER"},
+                    "verbose": {"name": "verbose", "baseType": "BOOLEAN"}}},
+                "Outputs": {"name": "result", "baseType": "INTEGER"}}
+        },
+        "eventDefinitions": {
+            "SteamSensorFault": {"name": "SteamSensorFault",
+                "EventData": {"fieldDefinitions": {"message": {"name": "message", "baseType": "STRING"}}}}
+        }
+    })
+}
+
+/// An SDK-like edge (speaking the wire format itself): serves `GetMetadata` and
+/// `ReadFromBinaryFile` (answers the count it got, as a NUMBER).
+fn sdk_edge() -> common::wire_edge::Answerer {
+    use alwayson_proto::{BaseType, Characteristic, FieldDefinition, InfoTable, Response, Value};
+    std::sync::Arc::new(|req: &alwayson_proto::Request| {
+        let name = req.characteristic_name.to_str_lossy().into_owned();
+        Some(match (req.characteristic, name.as_str()) {
+            (Characteristic::Services, "GetMetadata") => {
+                let mut t =
+                    InfoTable::with_fields(vec![FieldDefinition::new("result", BaseType::Json)]);
+                t.push_row(vec![Value::json(metadata_doc().to_string())]);
+                Response::with_content(t)
+            }
+            (Characteristic::Services, "ReadFromBinaryFile") => {
+                let n = match req.params.as_ref().and_then(|p| p.first("count")) {
+                    Some(Value::Integer(i)) => f64::from(*i),
+                    _ => -1.0,
+                };
+                Response::with_content(InfoTable::single("result", Value::Number(n)))
+            }
+            _ => Response::success(),
+        })
+    })
+}
+
+#[test]
+fn typed_service_forms_from_metadata_and_live_events() {
+    use alwayson_proto::{InfoTable, Request, Value};
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (running, addr) = rt.block_on(async {
+        let argv = [
+            "alwayson",
+            "platform",
+            "--listen",
+            "127.0.0.1:0",
+            "--app-key",
+            KEY,
+        ];
+        let alwayson_cli::cli::Command::Platform(args) =
+            <alwayson_cli::cli::Cli as clap::Parser>::try_parse_from(argv)
+                .unwrap()
+                .command
+        else {
+            panic!("not the platform command")
+        };
+        let running = alwayson_cli::platform_cmd::start(&args).await.unwrap();
+        let addr = running.platform.local_addr().to_string();
+        (running, addr)
+    });
+    let chrome = Browser::launch(&format!("http://{addr}/?appKey={KEY}"), 1280, 860);
+    rt.block_on(async {
+        let mut page = chrome.page().await;
+        page.wait_for(
+            "the event stream to be live",
+            &format!("{} === 'live'", text_of("#live")),
+            T,
+        )
+        .await;
+        let edge = common::wire_edge::WireEdge::connect(
+            &format!("ws://{addr}/Thingworx/WS"),
+            KEY,
+            &["Boiler1"],
+            sdk_edge(),
+        )
+        .await;
+        let row = "#things tr[data-thing=\"Boiler1\"]";
+        page.wait_for(
+            "Boiler1 in the list",
+            &format!("!!document.querySelector('{row}')"),
+            T,
+        )
+        .await;
+        page.eval(&format!("document.querySelector('{row}').click()"))
+            .await;
+
+        // The service form is built from the edge's metadata, with typed inputs.
+        let form = "form[data-service=\"ReadFromBinaryFile\"]";
+        page.wait_for(
+            "the typed service form",
+            &format!("!!document.querySelector('{form} [data-param=count]')"),
+            T,
+        )
+        .await;
+        let kinds = page
+            .eval(&format!(
+                "[...document.querySelectorAll('{form} [data-param]')].map(i => i.dataset.param + ':' + i.type).join(' ')"
+            ))
+            .await;
+        assert_eq!(kinds, "count:number verbose:checkbox");
+        page.eval(&format!(
+            "document.querySelector('{form} [data-param=count]').value = '19';\
+             document.querySelector('{form} [data-param=verbose]').checked = true;\
+             document.querySelector('{form} button[type=submit]').click()"
+        ))
+        .await;
+        page.wait_for(
+            "the service result (INTEGER, as declared)",
+            &format!("{} === '19'", text_of("#call-result td[data-field=result]")),
+            T,
+        )
+        .await;
+        let call = edge
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| r.characteristic_name == *"ReadFromBinaryFile")
+            .cloned()
+            .expect("the call reached the edge");
+        let params = call.params.unwrap();
+        assert_eq!(params.first("count"), Some(&Value::Integer(19)));
+        assert_eq!(params.first("verbose"), Some(&Value::Boolean(true)));
+
+        // An event the edge fires shows in the page within 2 s.
+        let fault = Request::fire_event(
+            "Boiler1",
+            "SteamSensorFault",
+            InfoTable::single("message", Value::string("too hot")),
+        );
+        assert!(edge.request(fault).await.status.is_success());
+        let fired_at = Instant::now();
+        let shown = page
+            .wait_until(
+                "[...document.querySelectorAll('#events tr')].some(r => r.textContent.includes('SteamSensorFault') && r.textContent.includes('too hot'))",
+                fired_at + LIVE,
+            )
+            .await;
+        assert!(
+            shown.is_some(),
+            "the event did not show within {LIVE:?}: {}",
+            page.eval("document.body.innerText").await
+        );
+        let shot = screenshot_path().with_file_name("ui-screenshot-metadata.png");
+        page.screenshot(&shot).await;
+        eprintln!("screenshot: {}", shot.display());
+        edge.close().await;
+    });
+    rt.block_on(running.shutdown());
+}
