@@ -56,7 +56,7 @@ impl EdgeRequests {
                     format!("property {thing}.{name} has no value on the platform"),
                 ),
             },
-            (Characteristic::Services, _) => self.service(&thing, &name, request, now_ms),
+            (Characteristic::Services, _) => self.service(&thing, &name, request),
             (Characteristic::Events, _) => {
                 let data = request.params.clone().unwrap_or_default();
                 tracing::debug!(
@@ -114,7 +114,7 @@ impl EdgeRequests {
         Response::success()
     }
 
-    fn service(&self, thing: &str, service: &str, request: &Request, now_ms: i64) -> Response {
+    fn service(&self, thing: &str, service: &str, request: &Request) -> Response {
         let unwrapped = request.params.as_ref().and_then(content::unwrap_content);
         if service == UPDATE_SUBSCRIBED_PROPERTY_VALUES {
             let updates = match unwrapped {
@@ -158,7 +158,6 @@ impl EdgeRequests {
             Some(Err(e)) => return Response::error(StatusCode::BAD_REQUEST, e.to_string()),
             None => Params::from_table(request.params.as_ref()),
         };
-        let _ = now_ms;
         match services::answer_from_model(&self.model, thing, service, &params) {
             Some(Ok(t)) => Response::with_content(t),
             Some(Err(e)) => Response::error(StatusCode::BAD_REQUEST, e.message),

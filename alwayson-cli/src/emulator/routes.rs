@@ -364,6 +364,11 @@ async fn invoke_service(
     let p = platform(ext)?;
     let (thing, service) = path(ts)?;
     if services::is_platform_service(&service) {
+        if p.thing(&thing).is_none() && !emulator.model.knows(&thing) {
+            return Err(RestError::not_found(format!(
+                "thing {thing} is unknown: it has never been bound"
+            )));
+        }
         let params = Params::from_body(body)?;
         if service == "SetPropertyValues" {
             let values = services::values_to_set(&emulator.model, &thing, &params)?;
