@@ -1,7 +1,7 @@
 //! The REST routes of the emulator (axum). Every path under `/Thingworx` needs the
 //! application key (header `appKey`, or query parameter `appKey`); every error is JSON
-//! `{"error": "…"}`. The paths and their answers are listed in the crate README and in
-//! [`super`].
+//! `{"error": "…"}`. The paths and their answers are listed in the `alwayson-cli` README
+//! (section *REST interface*); property reads take `?source=live|stored`.
 
 use super::edge_call;
 use super::edge_requests::now_ms;
