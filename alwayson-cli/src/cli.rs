@@ -102,6 +102,11 @@ pub struct PlatformArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve TLS with OpenSSL and also accept the legacy TLS of stock C SDK 1.3.x edges
+    /// (TLS 1.1, RSA/DHE key exchange; use an RSA certificate). Only in a build with the
+    /// `legacy-tls` feature.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_legacy: bool,
     /// Close connections that have not authenticated within this time (e.g. 15s, 500ms).
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub auth_timeout: Duration,

@@ -150,10 +150,15 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
         builder = builder.edge_max_message_size(size);
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        builder = builder.tls_pem(
+        let (cert, key) = (
             read_file("TLS certificate", cert)?,
             read_file("TLS key", key)?,
         );
+        builder = if args.tls_legacy {
+            legacy_tls(builder, cert, key)?
+        } else {
+            builder.tls_pem(cert, key)
+        };
     }
     let ui = Arc::new(Ui::new(args.app_key.as_str()));
     let router = full_router(&emulator, ui.clone());
@@ -179,6 +184,27 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
         watcher,
         model_watcher,
     })
+}
+
+#[cfg(feature = "legacy-tls")]
+fn legacy_tls(
+    builder: alwayson_tokio::PlatformBuilder,
+    cert: Vec<u8>,
+    key: Vec<u8>,
+) -> Result<alwayson_tokio::PlatformBuilder, CliError> {
+    tracing::warn!("--tls-legacy: TLS by OpenSSL, TLS 1.0/1.1 and RSA/DHE key exchange allowed");
+    Ok(builder.legacy_tls_pem(cert, key))
+}
+
+#[cfg(not(feature = "legacy-tls"))]
+fn legacy_tls(
+    _: alwayson_tokio::PlatformBuilder,
+    _: Vec<u8>,
+    _: Vec<u8>,
+) -> Result<alwayson_tokio::PlatformBuilder, CliError> {
+    Err(CliError::runtime(
+        "--tls-legacy needs a build with the legacy-tls feature (cargo build -p alwayson-cli --features legacy-tls)",
+    ))
 }
 
 /// Runs `alwayson platform` until Ctrl-C / SIGTERM.

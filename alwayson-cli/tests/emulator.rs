@@ -250,6 +250,52 @@ async fn metadata_types_rest_inputs_and_outputs() {
     let put = e.seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(put.params.unwrap().first("Count"), Some(&Value::Integer(5)));
 
+    // SetPropertyValues writes each value on the edge, typed by the declarations
+    let r = rest(
+        &addr,
+        "POST",
+        &thing_path("/Services/SetPropertyValues"),
+        r#"{"values": {"Count": 6, "Temperature": 20}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let puts: Vec<(String, Option<Value>)> = e
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .take(2)
+        .map(|r| {
+            let name = r.characteristic_name.to_str_lossy().into_owned();
+            let v = r.params.as_ref().and_then(|p| p.first(&name)).cloned();
+            (name, v)
+        })
+        .collect();
+    assert_eq!(
+        puts,
+        [
+            ("Temperature".to_owned(), Some(Value::Number(20.0))),
+            ("Count".to_owned(), Some(Value::Integer(6)))
+        ]
+    );
+    let r = rest(
+        &addr,
+        "POST",
+        &thing_path("/Services/GetPropertyValues"),
+        "",
+    )
+    .await;
+    assert_eq!(r.json()["rows"][0]["Count"], json!(6));
+    let r = rest(
+        &addr,
+        "POST",
+        "/Thingworx/Things/Nobody/Services/GetPropertyValues",
+        "",
+    )
+    .await;
+    assert_eq!(r.status, 404);
+
     // services: the declared ones and the platform's own
     let r = rest(&addr, "GET", &thing_path("/Services"), "").await;
     let rows = r.json()["rows"].as_array().unwrap().clone();

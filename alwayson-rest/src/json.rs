@@ -261,14 +261,14 @@ fn value_from_json_at(json: &Json, path: &str, depth: usize) -> Result<Value, Js
         Json::Object(m) if is_infotable_json(m) => {
             Value::InfoTable(Box::new(infotable_from_json_at(json, path, depth + 1)?))
         }
-        Json::Object(m) if typed_cell(m).is_some() => {
-            let (base_type, inner) =
-                typed_cell(m).ok_or_else(|| JsonError::new(path, "typed cell"))?;
-            typed_value_from_json_at(inner, base_type, path, depth + 1)?
-        }
-        Json::Object(m) => match location_from_object(m, path)? {
-            Some(l) => Value::Location(l),
-            None => Value::json(json.to_string()),
+        Json::Object(m) => match typed_cell(m) {
+            Some((base_type, inner)) => {
+                typed_value_from_json_at(inner, base_type, path, depth + 1)?
+            }
+            None => match location_from_object(m, path)? {
+                Some(l) => Value::Location(l),
+                None => Value::json(json.to_string()),
+            },
         },
         Json::Array(_) => Value::json(json.to_string()),
     })

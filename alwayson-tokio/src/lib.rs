@@ -89,6 +89,8 @@ mod error;
 pub mod platform;
 mod store;
 mod tls;
+#[cfg(feature = "legacy-tls")]
+mod tls_legacy;
 mod wsio;
 
 pub use backoff::Reconnect;

@@ -7,7 +7,8 @@
 //!   `_content_` bodies whose `values` is InfoTable JSON with `{"baseType","value"}` cells);
 //! * `GetPropertySubscriptions`, `GetEventSubscriptions` and the model-only platform-side
 //!   services ([`super::services`]); other services: NOT_FOUND with a reason;
-//! * events: SUCCESS, recorded, a [`super::model::ModelNotice::EventReceived`].
+//! * events: SUCCESS, recorded, a [`super::model::ModelNotice::EventReceived`] (a
+//!   `_content_` object becomes one row of data, typed by the declared data shape).
 //!
 //! Pushed values and events are logged at debug.
 
@@ -56,9 +57,12 @@ impl EdgeRequests {
                     format!("property {thing}.{name} has no value on the platform"),
                 ),
             },
-            (Characteristic::Services, _) => self.service(&thing, &name, request, now_ms),
+            (Characteristic::Services, _) => self.service(&thing, &name, request),
             (Characteristic::Events, _) => {
-                let data = request.params.clone().unwrap_or_default();
+                let data = match self.event_data(&thing, &name, request) {
+                    Ok(d) => d,
+                    Err(e) => return Response::error(StatusCode::BAD_REQUEST, e),
+                };
                 tracing::debug!(
                     "event {thing}.{name}: {}",
                     json::infotable_to_json(&data)["rows"]
@@ -67,6 +71,40 @@ impl EdgeRequests {
                 Response::success()
             }
             _ => Response::error(StatusCode::NOT_FOUND, "unsupported characteristic"),
+        }
+    }
+
+    /// The data of an event: the params table, or a `_content_` object read as one row typed
+    /// by the event's declared data shape.
+    fn event_data(&self, thing: &str, event: &str, request: &Request) -> Result<InfoTable, String> {
+        let Some(params) = &request.params else {
+            return Ok(InfoTable::new());
+        };
+        match content::unwrap_content(params) {
+            None => Ok(params.clone()),
+            Some(Err(e)) => Err(e.to_string()),
+            Some(Ok(Json::Object(m))) if m.is_empty() => Ok(InfoTable::new()),
+            Some(Ok(doc)) => {
+                let meta = self.model.metadata(thing);
+                let declared = |f: &str| {
+                    meta.as_ref()?
+                        .events
+                        .get(event)?
+                        .fields
+                        .iter()
+                        .find(|(n, _)| n == f)?
+                        .1
+                };
+                match &doc {
+                    Json::Object(m) if json::is_infotable_json(m) => {
+                        json::infotable_from_json(&doc).map_err(|e| e.to_string())
+                    }
+                    Json::Object(_) => {
+                        json::params_from_json_typed(&doc, declared).map_err(|e| e.to_string())
+                    }
+                    _ => Err("event data must be a JSON object".into()),
+                }
+            }
         }
     }
 
@@ -114,7 +152,7 @@ impl EdgeRequests {
         Response::success()
     }
 
-    fn service(&self, thing: &str, service: &str, request: &Request, now_ms: i64) -> Response {
+    fn service(&self, thing: &str, service: &str, request: &Request) -> Response {
         let unwrapped = request.params.as_ref().and_then(content::unwrap_content);
         if service == UPDATE_SUBSCRIBED_PROPERTY_VALUES {
             let updates = match unwrapped {
@@ -158,7 +196,6 @@ impl EdgeRequests {
             Some(Err(e)) => return Response::error(StatusCode::BAD_REQUEST, e.to_string()),
             None => Params::from_table(request.params.as_ref()),
         };
-        let _ = now_ms;
         match services::answer_from_model(&self.model, thing, service, &params) {
             Some(Ok(t)) => Response::with_content(t),
             Some(Err(e)) => Response::error(StatusCode::BAD_REQUEST, e.message),
@@ -361,5 +398,19 @@ mod tests {
         );
         let r = h.answer(&Request::invoke_service("T", "Nope", None), 8);
         assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // an event posted through the EMS as plain JSON
+        let r = h.answer(
+            &wrapped(
+                Method::Post,
+                Characteristic::Events,
+                "Fault",
+                json!({"message": "hot", "code": {"baseType": "INTEGER", "value": 3}}),
+            ),
+            9,
+        );
+        assert_eq!(r.status, StatusCode::SUCCESS);
+        let data = &h.model.events("T")[1].data;
+        assert_eq!(data.first("message"), Some(&Value::string("hot")));
+        assert_eq!(data.first("code"), Some(&Value::Integer(3)));
     }
 }

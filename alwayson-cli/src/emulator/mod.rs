@@ -57,7 +57,7 @@ impl Emulator {
         let document = match result {
             Ok(t) => match t.first("result").map(Value::unwrap_variant) {
                 Some(Value::String(_, text)) => serde_json::from_slice(text.as_bytes()).ok(),
-                Some(Value::InfoTable(_)) | Some(_) | None => None,
+                _ => None,
             },
             Err(e) => {
                 tracing::info!(

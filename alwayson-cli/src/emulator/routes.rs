@@ -1,7 +1,7 @@
 //! The REST routes of the emulator (axum). Every path under `/Thingworx` needs the
 //! application key (header `appKey`, or query parameter `appKey`); every error is JSON
-//! `{"error": "…"}`. The paths and their answers are listed in the crate README and in
-//! [`super`].
+//! `{"error": "…"}`. The paths and their answers are listed in the `alwayson-cli` README
+//! (section *REST interface*); property reads take `?source=live|stored`.
 
 use super::edge_call;
 use super::edge_requests::now_ms;
@@ -364,6 +364,11 @@ async fn invoke_service(
     let p = platform(ext)?;
     let (thing, service) = path(ts)?;
     if services::is_platform_service(&service) {
+        if p.thing(&thing).is_none() && !emulator.model.knows(&thing) {
+            return Err(RestError::not_found(format!(
+                "thing {thing} is unknown: it has never been bound"
+            )));
+        }
         let params = Params::from_body(body)?;
         if service == "SetPropertyValues" {
             let values = services::values_to_set(&emulator.model, &thing, &params)?;

@@ -121,6 +121,9 @@ pub(crate) struct Shared {
     pub auth: AuthCheck,
     pub config: PlatformConfig,
     pub tls: Option<tokio_rustls::TlsAcceptor>,
+    /// OpenSSL acceptor for legacy TLS; used instead of `tls` when set.
+    #[cfg(feature = "legacy-tls")]
+    pub legacy_tls: Option<Arc<crate::tls_legacy::LegacyTlsAcceptor>>,
     pub local_addr: SocketAddr,
     pub next_id: AtomicU64,
     pub shutdown: watch::Sender<bool>,
@@ -206,7 +209,11 @@ impl Platform {
 
     /// The URL edges connect to: `ws://ADDR/Thingworx/WS` (`wss://` with TLS).
     pub fn url(&self) -> String {
-        let scheme = if self.shared.tls.is_some() {
+        #[cfg(feature = "legacy-tls")]
+        let legacy = self.shared.legacy_tls.is_some();
+        #[cfg(not(feature = "legacy-tls"))]
+        let legacy = false;
+        let scheme = if self.shared.tls.is_some() || legacy {
             "wss"
         } else {
             "ws"
@@ -318,6 +325,8 @@ pub struct PlatformBuilder {
     handler: Option<Arc<dyn EdgeRequestHandler>>,
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
+    #[cfg(feature = "legacy-tls")]
+    legacy_tls: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for PlatformBuilder {
@@ -332,6 +341,8 @@ impl Default for PlatformBuilder {
             handler: None,
             http_handler: None,
             store: PropertyStore::new(),
+            #[cfg(feature = "legacy-tls")]
+            legacy_tls: None,
         }
     }
 }
@@ -370,6 +381,20 @@ impl PlatformBuilder {
             cert_chain_pem.as_ref(),
             key_pem.as_ref(),
         ));
+        self
+    }
+
+    /// Serve TLS with OpenSSL instead of rustls, accepting legacy TLS as deployed C SDK 1.3.x
+    /// edges speak it (TLS 1.0/1.1, RSA and DHE key exchange, security level 0) besides
+    /// TLS 1.2/1.3. PEM certificate chain and private key; use an RSA certificate for those
+    /// edges. Feature `legacy-tls`.
+    #[cfg(feature = "legacy-tls")]
+    pub fn legacy_tls_pem(
+        mut self,
+        cert_chain_pem: impl AsRef<[u8]>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
+        self.legacy_tls = Some((cert_chain_pem.as_ref().to_vec(), key_pem.as_ref().to_vec()));
         self
     }
 
@@ -462,6 +487,13 @@ impl PlatformBuilder {
             Some(config) => Some(tokio_rustls::TlsAcceptor::from(config?)),
             None => None,
         };
+        #[cfg(feature = "legacy-tls")]
+        let legacy_tls = match &self.legacy_tls {
+            Some((cert, key)) => Some(Arc::new(crate::tls_legacy::LegacyTlsAcceptor::from_pem(
+                cert, key,
+            )?)),
+            None => None,
+        };
         if self.config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
             return Err(Error::Config(format!(
                 "chunk size {} is below the minimum {}",
@@ -486,6 +518,8 @@ impl PlatformBuilder {
             auth,
             config: self.config,
             tls,
+            #[cfg(feature = "legacy-tls")]
+            legacy_tls,
             local_addr,
             next_id: AtomicU64::new(1),
             shutdown: watch::Sender::new(false),

@@ -42,6 +42,16 @@ pub(crate) async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
 }
 
 async fn serve_tcp(shared: Arc<Shared>, tcp: tokio::net::TcpStream, peer: SocketAddr) {
+    #[cfg(feature = "legacy-tls")]
+    if let Some(acceptor) = shared.legacy_tls.clone() {
+        let handshake = tokio::time::timeout(shared.config.auth_timeout, acceptor.accept(tcp));
+        match handshake.await {
+            Ok(Ok(tls)) => serve_http(shared, tls, peer).await,
+            Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+        }
+        return;
+    }
     match shared.tls.clone() {
         Some(acceptor) => {
             let handshake = tokio::time::timeout(shared.config.auth_timeout, acceptor.accept(tcp));
