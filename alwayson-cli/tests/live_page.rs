@@ -114,6 +114,7 @@ fn the_live_page_follows_an_edge_and_drives_it() {
             "the page did not show SteamSensor1 connected within {LIVE:?}: {}",
             page.eval("document.body.innerText").await
         );
+        eprintln!("bound → shown connected: {:?}", bound_at.elapsed());
         page.eval(&format!("document.querySelector('{row}').click()"))
             .await;
         page.wait_for(
@@ -148,6 +149,7 @@ fn the_live_page_follows_an_edge_and_drives_it() {
                 pushed_at + LIVE,
             )
             .await;
+        eprintln!("pushed → shown (measured from the edge's log line): {:?}", pushed_at.elapsed());
         assert!(
             seen.is_some(),
             "the pushed value did not show within {LIVE:?}: {}",
