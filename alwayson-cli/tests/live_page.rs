@@ -172,6 +172,23 @@ fn the_live_page_follows_an_edge_and_drives_it() {
         )
         .await;
 
+        // A live read from the page asks the edge (`?source=live`).
+        page.eval(
+            "document.getElementById('read-name').value = 'Mode';\
+             document.querySelector('#read-form button[type=submit]').click()",
+        )
+        .await;
+        page.wait_for(
+            "the live read",
+            &format!(
+                "{} === 'read from the edge' && {} === 'auto'",
+                text_of("#read-msg"),
+                text_of("#props tr[data-prop=Mode] td.v")
+            ),
+            T,
+        )
+        .await;
+
         // A service call with typed inputs from the page reaches the edge (Echo answers
         // with its inputs).
         page.eval(
