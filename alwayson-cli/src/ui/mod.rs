@@ -4,7 +4,7 @@
 //! | Method and path | Answers |
 //! |---|---|
 //! | `GET /` | the page (`text/html`); without a valid key a small form asking for it (401) |
-//! | `GET /ui/events` | the platform's notices as server-sent events (`text/event-stream`, see [`stream`]) |
+//! | `GET /ui/events[?after=ID][&thing=NAME]` | the platform's notices as server-sent events (`text/event-stream`, see [`stream`]); `thing` keeps one thing's values and events only |
 //! | `GET /ui/things?search=&offset=&limit=` | `{"total","offset","limit","rows":[{"name","isConnected","lastConnection","connection"}…]}`, sorted by name, at most 500 rows |
 //! | `GET /ui/connections` | `{"lastEventId","missedNotices","rows":[{"conn","peer","sessionId","since","thingCount","things"}…]}` (at most 50 names per connection) |
 //!

@@ -5,7 +5,8 @@
 //! id, answers with what there is (at most [`MAX_BATCH`] events, [`MAX_BATCH_BYTES`]), and
 //! ends; the `retry` field makes an `EventSource` reconnect after [`RETRY`] with a
 //! `Last-Event-ID` header, so nothing between two batches is lost. A script does the same:
-//! request again with `Last-Event-ID` (or `?after=`) set to the last `id` it read.
+//! request again with `Last-Event-ID` set to the last `id` it read (a request with only
+//! `?after=` counts as a first request and is answered at once, see below).
 //!
 //! `?thing=NAME` keeps only that thing's per-thing notices (`pushed`, `event`, `metadata`);
 //! connection and binding notices always come.
