@@ -542,6 +542,23 @@ async fn ems_content_bodies_pushes_events_and_history() {
     .await;
     assert_eq!(r.status, 400);
 
+    // all properties: pushed ones from the model, the others live (Live and Empty answered
+    // by the edge; NOT_FOUND ones are left out)
+    let r = rest(&addr, "GET", &thing_path("/Properties?source=live"), "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let before = e.seen_named("Temp");
+    let r = rest(&addr, "GET", &thing_path("/Properties"), "").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let row = r.json()["rows"][0].clone();
+    assert_eq!(row["Live"], json!(7.0));
+    assert_eq!(row["Pressure"], json!(22.5));
+    assert_eq!(row["Temp"], json!(42.0));
+    assert_eq!(
+        e.seen_named("Temp"),
+        before,
+        "a pushed property is not read live"
+    );
+
     // after the edge leaves, reads come from the model
     e.close().await;
     eventually("the thing to be disconnected", || {

@@ -342,13 +342,62 @@ fn property_value_from_body(
     }
 }
 
+/// `GET …/Properties`: one row with every known property (stored, declared in metadata).
+/// Like a single read: properties the edge pushes come from the model, the others are read
+/// live while the thing is connected (`?source=live` reads them all live, `?source=stored`
+/// none). A property the edge answers NOT_FOUND for is left out.
 async fn all_properties(
     State(emulator): State<Emulator>,
+    ext: Option<Extension<Platform>>,
     t: std::result::Result<Path<String>, PathRejection>,
+    q: std::result::Result<Query<ReadQuery>, QueryRejection>,
 ) -> Result<Response> {
+    let p = platform(ext)?;
     let thing = path(t)?;
-    if !emulator.model.knows(&thing) {
-        return Err(RestError::not_found(format!("thing {thing} is unknown")));
+    let source = query(q)?.source;
+    if p.thing(&thing).is_none() && !emulator.model.knows(&thing) {
+        return Err(RestError::not_found(format!(
+            "thing {thing} is unknown: it has never been bound"
+        )));
+    }
+    let is_connected = connected(&p, &thing);
+    if source == ReadSource::Live && !is_connected {
+        return Err(edge_call::runtime_error(alwayson_tokio::Error::NotBound(
+            thing,
+        )));
+    }
+    if is_connected && source != ReadSource::Stored {
+        let mut names: Vec<String> = emulator
+            .model
+            .values(&thing)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        if let Some(m) = emulator.model.metadata(&thing) {
+            names.extend(m.properties.keys().cloned());
+        }
+        names.sort();
+        names.dedup();
+        names.retain(|n| source == ReadSource::Live || !emulator.model.is_pushed(&thing, n));
+        let reads = names
+            .iter()
+            .map(|n| edge_call::read_property(&p, &thing, n));
+        let results = futures_util::future::join_all(reads).await;
+        for (name, result) in names.iter().zip(results) {
+            match result {
+                Ok(value) => {
+                    let value = typed(&emulator, &thing, name, value);
+                    emulator.model.record(
+                        &thing,
+                        name,
+                        Vtq::good(value, now_ms()),
+                        Source::Platform,
+                    );
+                }
+                Err(e) if e.status == StatusCode::NOT_FOUND => {}
+                Err(e) => return Err(e),
+            }
+        }
     }
     Ok(ok_json(&json::infotable_to_json(
         &services::property_values(&emulator.model, &thing),
