@@ -160,7 +160,7 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
             builder.tls_pem(cert, key)
         };
     }
-    let ui = Arc::new(Ui::new(args.app_key.as_str()));
+    let ui = Arc::new(Ui::new(args.app_key.as_str()).with_model(emulator.model.clone()));
     let router = full_router(&emulator, ui.clone());
     builder =
         builder.http_handler(move |req: http::Request<Bytes>| serve_http(router.clone(), req));

@@ -392,6 +392,8 @@ fn typed_service_forms_from_metadata_and_live_events() {
         let addr = running.platform.local_addr().to_string();
         (running, addr)
     });
+    // A thing the model knows without the platform having seen it bound is listed too.
+    running.emulator.model.touch("Ghost1");
     let chrome = Browser::launch(&format!("http://{addr}/?appKey={KEY}"), 1280, 860);
     rt.block_on(async {
         let mut page = chrome.page().await;
@@ -401,6 +403,11 @@ fn typed_service_forms_from_metadata_and_live_events() {
             T,
         )
         .await;
+        assert_eq!(
+            page.eval("document.querySelector('#things tr[data-thing=\"Ghost1\"]').dataset.connected")
+                .await,
+            "false"
+        );
         let edge = common::wire_edge::WireEdge::connect(
             &format!("ws://{addr}/Thingworx/WS"),
             KEY,

@@ -38,6 +38,7 @@ pub mod source;
 pub mod stream;
 pub mod things;
 
+use crate::emulator::ThingModel;
 use alwayson_rest::{AppKey, RestError};
 use alwayson_tokio::Platform;
 use axum::extract::rejection::QueryRejection;
@@ -70,6 +71,7 @@ pub struct Ui {
     /// Event-stream requests allowed to wait at once.
     pub streams: Arc<Semaphore>,
     app_key: AppKey,
+    model: Option<ThingModel>,
 }
 
 impl Ui {
@@ -85,7 +87,14 @@ impl Ui {
             connections: Connections::default(),
             streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)),
             app_key: AppKey::new(app_key),
+            model: None,
         }
+    }
+
+    /// Lists the things `model` knows too (not only those the platform has seen bound).
+    pub fn with_model(mut self, model: ThingModel) -> Self {
+        self.model = Some(model);
+        self
     }
 }
 
@@ -168,6 +177,7 @@ pub(crate) fn params(
 }
 
 async fn things_list(
+    State(ui): State<Arc<Ui>>,
     ext: Option<Extension<Platform>>,
     q: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
@@ -189,7 +199,8 @@ async fn things_list(
         offset,
         limit,
     };
-    Json(things::search(source::thing_rows(&platform), &query)).into_response()
+    let rows = source::thing_rows(&platform, ui.model.as_ref());
+    Json(things::search(rows, &query)).into_response()
 }
 
 async fn connections_list(State(ui): State<Arc<Ui>>, ext: Option<Extension<Platform>>) -> Response {
@@ -198,7 +209,9 @@ async fn connections_list(State(ui): State<Arc<Ui>>, ext: Option<Extension<Platf
         Err(e) => return e.into_response(),
     };
     let last = ui.journal.latest_id();
-    let rows = ui.connections.rows(&source::thing_rows(&platform));
+    let rows = ui
+        .connections
+        .rows(&source::thing_rows(&platform, ui.model.as_ref()));
     Json(json!({
         "lastEventId": last,
         "missedNotices": ui.connections.missed_count(),

@@ -7,17 +7,19 @@ use super::connections::Connections;
 use super::journal::Journal;
 use super::things::ThingRow;
 use super::{millis, Ui};
-use crate::emulator::ModelNotice;
+use crate::emulator::{ModelNotice, ThingModel};
 use crate::platform_cmd::close_reason;
 use alwayson_tokio::{Platform, PlatformNotice};
 use serde_json::{json, Value as Json};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::SystemTime;
 use tokio::sync::broadcast;
 
-/// The platform's things as the page lists them.
-pub fn thing_rows(platform: &Platform) -> Vec<ThingRow> {
-    platform
+/// The platform's things as the page lists them: every thing the platform has seen bound,
+/// and every thing the emulator's model knows otherwise (as not connected).
+pub fn thing_rows(platform: &Platform, model: Option<&ThingModel>) -> Vec<ThingRow> {
+    let mut rows: Vec<ThingRow> = platform
         .things()
         .into_iter()
         .map(|s| ThingRow {
@@ -26,7 +28,23 @@ pub fn thing_rows(platform: &Platform) -> Vec<ThingRow> {
             last_connection: s.last_connection,
             connection: s.connection,
         })
-        .collect()
+        .collect();
+    if let Some(model) = model {
+        let seen: HashSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+        rows.extend(
+            model
+                .things()
+                .into_iter()
+                .filter(|n| !seen.contains(n))
+                .map(|name| ThingRow {
+                    name,
+                    is_connected: false,
+                    last_connection: None,
+                    connection: None,
+                }),
+        );
+    }
+    rows
 }
 
 /// The event name and JSON payload of a connection notice (`None` for notices the stream
