@@ -53,13 +53,32 @@ fn text_of(selector: &str) -> String {
 fn the_live_page_follows_an_edge_and_drives_it() {
     let _one = one_browser();
     let (_plat, addr) = platform(KEY);
-    let chrome = Browser::launch(&format!("http://{addr}/?appKey={KEY}"), 1280, 860);
+    // Opened without the key: a form asks for it (a wrong one is refused).
+    let chrome = Browser::launch(&format!("http://{addr}/"), 1280, 860);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
         let mut page = chrome.page().await;
+        let key_input = "document.querySelector('input[name=appKey]')";
+        page.wait_for("the key form", &format!("!!{key_input}"), T)
+            .await;
+        assert!(page.eval("!document.getElementById('things')").await == true);
+        page.eval(&format!(
+            "{key_input}.value = 'wrong'; document.querySelector('form').submit()"
+        ))
+        .await;
+        page.wait_for(
+            "the refusal",
+            "!!document.getElementById('refused') && !document.getElementById('refused').hidden",
+            T,
+        )
+        .await;
+        page.eval(&format!(
+            "{key_input}.value = '{KEY}'; document.querySelector('form').submit()"
+        ))
+        .await;
         page.wait_for(
             "the event stream to be live",
             &format!("{} === 'live'", text_of("#live")),

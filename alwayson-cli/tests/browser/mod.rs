@@ -152,6 +152,13 @@ pub struct Page {
 impl Page {
     /// Sends a command and waits for its result (events in between are ignored).
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        let reply = self.try_call(method, params).await;
+        assert!(reply.get("error").is_none(), "CDP {method}: {reply}");
+        reply["result"].clone()
+    }
+
+    /// Sends a command and returns the whole reply (`result` or `error`).
+    pub async fn try_call(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({ "id": id, "method": method, "params": params });
@@ -174,8 +181,7 @@ impl Page {
         })
         .await
         .unwrap_or_else(|_| panic!("no CDP answer to {method} within 30 s"));
-        assert!(reply.get("error").is_none(), "CDP {method}: {reply}");
-        reply["result"].clone()
+        reply
     }
 
     /// Evaluates `expression` in the page (promises awaited) and returns its value.
@@ -192,11 +198,27 @@ impl Page {
         r["result"]["value"].clone()
     }
 
+    /// Evaluates `expression`; `None` if it threw or the page was between documents.
+    pub async fn try_eval(&mut self, expression: &str) -> Option<Value> {
+        let reply = self
+            .try_call(
+                "Runtime.evaluate",
+                json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+            )
+            .await;
+        let r = reply.get("result")?;
+        if r.get("exceptionDetails").is_some() {
+            return None;
+        }
+        Some(r["result"]["value"].clone())
+    }
+
     /// Polls `expression` every 25 ms until it is truthy; returns that value, or `None`
-    /// once `deadline` has passed.
+    /// once `deadline` has passed. Evaluation errors (e.g. during a navigation) count as
+    /// not yet.
     pub async fn wait_until(&mut self, expression: &str, deadline: Instant) -> Option<Value> {
         loop {
-            let v = self.eval(expression).await;
+            let v = self.try_eval(expression).await.unwrap_or(Value::Null);
             let truthy = match &v {
                 Value::Null => false,
                 Value::Bool(b) => *b,
