@@ -52,6 +52,8 @@ pub mod platform;
 mod runtime;
 mod store;
 mod tls;
+#[cfg(feature = "legacy-tls")]
+mod tls_legacy;
 mod watch;
 mod wsio;
 

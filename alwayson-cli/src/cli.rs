@@ -1,6 +1,7 @@
 //! The command line (clap derive).
 
 use crate::args::{parse_duration, parse_property, parse_thing_name};
+use crate::emulator::subscriptions::RuleSpec;
 use alwayson_proto::Value;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -93,7 +94,7 @@ pub struct PlatformArgs {
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// The application key edges must present in AUTH, and REST clients in the `appKey` header.
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", value_parser = parse_app_key)]
     pub app_key: String,
     /// PEM certificate chain: serve wss:// and https:// (needs --tls-key).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
@@ -101,12 +102,26 @@ pub struct PlatformArgs {
     /// PEM private key for --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Serve TLS with OpenSSL and also accept the legacy TLS of stock C SDK 1.3.x edges
+    /// (TLS 1.1, RSA/DHE key exchange; use an RSA certificate). Only in a build with the
+    /// `legacy-tls` feature.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_legacy: bool,
     /// Close connections that have not authenticated within this time (e.g. 15s, 500ms).
     #[arg(long, default_value = "15s", value_parser = parse_duration)]
     pub auth_timeout: Duration,
+    /// Close connections that have been silent (no message, no ping) for this long. The SDKs
+    /// ping every 55 s.
+    #[arg(long, default_value = "120s", value_parser = parse_duration)]
+    pub idle_timeout: Duration,
     /// What happens when a thing bound on one connection is bound on another.
     #[arg(long, value_enum, default_value = "first-in-wins")]
     pub bind_policy: BindPolicyArg,
+    /// Push rule answered to GetPropertySubscriptions, `THING:PROPERTY=TYPE[,THRESHOLD]`
+    /// (TYPE: ALWAYS, NEVER, VALUE, ON, OFF, DEADBAND; `*` for any thing or property;
+    /// repeatable, the last match wins). Default: the edge's declared rule, else VALUE,0.
+    #[arg(long = "push-rule", value_name = "RULE", value_parser = parse_rule_spec)]
+    pub push_rules: Vec<RuleSpec>,
     /// Refuse to send edges a multipart message whose chunk count × chunk size exceeds BYTES
     /// (C SDK 1.3.1 edges silently drop those: use 16384 for them). Default: no limit.
     #[arg(long, value_name = "BYTES")]
@@ -152,6 +167,19 @@ pub struct DecodeArgs {
     /// Read the hex text from this file.
     #[arg(long, short, value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+/// Refuses an empty application key.
+pub fn parse_app_key(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        return Err("the application key must not be empty".into());
+    }
+    Ok(s.to_owned())
+}
+
+/// Parses a `--push-rule`.
+pub fn parse_rule_spec(s: &str) -> Result<RuleSpec, String> {
+    s.parse()
 }
 
 /// Checks that a URL is ws:// or wss:// with a host.
@@ -256,6 +284,9 @@ mod tests {
             &["platform", "--app-key", "k", "--auth-timeout", "15"],
             &["platform", "--app-key", "k", "--tls-cert", "c.pem"],
             &["platform", "--app-key", "k", "--listen", "nowhere"],
+            &["platform", "--app-key", ""],
+            &["platform", "--app-key", "k", "--push-rule", "T=VALUE"],
+            &["platform", "--app-key", "k", "--idle-timeout", "x"],
             &["platform"],
             &["decode", "00", "--file", "f"],
         ] {

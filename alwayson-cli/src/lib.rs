@@ -1,9 +1,9 @@
 //! # alwayson-cli
 //!
 //! The library half of the `alwayson` command-line tool: argument definitions, the JSON ⇄
-//! InfoTable mapping ([`json`]), the ThingWorx-style REST interface of the platform emulator
-//! ([`rest`]), hex input and error excerpts for `decode` ([`hex`]), and the demo transcript
-//! ([`transcript`]), and the commands that run on `alwayson-tokio` ([`demo`],
+//! InfoTable mapping ([`json`], from `alwayson-rest`), the platform emulator with its thing
+//! model and ThingWorx-style REST interface ([`emulator`]), hex input and error excerpts for `decode` ([`hex`]), and the demo transcript
+//! ([`transcript`]), the emulator's live page ([`ui`]), and the commands that run on `alwayson-tokio` ([`demo`],
 //! [`platform_cmd`], [`edge_cmd`]). The binary (`src/main.rs`) only parses and dispatches.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -13,11 +13,14 @@ pub mod cli;
 pub mod decode;
 pub mod demo;
 pub mod edge_cmd;
+pub mod emulator;
 pub mod hex;
-pub mod json;
 pub mod platform_cmd;
-pub mod rest;
+
+/// The JSON ⇄ InfoTable mapping, from [`alwayson_rest`].
+pub use alwayson_rest::json;
 pub mod transcript;
+pub mod ui;
 
 use std::fmt;
 use std::process::ExitCode;

@@ -1,86 +1,17 @@
-//! `alwayson platform`: the platform emulator, its REST adapter and its connection log.
+//! `alwayson platform`: the platform emulator, its REST adapter, its live page and its
+//! connection log.
 
 use crate::cli::PlatformArgs;
-use crate::rest::{self, ApiError, PlatformApi, ThingInfo};
+use crate::emulator::{self, Emulator, ThingModel};
+use crate::ui::{self, Ui};
 use crate::{shutdown_signal, CliError};
 use alwayson_proto::platform::CloseReason;
-use alwayson_proto::{InfoTable, StatusCode, ThingStatus, Value};
-use alwayson_tokio::{Error, Notices, Platform, PlatformNotice};
+use alwayson_rest::AppKey;
+use alwayson_tokio::{Error, Platform, PlatformNotice};
 use bytes::Bytes;
 use std::io::Write as _;
 use std::sync::Arc;
-
-/// [`PlatformApi`] over a running [`Platform`]: the adapter between the REST layer and the
-/// runtime.
-#[derive(Clone)]
-pub struct TokioApi(pub Platform);
-
-fn info(s: &ThingStatus) -> ThingInfo {
-    ThingInfo {
-        name: s.name.to_str_lossy().into_owned(),
-        is_connected: s.is_connected,
-        last_connection: s.last_connection,
-    }
-}
-
-/// Maps a runtime error to the REST layer's error kinds.
-pub fn api_error(e: Error) -> ApiError {
-    match e {
-        Error::NotBound(thing) => ApiError::NotBound(thing),
-        Error::Timeout => ApiError::Timeout,
-        Error::Status { status, reason } => {
-            let reason = reason.map(|r| format!(": {r}")).unwrap_or_default();
-            if status == StatusCode::NOT_FOUND {
-                ApiError::NotFound(format!("the edge answered NOT_FOUND{reason}"))
-            } else {
-                ApiError::Edge(format!("the edge answered {status}{reason}"))
-            }
-        }
-        Error::Disconnected => ApiError::Edge("the edge disconnected before answering".into()),
-        other => ApiError::Edge(other.to_string()),
-    }
-}
-
-impl PlatformApi for TokioApi {
-    fn things(&self) -> Vec<ThingInfo> {
-        self.0.things().iter().map(info).collect()
-    }
-
-    fn thing(&self, name: &str) -> Option<ThingInfo> {
-        self.0.thing(name).as_ref().map(info)
-    }
-
-    async fn read_property(&self, thing: &str, property: &str) -> Result<Value, ApiError> {
-        self.0
-            .read_property(thing, property)
-            .await
-            .map_err(api_error)
-    }
-
-    async fn write_property(
-        &self,
-        thing: &str,
-        property: &str,
-        value: Value,
-    ) -> Result<(), ApiError> {
-        self.0
-            .write_property(thing, property, value)
-            .await
-            .map_err(api_error)
-    }
-
-    async fn invoke_service(
-        &self,
-        thing: &str,
-        service: &str,
-        params: Option<InfoTable>,
-    ) -> Result<InfoTable, ApiError> {
-        self.0
-            .invoke_service(thing, service, params)
-            .await
-            .map_err(api_error)
-    }
-}
+use tower::ServiceExt as _;
 
 /// A close reason in words.
 pub fn close_reason(r: &CloseReason) -> String {
@@ -95,11 +26,54 @@ pub fn close_reason(r: &CloseReason) -> String {
     }
 }
 
-/// Logs one line per connection notice until the channel closes.
-pub async fn log_notices(mut rx: Notices<PlatformNotice>) {
+/// Follows the platform's notices until it stops: logs one line per notice, hands it to the
+/// live page, and on each BIND lets the emulator fetch the thing's metadata. The one place
+/// that reads [`Platform::events`].
+pub async fn watch_platform(platform: Platform, emulator: Emulator, ui: Arc<Ui>) {
+    let mut rx = platform.events();
     while let Some(n) = rx.recv().await {
         log_notice(&n);
+        ui::source::platform_notice(&ui, &n);
+        if let PlatformNotice::Bound { name, .. } = n {
+            let (platform, emulator) = (platform.clone(), emulator.clone());
+            tokio::spawn(async move { emulator.on_bound(&platform, &name).await });
+        }
     }
+}
+
+/// Serves one HTTP request (not a websocket upgrade) with the emulator's router, logging
+/// method, path and status.
+pub async fn serve_http(router: axum::Router, req: http::Request<Bytes>) -> http::Response<Bytes> {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let response = match router.oneshot(req.map(axum::body::Body::from)).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    };
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!("REST response body failed: {e}");
+            Bytes::new()
+        }
+    };
+    if ui::serves(&path) {
+        // The live page polls its event stream: not worth a line each time.
+        tracing::debug!(%method, %path, status = parts.status.as_u16(), "live page");
+    } else {
+        tracing::info!(%method, %path, status = parts.status.as_u16(), "REST");
+    }
+    http::Response::from_parts(parts, body)
+}
+
+/// The emulator's full router: its routes, the live page's, and a JSON 404 (behind the key)
+/// for any other path.
+pub fn full_router(emulator: &Emulator, ui: Arc<Ui>) -> axum::Router {
+    emulator::router(emulator)
+        .merge(ui::router(ui))
+        .fallback_service(
+            axum::routing::any(emulator::routes::not_found).with_state(emulator.clone()),
+        )
 }
 
 fn log_notice(n: &PlatformNotice) {
@@ -128,52 +102,117 @@ fn read_file(what: &str, path: &std::path::Path) -> Result<Vec<u8>, CliError> {
         .map_err(|e| CliError::runtime(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-/// Runs `alwayson platform` until Ctrl-C / SIGTERM.
-pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
+/// A started emulator: the platform, the emulator state, and the task that follows the
+/// platform's notices.
+#[derive(Debug)]
+pub struct Running {
+    /// The platform.
+    pub platform: Platform,
+    /// The emulator (model, REST key).
+    pub emulator: Emulator,
+    /// The live page's state.
+    pub ui: Arc<Ui>,
+    watcher: tokio::task::JoinHandle<()>,
+    model_watcher: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Shuts the platform down and stops following it.
+    pub async fn shutdown(self) {
+        self.platform.shutdown().await;
+        self.watcher.abort();
+        self.model_watcher.abort();
+    }
+}
+
+/// Starts the platform emulator as `alwayson platform` configures it.
+pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
+    let model = ThingModel::default();
+    model.set_rule_specs(args.push_rules.clone());
+    let emulator = Emulator::new(model, AppKey::new(args.app_key.as_str()));
     let mut builder = Platform::builder()
         .listen(args.listen)
         .app_key(args.app_key.clone())
         .auth_timeout(args.auth_timeout)
-        .bind_policy(args.bind_policy.into());
+        .idle_timeout(args.idle_timeout)
+        .bind_policy(args.bind_policy.into())
+        .edge_request_handler(emulator.edge_requests());
     if let Some(size) = args.edge_max_message_size {
         builder = builder.edge_max_message_size(size);
     }
     if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
-        builder = builder.tls_pem(
+        let (cert, key) = (
             read_file("TLS certificate", cert)?,
             read_file("TLS key", key)?,
         );
+        builder = if args.tls_legacy {
+            legacy_tls(builder, cert, key)?
+        } else {
+            builder.tls_pem(cert, key)
+        };
     }
-    let app_key: Arc<str> = args.app_key.into();
-    builder = builder.http_handler(move |req: http::Request<Bytes>| {
-        let app_key = app_key.clone();
-        async move {
-            match req.extensions().get::<Platform>().cloned() {
-                Some(p) => rest::handle(&TokioApi(p), &app_key, req).await,
-                None => rest::error_response(
-                    http::StatusCode::INTERNAL_SERVER_ERROR,
-                    "platform handle missing from the request",
-                ),
-            }
-        }
-    });
+    let ui = Arc::new(Ui::new(args.app_key.as_str()).with_model(emulator.model.clone()));
+    let router = full_router(&emulator, ui.clone());
+    builder =
+        builder.http_handler(move |req: http::Request<Bytes>| serve_http(router.clone(), req));
     let platform = builder.start().await.map_err(|e| match e {
         Error::Tls(_) | Error::Config(_) => CliError::runtime(format!("cannot start: {e}")),
         e => CliError::runtime(format!("cannot listen on {}: {e}", args.listen)),
     })?;
-    let notices = tokio::spawn(log_notices(platform.events()));
+    let watcher = tokio::spawn(watch_platform(
+        platform.clone(),
+        emulator.clone(),
+        ui.clone(),
+    ));
+    let model_watcher = tokio::spawn(ui::source::follow_model(
+        emulator.model.subscribe(),
+        ui.clone(),
+    ));
+    Ok(Running {
+        platform,
+        emulator,
+        ui,
+        watcher,
+        model_watcher,
+    })
+}
+
+#[cfg(feature = "legacy-tls")]
+fn legacy_tls(
+    builder: alwayson_tokio::PlatformBuilder,
+    cert: Vec<u8>,
+    key: Vec<u8>,
+) -> Result<alwayson_tokio::PlatformBuilder, CliError> {
+    tracing::warn!("--tls-legacy: TLS by OpenSSL, TLS 1.0/1.1 and RSA/DHE key exchange allowed");
+    Ok(builder.legacy_tls_pem(cert, key))
+}
+
+#[cfg(not(feature = "legacy-tls"))]
+fn legacy_tls(
+    _: alwayson_tokio::PlatformBuilder,
+    _: Vec<u8>,
+    _: Vec<u8>,
+) -> Result<alwayson_tokio::PlatformBuilder, CliError> {
+    Err(CliError::runtime(
+        "--tls-legacy needs a build with the legacy-tls feature (cargo build -p alwayson-cli --features legacy-tls)",
+    ))
+}
+
+/// Runs `alwayson platform` until Ctrl-C / SIGTERM.
+pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
+    let running = start(&args).await?;
+    let url = running.platform.url();
     {
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on {}", platform.url());
+        let _ = writeln!(out, "listening on {url}");
         let _ = out.flush();
     }
     tracing::info!(
-        "edges connect to {}; REST on the same port (header appKey)",
-        platform.url()
+        "edges connect to {url}; REST and the live page (http://{}/?appKey=…) on the same port",
+        running.platform.local_addr()
     );
     shutdown_signal().await;
     tracing::info!("shutting down");
-    platform.shutdown().await;
-    notices.abort();
+    running.shutdown().await;
     Ok(())
 }

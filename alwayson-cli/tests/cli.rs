@@ -97,6 +97,31 @@ fn unreadable_tls_files_are_a_runtime_error() {
     );
 }
 
+#[cfg(not(feature = "legacy-tls"))]
+#[test]
+fn tls_legacy_needs_the_feature() {
+    let (dir, _ca, cert, key) = common::pki_files();
+    let out = run(&[
+        "platform",
+        "--listen",
+        "127.0.0.1:0",
+        "--app-key",
+        "k",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+        "--tls-legacy",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--tls-legacy needs a build with the legacy-tls feature"),
+        "{}",
+        text(&out.stderr)
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// base-types.md E1: AUTH with application key `abc123`.
 const E1: &str = "01 | 14 | 00 00 00 01 | 00 00 00 00 | FF FF FF FF | 00\n01\n06 61 70 70 4B 65 79\n06 61 62 63 31 32 33";
 

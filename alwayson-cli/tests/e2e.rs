@@ -97,11 +97,11 @@ fn platform_edge_and_rest_end_to_end() {
         401
     );
 
-    // read, write, read back
+    // read (live, forced: the edge also pushes it), write, read back
     let r = http(
         &addr,
         "GET",
-        "/Thingworx/Things/SteamSensor1/Properties/Temperature",
+        "/Thingworx/Things/SteamSensor1/Properties/Temperature?source=live",
         Some(KEY),
         "",
     );
@@ -173,7 +173,7 @@ fn platform_edge_and_rest_end_to_end() {
     // malformed bodies: 400 with a JSON error, and everything still works afterwards
     for body in [
         "{",
-        "[1,2]",
+        "",
         r#"{"other": 1}"#,
         r#"{"Temperature": {"dataShape": 3, "rows": []}}"#,
     ] {
@@ -203,6 +203,7 @@ fn platform_edge_and_rest_end_to_end() {
     wait_until(T, "SteamSensor1 to be disconnected", || {
         is_connected(&addr) == Some(false)
     });
+    // not connected: the stored value, with its time; a property never seen is 503
     let r = http(
         &addr,
         "GET",
@@ -210,7 +211,22 @@ fn platform_edge_and_rest_end_to_end() {
         Some(KEY),
         "",
     );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["rows"][0]["Temperature"], json!(22.25));
+    assert!(r.json()["rows"][0]["time"].as_i64().unwrap() > 1_577_836_800_000);
+    assert_eq!(r.json()["rows"][0]["quality"], "GOOD");
+    let r = http(
+        &addr,
+        "GET",
+        "/Thingworx/Things/SteamSensor1/Properties/Nope",
+        Some(KEY),
+        "",
+    );
     assert_eq!(r.status, 503);
+    assert_eq!(
+        r.json(),
+        json!({"error": "thing SteamSensor1 is not bound"})
+    );
 
     // the platform logged the connection events
     plat.wait_stderr("bound SteamSensor1", T);

@@ -110,6 +110,9 @@ pub(crate) struct Shared {
     pub http_handler: Option<HttpHandler>,
     pub config: PlatformConfig,
     pub tls: Option<futures_rustls::TlsAcceptor>,
+    /// OpenSSL acceptor for legacy TLS; used instead of `tls` when set.
+    #[cfg(feature = "legacy-tls")]
+    pub legacy_tls: Option<Arc<crate::tls_legacy::LegacyTlsAcceptor>>,
     pub local_addr: SocketAddr,
     pub shutdown: Watch<bool>,
     /// Connection tasks still running (shutdown waits for 0).
@@ -210,7 +213,11 @@ impl<R: Runtime> Platform<R> {
 
     /// The URL edges connect to: `ws://ADDR/Thingworx/WS` (`wss://` with TLS).
     pub fn url(&self) -> String {
-        let scheme = if self.shared.tls.is_some() {
+        #[cfg(feature = "legacy-tls")]
+        let legacy = self.shared.legacy_tls.is_some();
+        #[cfg(not(feature = "legacy-tls"))]
+        let legacy = false;
+        let scheme = if self.shared.tls.is_some() || legacy {
             "wss"
         } else {
             "ws"
@@ -312,6 +319,8 @@ pub struct PlatformBuilder<R> {
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
     runtime: PhantomData<fn() -> R>,
+    #[cfg(feature = "legacy-tls")]
+    legacy_tls: Option<(Vec<u8>, Vec<u8>)>,
 }
 
 impl<R> Default for PlatformBuilder<R> {
@@ -327,6 +336,8 @@ impl<R> Default for PlatformBuilder<R> {
             http_handler: None,
             store: PropertyStore::new(),
             runtime: PhantomData,
+            #[cfg(feature = "legacy-tls")]
+            legacy_tls: None,
         }
     }
 }
@@ -365,6 +376,20 @@ impl<R: Runtime> PlatformBuilder<R> {
             cert_chain_pem.as_ref(),
             key_pem.as_ref(),
         ));
+        self
+    }
+
+    /// Serve TLS with OpenSSL instead of rustls, accepting legacy TLS as deployed C SDK 1.3.x
+    /// edges speak it (TLS 1.0/1.1, RSA and DHE key exchange, security level 0) besides
+    /// TLS 1.2/1.3. PEM certificate chain and private key; use an RSA certificate for those
+    /// edges. Feature `legacy-tls`.
+    #[cfg(feature = "legacy-tls")]
+    pub fn legacy_tls_pem(
+        mut self,
+        cert_chain_pem: impl AsRef<[u8]>,
+        key_pem: impl AsRef<[u8]>,
+    ) -> Self {
+        self.legacy_tls = Some((cert_chain_pem.as_ref().to_vec(), key_pem.as_ref().to_vec()));
         self
     }
 
@@ -457,6 +482,13 @@ impl<R: Runtime> PlatformBuilder<R> {
             Some(config) => Some(futures_rustls::TlsAcceptor::from(config?)),
             None => None,
         };
+        #[cfg(feature = "legacy-tls")]
+        let legacy_tls = match &self.legacy_tls {
+            Some((cert, key)) => Some(Arc::new(crate::tls_legacy::LegacyTlsAcceptor::from_pem(
+                cert, key,
+            )?)),
+            None => None,
+        };
         if self.config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
             return Err(Error::Config(format!(
                 "chunk size {} is below the minimum {}",
@@ -483,6 +515,8 @@ impl<R: Runtime> PlatformBuilder<R> {
             http_handler: self.http_handler,
             config: self.config,
             tls,
+            #[cfg(feature = "legacy-tls")]
+            legacy_tls,
             local_addr,
             shutdown: Watch::new(false),
             live: Watch::new(0),

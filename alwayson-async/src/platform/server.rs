@@ -48,6 +48,16 @@ pub(crate) async fn accept_loop<R: Runtime>(shared: Arc<Shared>, listener: R::Tc
 }
 
 async fn serve_tcp<R: Runtime>(shared: Arc<Shared>, tcp: Box<dyn Io>, peer: SocketAddr) {
+    #[cfg(feature = "legacy-tls")]
+    if let Some(acceptor) = shared.legacy_tls.clone() {
+        let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
+        match handshake.await {
+            Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer).await,
+            Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+            None => tracing::debug!(%peer, "TLS handshake timed out"),
+        }
+        return;
+    }
     match shared.tls.clone() {
         Some(acceptor) => {
             let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));

@@ -2,6 +2,8 @@
 //! on drop, output capture, a minimal HTTP/1.1 client, bounded polling.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod wire_edge;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -153,26 +155,50 @@ pub fn platform_with(app_key: &str, extra: &[&str]) -> (Proc, String) {
     (p, addr)
 }
 
-/// An HTTP response: status code and body text.
+/// An HTTP response: status code, header lines and body text.
 #[derive(Debug)]
 pub struct HttpResponse {
     pub status: u16,
+    pub head: String,
     pub body: String,
 }
 
 impl HttpResponse {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)
             .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
     }
 }
 
-/// One HTTP/1.1 request with `Connection: close`.
+/// One HTTP/1.1 request with `Connection: close` (JSON content type when there is a body).
 pub fn http(
     addr: &str,
     method: &str,
     path: &str,
     app_key: Option<&str>,
+    body: &str,
+) -> HttpResponse {
+    let ct = (!body.is_empty()).then_some("application/json");
+    http_with(addr, method, path, app_key, ct, body)
+}
+
+/// One HTTP/1.1 request with `Connection: close` and this content type.
+pub fn http_with(
+    addr: &str,
+    method: &str,
+    path: &str,
+    app_key: Option<&str>,
+    content_type: Option<&str>,
     body: &str,
 ) -> HttpResponse {
     let mut s = TcpStream::connect(addr).expect("connect to the REST port");
@@ -181,8 +207,8 @@ pub fn http(
     if let Some(k) = app_key {
         req.push_str(&format!("appKey: {k}\r\n"));
     }
-    if !body.is_empty() {
-        req.push_str("Content-Type: application/json\r\n");
+    if let Some(ct) = content_type {
+        req.push_str(&format!("Content-Type: {ct}\r\n"));
     }
     req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
     s.write_all(req.as_bytes()).unwrap();
@@ -204,7 +230,11 @@ pub fn http(
     } else {
         rest.to_owned()
     };
-    HttpResponse { status, body }
+    HttpResponse {
+        status,
+        head: head.to_owned(),
+        body,
+    }
 }
 
 fn dechunk(mut s: &str) -> String {

@@ -44,16 +44,22 @@
 //! | `true` / `false` | BOOLEAN |
 //! | string | STRING |
 //! | `null` | NOTHING |
-//! | object with `dataShape` and `rows` | INFOTABLE, parsed by [`infotable_from_json`] (malformed → error) |
+//! | object with `dataShape` (or `datashape`) and `rows` | INFOTABLE, parsed by [`infotable_from_json`] (malformed → error) |
+//! | object with exactly `baseType` and `value` (`{"baseType":"INTEGER","value":19}`) | the value typed as written ([`typed_cell`]) |
 //! | object with numeric `longitude` and `latitude` (optional `elevation`, default 0) | LOCATION |
 //! | any other object, and every array | JSON (the compact JSON text, base type JSON) |
 //!
 //! Inside an InfoTable JSON ([`infotable_from_json`]) the field's declared `baseType`
 //! decides how a cell is read ([`typed_value_from_json`]): INTEGER must be an integral number
-//! in i32 range, DATETIME a number of milliseconds, BLOB/IMAGE base64 text, NUMBER also
+//! in i32 range, DATETIME a number of milliseconds or an ISO 8601 string, BLOB/IMAGE base64 text, NUMBER also
 //! accepts the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, VARIANT infers as above and
 //! wraps, and `null` is NOTHING for every type. A missing cell is NOTHING. Base types with
-//! no value encoding (TIMESPAN, SCHEDULE, unknown) are an error.
+//! no value encoding (TIMESPAN, SCHEDULE, unknown) are an error. A cell written
+//! `{"baseType": T, "value": v}` is read as `v`; in a VARIANT column it keeps the type T.
+//!
+//! When the types of a plain name/value object are known (a thing's metadata),
+//! [`params_from_json_typed`] reads each declared name with its declared type instead of
+//! inferring it.
 
 use alwayson_proto::{
     Aspect, BaseType, DataShape, FieldDefinition, InfoTable, Location, Value, WireString,
@@ -178,8 +184,31 @@ pub fn infotable_to_json(table: &InfoTable) -> Json {
 // ---------------------------------------------------------------------------------------
 
 /// Whether `json` looks like InfoTable JSON (an object with `dataShape` and `rows`).
-fn is_infotable_json(m: &Map<String, Json>) -> bool {
-    m.contains_key("dataShape") && m.contains_key("rows")
+/// Whether an object looks like InfoTable JSON: `dataShape` (or the EMS's lower-case
+/// `datashape`) and `rows`.
+pub fn is_infotable_json(m: &Map<String, Json>) -> bool {
+    (m.contains_key("dataShape") || m.contains_key("datashape")) && m.contains_key("rows")
+}
+
+/// A typed cell as the EMS and the Lua Script Resource write it: an object with exactly the
+/// keys `baseType` (a base type name) and `value`.
+pub fn typed_cell(m: &Map<String, Json>) -> Option<(BaseType, &Json)> {
+    if m.len() != 2 {
+        return None;
+    }
+    let base_type = BaseType::from_name(m.get("baseType")?.as_str()?)?;
+    Some((base_type, m.get("value")?))
+}
+
+/// Milliseconds since the epoch from an ISO 8601 / RFC 3339 date-time
+/// (`2026-11-29T14:00:00Z`, `2026-11-29T15:00:00.5+01:00`; without an offset, UTC).
+pub fn parse_iso8601_ms(s: &str) -> Option<i64> {
+    use time::format_description::well_known::{Iso8601, Rfc3339};
+    let t = time::OffsetDateTime::parse(s, &Rfc3339)
+        .or_else(|_| time::OffsetDateTime::parse(s, &Iso8601::DEFAULT))
+        .or_else(|_| time::PrimitiveDateTime::parse(s, &Iso8601::DEFAULT).map(|p| p.assume_utc()))
+        .ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 fn location_from_object(m: &Map<String, Json>, path: &str) -> Result<Option<Location>, JsonError> {
@@ -232,9 +261,14 @@ fn value_from_json_at(json: &Json, path: &str, depth: usize) -> Result<Value, Js
         Json::Object(m) if is_infotable_json(m) => {
             Value::InfoTable(Box::new(infotable_from_json_at(json, path, depth + 1)?))
         }
-        Json::Object(m) => match location_from_object(m, path)? {
-            Some(l) => Value::Location(l),
-            None => Value::json(json.to_string()),
+        Json::Object(m) => match typed_cell(m) {
+            Some((base_type, inner)) => {
+                typed_value_from_json_at(inner, base_type, path, depth + 1)?
+            }
+            None => match location_from_object(m, path)? {
+                Some(l) => Value::Location(l),
+                None => Value::json(json.to_string()),
+            },
         },
         Json::Array(_) => Value::json(json.to_string()),
     })
@@ -257,6 +291,22 @@ fn typed_value_from_json_at(
     }
     if json.is_null() {
         return Ok(Value::Nothing);
+    }
+    if let Json::Object(m) = json {
+        if let Some((written, inner)) = typed_cell(m) {
+            // `{"baseType","value"}`: a VARIANT takes the type as written; any other declared
+            // type reads the inner value as itself.
+            return if base_type == BaseType::Variant {
+                Ok(Value::variant(typed_value_from_json_at(
+                    inner,
+                    written,
+                    path,
+                    depth + 1,
+                )?))
+            } else {
+                typed_value_from_json_at(inner, base_type, path, depth + 1)
+            };
+        }
     }
     let expected =
         |what: &str| JsonError::new(path, format!("expected {what} for {}", base_type.name()));
@@ -281,7 +331,8 @@ fn typed_value_from_json_at(
             let ms = json
                 .as_i64()
                 .or_else(|| json.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-                .ok_or_else(|| expected("milliseconds since the epoch"))?;
+                .or_else(|| json.as_str().and_then(parse_iso8601_ms))
+                .ok_or_else(|| expected("milliseconds since the epoch or an ISO 8601 date"))?;
             Value::DateTime(ms)
         }
         BaseType::Location => match json {
@@ -347,6 +398,7 @@ fn infotable_from_json_at(json: &Json, path: &str, depth: usize) -> Result<InfoT
     let ds_path = join(path, "dataShape");
     let shape = obj
         .get("dataShape")
+        .or_else(|| obj.get("datashape"))
         .and_then(Json::as_object)
         .ok_or_else(|| JsonError::new(&ds_path, "expected an object"))?;
     let fd_path = join(&ds_path, "fieldDefinitions");
@@ -463,6 +515,35 @@ pub fn params_from_json(json: &Json) -> Result<InfoTable, JsonError> {
     for (k, v) in obj {
         let value = value_from_json_at(v, k, 0)?;
         fields.push(FieldDefinition::new(k.as_str(), value.base_type()));
+        row.push(value);
+    }
+    Ok(InfoTable {
+        data_shape: DataShape { fields },
+        rows: vec![row],
+    })
+}
+
+/// Like [`params_from_json`], but a name for which `declared` gives a base type is read with
+/// that type ([`typed_value_from_json`]: `19` for INTEGER is INTEGER 19, an ISO 8601 string
+/// for DATETIME is a DATETIME); other names are inferred.
+pub fn params_from_json_typed(
+    json: &Json,
+    declared: impl Fn(&str) -> Option<BaseType>,
+) -> Result<InfoTable, JsonError> {
+    let obj = json
+        .as_object()
+        .ok_or_else(|| JsonError::new("", "expected a JSON object of name/value pairs"))?;
+    let mut fields = Vec::with_capacity(obj.len());
+    let mut row = Vec::with_capacity(obj.len());
+    for (k, v) in obj {
+        let (base_type, value) = match declared(k) {
+            Some(bt) => (bt, typed_value_from_json_at(v, bt, k, 0)?),
+            None => {
+                let value = value_from_json_at(v, k, 0)?;
+                (value.base_type(), value)
+            }
+        };
+        fields.push(FieldDefinition::new(k.as_str(), base_type));
         row.push(value);
     }
     Ok(InfoTable {
@@ -798,6 +879,66 @@ mod tests {
         }
         let err = infotable_from_json(&j).unwrap_err();
         assert!(err.message.contains("too deep"), "{err}");
+    }
+
+    #[test]
+    fn typed_cells_as_the_ems_writes_them() {
+        assert_eq!(
+            value_from_json(&json!({"baseType": "INTEGER", "value": 19})).unwrap(),
+            Value::Integer(19)
+        );
+        // the LSR's push: VARIANT column with typed cells
+        let t = infotable_from_json(&json!({"datashape":{"fieldDefinitions":{"value":{"baseType":"VARIANT"},"name":{"baseType":"STRING"}}},"rows":[{"value":{"baseType":"NUMBER","value":21.5},"name":"Temp"}]})).unwrap();
+        assert_eq!(t.rows[0][0], Value::variant(Value::Number(21.5)));
+        // a declared type reads the inner value
+        assert_eq!(
+            typed_value_from_json(&json!({"baseType":"NUMBER","value":4}), BaseType::Integer)
+                .unwrap(),
+            Value::Integer(4)
+        );
+        // three keys is not a typed cell
+        assert_eq!(
+            value_from_json(&json!({"baseType": "INTEGER", "value": 19, "x": 1})).unwrap(),
+            Value::json(r#"{"baseType":"INTEGER","value":19,"x":1}"#)
+        );
+        assert!(value_from_json(&json!({"baseType": "INTEGER", "value": "x"})).is_err());
+    }
+
+    #[test]
+    fn datetime_from_iso8601() {
+        assert_eq!(
+            typed_value_from_json(&json!("1970-01-01T00:00:01Z"), BaseType::DateTime).unwrap(),
+            Value::DateTime(1000)
+        );
+        assert_eq!(
+            typed_value_from_json(&json!("1970-01-01T01:00:00.5+01:00"), BaseType::DateTime)
+                .unwrap(),
+            Value::DateTime(500)
+        );
+        assert_eq!(parse_iso8601_ms("1970-01-01T00:00:02"), Some(2000));
+        assert!(typed_value_from_json(&json!("yesterday"), BaseType::DateTime).is_err());
+    }
+
+    #[test]
+    fn typed_params_follow_declarations() {
+        let declared = |n: &str| match n {
+            "count" => Some(BaseType::Integer),
+            "at" => Some(BaseType::DateTime),
+            _ => None,
+        };
+        let t = params_from_json_typed(
+            &json!({"count": 19, "at": "1970-01-01T00:00:00.007Z", "x": 1}),
+            declared,
+        )
+        .unwrap();
+        assert_eq!(t.data_shape.fields[0].base_type, BaseType::Integer);
+        assert_eq!(t.data_shape.fields[2].base_type, BaseType::Number);
+        assert_eq!(
+            t.rows[0],
+            vec![Value::Integer(19), Value::DateTime(7), Value::Number(1.0)]
+        );
+        let err = params_from_json_typed(&json!({"count": 1.5}), declared).unwrap_err();
+        assert_eq!(err.path, "count");
     }
 
     #[test]
