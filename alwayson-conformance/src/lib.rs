@@ -35,7 +35,10 @@ pub use http::{
     upgrade_answer_is_exactly_what_the_sdk_expects,
 };
 pub use keepalive::silent_platform_is_detected_by_the_pong_timeout;
-pub use lifecycle::{dropping_the_client_ends_its_connection, full_lifecycle_both_directions};
+pub use lifecycle::{
+    dropping_the_client_ends_its_connection, full_lifecycle_both_directions,
+    shutdown_unbinds_then_closes,
+};
 pub use multipart::one_mebibyte_blob_round_trip;
 pub use tls::{bad_pem_is_a_tls_error, wss_with_trusted_ca_works_and_untrusted_is_refused};
 
@@ -56,6 +59,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(edge = $e, platform = $p, block_on = $run, tests = [
             full_lifecycle_both_directions,
             dropping_the_client_ends_its_connection,
+            shutdown_unbinds_then_closes,
             bind_before_auth_closes_the_socket,
             silent_connection_is_closed_at_the_auth_deadline,
             wrong_key_is_refused,
