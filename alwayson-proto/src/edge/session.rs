@@ -326,24 +326,6 @@ impl EdgeSession {
             .is_some_and(|c| c.bound.contains(name.as_bytes()))
     }
 
-    /// Responses that matched no waiting request (late after a timeout, or unknown ids),
-    /// counted here. They are dropped, except a late answer to a BIND that timed out on this
-    /// connection, which still counts (see the [module documentation](crate::edge)).
-    pub fn late_responses(&self) -> u64 {
-        self.late_responses
-    }
-
-    /// Inbound messages that had bytes after a complete body (tolerated, sdk-quirks.md Q5/Q6).
-    pub fn messages_with_trailing_bytes(&self) -> u64 {
-        self.trailing_bytes
-    }
-
-    /// Inbound messages dropped without an answer: platform requests or AUTH/BIND/UNBIND
-    /// received before authentication (nothing but AUTH may be sent then).
-    pub fn ignored_messages(&self) -> u64 {
-        self.ignored_messages
-    }
-
     /// Number of requests waiting for authentication.
     pub fn queued_requests(&self) -> usize {
         self.queue.len()
