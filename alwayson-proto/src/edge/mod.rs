@@ -134,10 +134,14 @@
 //! [`RequestError::Disconnected`]: crate::RequestError::Disconnected
 //! [`RespondError::NotConnected`]: crate::RespondError::NotConnected
 
+mod auth;
 mod batch;
+mod bindings;
 mod config;
 mod event;
+mod keepalive;
 mod reconnect;
+mod requests;
 mod session;
 #[cfg(test)]
 mod tests;
