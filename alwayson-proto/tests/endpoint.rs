@@ -364,10 +364,8 @@ fn relayed(endpoint: &mut Endpoint, name: WireString, from: ConnectionId) -> Con
 
 #[test]
 fn max_frame_size_is_negotiated_into_the_chunk_size_of_messages_to_the_edge() {
-    let config = PlatformConfig {
-        chunk_size: 8192,
-        ..PlatformConfig::default()
-    };
+    let mut config = PlatformConfig::default();
+    config.chunk_size = 8192;
     let mut p = Platform::new(BindPolicy::FirstInWins, AuthPolicy::AcceptAll, config);
     let small = p.open(&Handshake::with_max_frame_size(Some("1024")));
     let tiny = p.open(&Handshake::with_max_frame_size(Some("10")));

@@ -4,8 +4,8 @@
 
 use alwayson_proto::multipart::{split, Split};
 use alwayson_proto::platform::{
-    session_id_for, BindPolicy, CloseReason, PlatformConfig, PlatformEvent, PlatformSession,
-    ThingRegistry,
+    session_id_for, BindPolicy, CloseReason, ConnectionEvent, PlatformConfig, PlatformEvent,
+    PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
     Auth, Bind, Body, Frame, Header, Message, Request, RequestError, RespondError, Response,
@@ -278,10 +278,8 @@ fn auth_deadline_fires_at_15_s_and_not_before() {
 fn auth_deadline_is_configurable_and_stops_once_authenticated() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
-    let config = PlatformConfig {
-        auth_timeout: Duration::from_secs(3),
-        ..PlatformConfig::default()
-    };
+    let mut config = PlatformConfig::default();
+    config.auth_timeout = Duration::from_secs(3);
     let mut s = PlatformSession::new(clock.at(0), 1, config.clone(), reg.clone());
     assert_eq!(s.poll_timeout(), Some(clock.at(3_000)));
     s.handle_timeout(clock.at(3_000));
@@ -604,7 +602,7 @@ fn last_in_wins_moves_the_thing_and_the_old_session_lets_go() {
     assert_eq!(t.last_connection, Some(wall(2)));
 
     // The runtime relays the move to the old session.
-    s1.handle_thing_taken(clock.at(2_001), "T");
+    s1.handle_connection_event(ConnectionEvent::ThingTaken { name: "T".into() });
     assert_eq!(events(&mut s1), vec![unbound("T")]);
     assert_eq!(s1.bound_things(), names(&["V"]));
     assert_eq!(
@@ -617,7 +615,7 @@ fn last_in_wins_moves_the_thing_and_the_old_session_lets_go() {
         .is_ok());
 
     // A stale notification for a thing still held here is ignored.
-    s1.handle_thing_taken(clock.at(2_003), "V");
+    s1.handle_connection_event(ConnectionEvent::ThingTaken { name: "V".into() });
     assert!(events(&mut s1).is_empty());
 
     // The old connection closing does not release the moved thing.
@@ -757,7 +755,7 @@ fn platform_request_response_timeout_and_late_response() {
     )
     .unwrap();
     assert!(events(&mut s).is_empty());
-    assert_eq!(s.late_responses(), 1);
+    assert_eq!(s.stats().late_responses, 1);
     // An id that never existed.
     s.handle_message(
         clock.at(13_000),
@@ -766,7 +764,7 @@ fn platform_request_response_timeout_and_late_response() {
     )
     .unwrap();
     assert!(events(&mut s).is_empty());
-    assert_eq!(s.unmatched_responses(), 1);
+    assert_eq!(s.stats().unmatched_responses, 1);
     assert!(transmits(&mut s).is_empty(), "responses are never answered");
 
     // Disconnect ends waiting requests.
@@ -972,12 +970,9 @@ fn dropping_a_session_without_handle_closed_releases_its_things() {
 fn tiny_chunk_sizes_are_clamped_so_answers_still_go_out() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
-    let config = PlatformConfig {
-        chunk_size: 1,
-        ..PlatformConfig::default()
-    };
+    let mut config = PlatformConfig::default();
+    config.chunk_size = 1;
     let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
-    s.set_peer_chunk_size(0);
     let sid = authenticate(&mut s, &clock, 0, 1);
     bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
 }
@@ -1013,7 +1008,9 @@ fn thing_taken_by_raw_name_bytes() {
         .unwrap();
     assert_eq!(moved, (odd.clone(), 1));
     let _ = events(&mut s1);
-    s1.handle_thing_taken_bytes(clock.at(3), moved.0.as_bytes());
+    s1.handle_connection_event(ConnectionEvent::ThingTaken {
+        name: moved.0.clone(),
+    });
     assert_eq!(events(&mut s1), vec![PlatformEvent::Unbound { name: odd }]);
     assert!(s1.bound_things().is_empty());
 }
@@ -1060,7 +1057,7 @@ fn held_messages_are_bounded_and_overflow_is_counted() {
         s.handle_message(clock.at(1), wall(0), get_msg(100 + rid, sid, "T", "p"))
             .unwrap();
     }
-    assert_eq!(s.dropped_messages(), extra as u64);
+    assert_eq!(s.stats().dropped_messages, extra as u64);
     let _ = events(&mut s);
     s.accept_auth(clock.at(2), 1).unwrap();
     let requests = events(&mut s)
@@ -1076,11 +1073,9 @@ fn edge_receive_guard_refuses_multipart_the_edge_would_drop() {
     // chunk count × chunk size exceeds 16384 (sdk-quirks.md Q9): refuse it up front.
     let clock = Clock::new();
     let reg = ThingRegistry::default();
-    let config = PlatformConfig {
-        chunk_size: 8192,
-        edge_max_message_size: Some(16384),
-        ..PlatformConfig::default()
-    };
+    let mut config = PlatformConfig::default();
+    config.chunk_size = 8192;
+    config.edge_max_message_size = Some(16384);
     let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
     let sid = authenticate(&mut s, &clock, 0, 1);
     bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);

@@ -759,7 +759,7 @@ fn bind_conflict_last_in_wins() {
             }
         )]
     );
-    // The first connection was told (handle_thing_taken) and reports Unbound.
+    // The first connection was told (by the endpoint) and reports Unbound.
     assert_eq!(
         sim.trace(a)
             .platform_events(|_, e| matches!(e, PlatformEvent::Unbound { .. })),
@@ -905,7 +905,7 @@ fn late_bind_success_after_an_edge_timeout_is_adopted() {
     );
     sim.run_for(secs(2));
     assert!(sim.edge(n).is_bound("T2"), "late SUCCESS adopted");
-    assert_eq!(sim.edge(n).late_responses(), 1);
+    assert_eq!(sim.edge(n).stats().late_responses, 1);
     assert!(sim.check_bound_agreement().is_empty());
     // No second BIND went out.
     assert_eq!(sim.trace(n).sent_with_code(Dir::E2P, 0x0A).len(), 2);
@@ -1077,7 +1077,7 @@ fn edge_request_timeout_and_late_response() {
         .any(|(_, _, d, b)| *d == Dir::P2E && request_id(b) == Some(id)));
     assert_eq!(sim.trace(n).edge_endings(id), 1);
     assert_eq!(
-        sim.edge(n).late_responses(),
+        sim.edge(n).stats().late_responses,
         1,
         "the late response is counted"
     );
@@ -1127,7 +1127,7 @@ fn platform_request_timeout_and_late_response() {
     sim.run_until(sent + secs(20));
     assert_eq!(sim.platform_responses(n, cid, id).len(), 1);
     assert_eq!(
-        sim.node(n).conn().unwrap().platform.late_responses(),
+        sim.node(n).conn().unwrap().platform.stats().late_responses,
         1,
         "the late response is counted"
     );

@@ -139,16 +139,15 @@ struct Side {
 }
 
 fn config() -> PlatformConfig {
-    PlatformConfig {
-        chunk_size: 256,
-        max_message_size: 4096,
-        reassembly: alwayson_proto::multipart::ReassemblyLimits {
-            max_message_size: 8192,
-            max_in_progress: 4,
-            expiry: Duration::from_secs(50),
-        },
-        ..PlatformConfig::default()
-    }
+    let mut config = PlatformConfig::default();
+    config.chunk_size = 256;
+    config.max_message_size = 4096;
+    config.reassembly = alwayson_proto::multipart::ReassemblyLimits {
+        max_message_size: 8192,
+        max_in_progress: 4,
+        expiry: Duration::from_secs(50),
+    };
+    config
 }
 
 impl Side {

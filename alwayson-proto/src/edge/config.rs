@@ -7,6 +7,7 @@ use std::time::Duration;
 
 /// What the edge authenticates with.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credentials {
     /// One claim named `appKey` (what the reference SDK sends).
     AppKey(WireString),
@@ -39,6 +40,7 @@ impl Credentials {
 
 /// Edge session settings. Defaults follow the reference SDK (session-lifecycle.md §2).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct EdgeConfig {
     /// AUTH credentials.
     pub credentials: Credentials,

@@ -36,7 +36,7 @@
 //! * **AUTH first.** Between [`EdgeSession::handle_connected`] and the AUTH response only
 //!   the AUTH message goes out: requests are queued (or refused, see
 //!   [`EdgeConfig::queue_until_authenticated`]), BINDs wait, platform requests are not
-//!   answered (counted in [`EdgeSession::ignored_messages`]). Responses with other ids are
+//!   answered (counted in [`Stats::ignored_messages`](crate::Stats)). Responses with other ids are
 //!   counted as late.
 //! * **Order after AUTH success:** [`EdgeEvent::Authenticated`], then the BIND(s) of every
 //!   registered thing, *then* the queued requests. The SDK replays its offline store before
@@ -79,7 +79,8 @@
 //!     default, much less than the SDK's remedy (a BIND timeout at connect fails the whole
 //!     connect, which is retried with a new AUTH).
 //!
-//!   Late answers count as late ([`EdgeSession::late_responses`]) even when acted upon.
+//!   Late answers count as late ([`Stats::late_responses`](crate::Stats)) even when acted
+//!   upon.
 //!   All of this is per connection: answers and retries of an earlier connection are
 //!   ignored after a reconnect. A timed-out BIND/UNBIND is remembered for one
 //!   `request_timeout` at most (until its retry), and each name is in at most one of them.
@@ -133,10 +134,14 @@
 //! [`RequestError::Disconnected`]: crate::RequestError::Disconnected
 //! [`RespondError::NotConnected`]: crate::RespondError::NotConnected
 
+mod auth;
 mod batch;
+mod bindings;
 mod config;
 mod event;
+mod keepalive;
 mod reconnect;
+mod requests;
 mod session;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! The reconnect policy: exponential backoff with jitter, the random draw passed in.
 
-use super::AuthFailure;
+use super::{AuthFailure, EdgeEvent};
 use std::time::{Duration, Instant};
 
 /// How an edge reconnects after losing its connection (and retries a failed connect).
@@ -118,6 +118,66 @@ pub enum GiveUp {
     Attempts(u32),
     /// The application closed the session.
     Closed,
+}
+
+impl super::EdgeSession {
+    /// A connect attempt failed: counts for the reconnect policy (and may exhaust it).
+    /// Ignored while connected or once closed.
+    pub(super) fn handle_connect_failed(&mut self) {
+        if self.conn.is_some() || self.closed || self.app_closing {
+            return;
+        }
+        self.failures = self.failures.saturating_add(1);
+        self.give_up_if_exhausted();
+    }
+
+    pub(super) fn give_up_if_exhausted(&mut self) {
+        if self.config.reconnect.exhausted(self.failures) {
+            self.give_up(GiveUp::Attempts(self.failures));
+        }
+    }
+
+    /// Stops reconnecting: closed for good (queued requests come back as `Unsent`).
+    pub(super) fn give_up(&mut self, why: GiveUp) {
+        if self.closed {
+            return;
+        }
+        self.gave_up = Some(why);
+        self.hand_back_queue();
+        self.closed = true;
+        self.events.push_back(EdgeEvent::Closed);
+    }
+
+    /// When the runtime should open the next websocket, after
+    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`] (and before the first
+    /// connect, which is due at once). `draw` is a random number for the jitter (see
+    /// [`ReconnectPolicy`](super::ReconnectPolicy) for the delays, what counts as a failure
+    /// and what resets the count); ask once per failure, each call draws anew.
+    pub fn reconnect(&self, now: Instant, draw: u64) -> Reconnect {
+        if let Some(why) = self.gave_up {
+            return Reconnect::GiveUp(why);
+        }
+        if self.closed || self.app_closing {
+            return Reconnect::GiveUp(GiveUp::Closed);
+        }
+        if self.conn.is_some() {
+            return Reconnect::Connected;
+        }
+        if self.failures == 0 {
+            return Reconnect::At(now);
+        }
+        let delay = self.config.reconnect.delay(self.failures, draw);
+        match now.checked_add(delay) {
+            Some(at) => Reconnect::At(at),
+            // A delay past the end of time: never again.
+            None => Reconnect::GiveUp(GiveUp::Attempts(self.failures)),
+        }
+    }
+
+    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
 }
 
 #[cfg(test)]

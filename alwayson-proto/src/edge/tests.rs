@@ -420,7 +420,7 @@ fn bind_rejection_is_per_thing_and_the_others_keep_working() {
         StatusCode::FORBIDDEN,
     ));
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.late_responses(), 1);
+    assert_eq!(h.edge.stats().late_responses, 1);
     assert!(!h.edge.is_bound("C"));
     // ... and it cancelled the automatic retry.
     h.at(Duration::from_secs(30));
@@ -468,7 +468,7 @@ fn late_bind_success_after_a_timeout_binds_the_thing() {
     h.feed_ok(&response(id, StatusCode::SUCCESS));
     assert_eq!(h.events(), vec![EdgeEvent::Bound { name: "C".into() }]);
     assert!(h.edge.is_bound("C"));
-    assert_eq!(h.edge.late_responses(), 1);
+    assert_eq!(h.edge.stats().late_responses, 1);
     h.feed_ok(&platform_request(21, "C"));
     assert!(matches!(
         h.events().as_slice(),
@@ -484,7 +484,7 @@ fn late_bind_success_after_a_timeout_binds_the_thing() {
         .all(|o| !matches!(o, Out::Msg(m) if matches!(m.body, Body::Bind(_)))));
     h.feed_ok(&response(id, StatusCode::SUCCESS));
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.late_responses(), 2);
+    assert_eq!(h.edge.stats().late_responses, 2);
 }
 
 #[test]
@@ -544,7 +544,7 @@ fn late_bind_success_after_unbind_does_not_bind_again() {
     h.feed_ok(&response(id, StatusCode::SUCCESS));
     assert!(h.events().is_empty());
     assert!(!h.edge.is_bound("C"));
-    assert_eq!(h.edge.late_responses(), 1);
+    assert_eq!(h.edge.stats().late_responses, 1);
     h.feed_ok(&platform_request(40, "C"));
     assert_eq!(
         h.sent(),
@@ -833,7 +833,7 @@ fn requests_correlate_by_id_time_out_and_late_responses_are_counted() {
     h.feed_ok(&response(a, StatusCode::SUCCESS)); // duplicate
     h.feed_ok(&response(987_654, StatusCode::SUCCESS)); // unknown
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.late_responses(), 3);
+    assert_eq!(h.edge.stats().late_responses, 3);
 }
 
 #[test]
@@ -1062,7 +1062,7 @@ fn decode_errors_are_returned_and_the_session_survives() {
         h.events().as_slice(),
         [EdgeEvent::Response { result: Ok(_), .. }]
     ));
-    assert_eq!(h.edge.messages_with_trailing_bytes(), 1);
+    assert_eq!(h.edge.stats().messages_with_trailing_bytes, 1);
 }
 
 #[test]
@@ -1296,8 +1296,8 @@ fn platform_requests_before_auth_success_are_not_answered() {
     h.feed_ok(&response(999, StatusCode::SUCCESS));
     assert!(h.sent().is_empty());
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.ignored_messages(), 1);
-    assert_eq!(h.edge.late_responses(), 1);
+    assert_eq!(h.edge.stats().ignored_messages, 1);
+    assert_eq!(h.edge.stats().late_responses, 1);
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub type ConnectionId = u64;
 
 /// What happens when a thing already bound on another live connection is bound again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum BindPolicy {
     /// The first binding stays; the new BIND is refused for that thing. Default.
     #[default]
@@ -18,6 +19,7 @@ pub enum BindPolicy {
 
 /// Platform session settings.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct PlatformConfig {
     /// Close a connection that has not authenticated this long after it opened. Default 15 s.
     pub auth_timeout: Duration,

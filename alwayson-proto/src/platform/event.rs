@@ -57,8 +57,8 @@ pub enum PlatformEvent {
         holder: ConnectionId,
     },
     /// Last-in-wins: a thing moved here from connection `from` (reported right after its
-    /// [`PlatformEvent::Bound`]); the runtime must call
-    /// [`super::PlatformSession::handle_thing_taken`] on that connection's session.
+    /// [`PlatformEvent::Bound`]). Informational: the old holder learns it through the
+    /// [`super::Endpoint`] ([`super::EndpointEvent::ThingMoved`]).
     ThingMoved {
         /// Thing name.
         name: WireString,

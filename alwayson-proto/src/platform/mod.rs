@@ -19,12 +19,12 @@
 //!   right after `accept_auth`, or discarded by `reject_auth`. Responses to the platform's
 //!   own requests are matched at once.
 //! * **BIND / UNBIND** update the [`ThingRegistry`] (`is_connected`, `last_connection` = the
-//!   wall-clock time passed to `handle_message`) and are answered with the BIND's request
+//!   wall-clock time of the message) and are answered with the BIND's request
 //!   id. Duplicate names are idempotent (Q31). Under [`BindPolicy::FirstInWins`] a thing
 //!   bound on another connection is refused ([`PlatformEvent::BindRefused`]); under
 //!   [`BindPolicy::LastInWins`] it moves ([`PlatformEvent::Bound`] then
-//!   [`PlatformEvent::ThingMoved`] here; the runtime calls
-//!   [`PlatformSession::handle_thing_taken`] on the old session, which emits `Unbound`).
+//!   [`PlatformEvent::ThingMoved`] here; the [`Endpoint`] relays it to the old session as
+//!   a [`ConnectionEvent::ThingTaken`], which emits `Unbound` there).
 //! * **BIND response code.** One status answers the whole name list: `0x40` SUCCESS when
 //!   every name is bound here (newly or already), otherwise `0x83` FORBIDDEN with a reason
 //!   listing the refused names — the accepted names stay bound. A partial success must

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Instant, SystemTime};
 
 /// Most messages held while an AUTH decision is pending; later ones are dropped (counted in
-/// [`PlatformSession::dropped_messages`]).
+/// [`Stats::dropped_messages`]).
 pub const MAX_QUEUED_WHILE_AUTH_PENDING: usize = 64;
 
 /// How many recently timed-out request ids are remembered to tell a late response from one
@@ -214,33 +214,10 @@ impl PlatformSession {
 
     /// The names this session holds, sorted bytewise. Equal to
     /// [`ThingRegistry::bound_to`] for this connection once every
-    /// [`PlatformEvent::ThingMoved`] has been relayed with
-    /// [`handle_thing_taken`](Self::handle_thing_taken); empty once closed.
+    /// move has been relayed by the endpoint
+    /// ([`handle_connection_event`](Self::handle_connection_event)); empty once closed.
     pub fn bound_things(&self) -> Vec<WireString> {
         self.bound.iter().cloned().collect()
-    }
-
-    /// Responses that arrived after their request timed out (dropped).
-    pub fn late_responses(&self) -> u64 {
-        self.late_responses
-    }
-
-    /// Responses whose request id matched no request of this session (dropped).
-    pub fn unmatched_responses(&self) -> u64 {
-        self.unmatched_responses
-    }
-
-    /// Messages dropped because too many arrived while an AUTH decision was pending.
-    pub fn dropped_messages(&self) -> u64 {
-        self.dropped_messages
-    }
-
-    /// Lowers the chunk size for messages to this edge to its `Max-Frame-Size` (never above
-    /// the configured chunk size, never below [`MIN_CHUNK_SIZE`]).
-    pub fn set_peer_chunk_size(&mut self, max_frame_size: u16) {
-        self.wire.chunk_size = max_frame_size
-            .min(self.config.chunk_size)
-            .max(MIN_CHUNK_SIZE);
     }
 
     /// One binary websocket message received at `now` (monotonic) / `wall` (wall clock,
@@ -488,21 +465,6 @@ impl PlatformSession {
         } else if self.idle_deadline.is_some_and(|d| now >= d) {
             self.queue_close(CloseReason::IdleTimeout);
         }
-    }
-
-    /// Last-in-wins: another connection took thing `name` (the runtime relays the other
-    /// session's [`PlatformEvent::ThingMoved`]). Emits `Unbound` here and stops routing
-    /// requests for it to this connection. Ignored when `name` is not held here, or when
-    /// the registry still has it on this connection (a stale notification).
-    pub fn handle_thing_taken(&mut self, now: Instant, name: impl AsRef<[u8]>) {
-        let _ = now;
-        self.thing_taken(name.as_ref());
-    }
-
-    /// [`handle_thing_taken`](Self::handle_thing_taken) (kept until the runtimes move to
-    /// [`handle_connection_event`](Self::handle_connection_event)).
-    pub fn handle_thing_taken_bytes(&mut self, now: Instant, name: &[u8]) {
-        self.handle_thing_taken(now, name);
     }
 
     fn thing_taken(&mut self, name: &[u8]) {
