@@ -13,7 +13,7 @@
 //! summary line.
 
 use alwayson_benches::all;
-use alwayson_proto::Message;
+use alwayson_proto::{Message, MessageRef};
 use std::hint::black_box;
 use std::process::ExitCode;
 
@@ -36,6 +36,11 @@ fn main() -> ExitCode {
         "decode" => {
             for _ in 0..n {
                 black_box(Message::decode(black_box(bytes.clone())).expect("decode"));
+            }
+        }
+        "decode-ref" => {
+            for _ in 0..n {
+                black_box(MessageRef::decode(black_box(&bytes[..])).expect("decode"));
             }
         }
         "encode" => {

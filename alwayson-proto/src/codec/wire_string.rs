@@ -1,6 +1,8 @@
 //! [`WireString`]: the protocol's length-prefixed string, kept as the bytes received.
 
-use bytes::Bytes;
+use super::cursor::{Cursor, GrammarError};
+use super::EncodeError;
+use bytes::{BufMut, Bytes};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -228,6 +230,59 @@ impl std::borrow::Borrow<[u8]> for WireString {
     }
 }
 
+// ---------------------------------------------------------------- length, writer, reader
+
+/// Longest string the 4-byte length prefix can carry.
+pub(crate) const MAX_STR_LEN: usize = 0x7FFF_FFFF;
+
+/// Size on the wire (prefix included) of a string of `len` bytes, or
+/// [`EncodeError::TooLong`] for `what`.
+#[inline(always)]
+pub(crate) fn str_len(s: &WireString, what: &'static str) -> Result<usize, EncodeError> {
+    let n = s.len();
+    if n < 128 {
+        Ok(1 + n)
+    } else if n <= MAX_STR_LEN {
+        Ok(4 + n)
+    } else {
+        Err(EncodeError::TooLong { what, len: n })
+    }
+}
+
+/// Writes a string in the canonical form: 1-byte length below 128 bytes, else 4 bytes with
+/// bit 31 set (wire-format.md §5.1). The length was checked by [`str_len`].
+#[inline(always)]
+pub(crate) fn put_str<B: BufMut>(buf: &mut B, s: &WireString) {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n < 128 {
+        buf.put_u8(n as u8);
+    } else {
+        buf.put_u32((n as u32) | 0x8000_0000);
+    }
+    buf.put_slice(b);
+}
+
+/// Reads a canonical `str`: 1-byte length below 0x80, else 4 bytes big-endian with bit 31
+/// set (the bit is masked off). The bytes are not validated as UTF-8. A short prefix is
+/// `Truncated` `what`, a length past the input `LengthExceedsInput` `what`, both at the
+/// prefix.
+#[inline(always)]
+pub(crate) fn read_str<'a, E: GrammarError>(
+    c: &mut Cursor<'a>,
+    what: &'static str,
+) -> Result<&'a [u8], E> {
+    let at = c.pos();
+    let b0 = c.u8(what)?;
+    let len = if b0 < 0x80 {
+        u64::from(b0)
+    } else {
+        c.rewind(at);
+        u64::from(c.u32::<E>(what)? & 0x7FFF_FFFF)
+    };
+    c.take(len, at, what)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,7 +316,8 @@ mod tests {
             assert_eq!(inline.to_bytes(), Bytes::from(text.clone()));
             assert_eq!(inline.clone().into_bytes(), Bytes::from(text));
         }
-        assert!(WireString::from("a") < WireString::from_bytes(&b"b"[..]));
+        let (a, b) = (WireString::from("a"), WireString::from_bytes(&b"b"[..]));
+        assert!(a < b);
         assert_eq!(WireString::new(), WireString::default());
         assert_eq!(WireString::from_static("GOOD"), "GOOD");
     }
