@@ -106,16 +106,16 @@ impl<'a> AuthRef<'a> {
     }
 
     /// The owned [`Auth`], strings built by `string`.
+    #[inline(always)]
     pub(crate) fn owned_with(&self, string: impl Fn(&'a [u8]) -> WireString) -> Auth {
-        Auth {
-            claims: self
-                .claims()
-                .map(|(name, value)| Claim {
-                    name: string(name),
-                    value: string(value),
-                })
-                .collect(),
+        let mut claims = Vec::with_capacity(usize::from(self.count));
+        for (name, value) in self.claims() {
+            claims.push(Claim {
+                name: string(name),
+                value: string(value),
+            });
         }
+        Auth { claims }
     }
 
     /// The owned [`Auth`] (strings copied).
@@ -151,6 +151,7 @@ impl<'a> Pairs<'a> {
 
 impl<'a> Iterator for Pairs<'a> {
     type Item = (&'a [u8], &'a [u8]);
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         self.left = self.left.checked_sub(1)?;
         let name = read_str::<Fail>(&mut self.c, self.name).ok()?;

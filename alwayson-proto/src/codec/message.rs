@@ -219,7 +219,7 @@ fn read_header<E: GrammarError>(c: &mut Cursor<'_>) -> Result<RawHeader, E> {
 
 /// A complete message: a chunk is [`DecodeErrorKind::UnexpectedChunk`] at the multipart
 /// byte.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_message<'a, E: GrammarError, B: Build<'a>>(
     c: &mut Cursor<'a>,
     b: &mut B,
@@ -252,6 +252,7 @@ pub(crate) fn read_frame<'a, E: GrammarError, B: Build<'a>>(
     Ok(FrameParts::Message(raw, read_body(c, raw.code, b)?))
 }
 
+#[inline(always)]
 fn owned_body(parts: BodyParts<'_, InfoTable>, o: &Owned<'_>) -> Body {
     let string = |s| o.string(s);
     match parts {
@@ -263,6 +264,7 @@ fn owned_body(parts: BodyParts<'_, InfoTable>, o: &Owned<'_>) -> Body {
     }
 }
 
+#[inline(always)]
 fn view_body<'a>(parts: BodyParts<'a, InfoTableRef<'a>>) -> BodyRef<'a> {
     match parts {
         BodyParts::Auth(a) => BodyRef::Auth(a),
@@ -279,6 +281,7 @@ fn view_body<'a>(parts: BodyParts<'a, InfoTableRef<'a>>) -> BodyRef<'a> {
     }
 }
 
+#[inline(always)]
 fn owned_message(raw: RawHeader, parts: BodyParts<'_, InfoTable>, o: &Owned<'_>) -> Message {
     Message {
         header: raw.header,
@@ -286,6 +289,7 @@ fn owned_message(raw: RawHeader, parts: BodyParts<'_, InfoTable>, o: &Owned<'_>)
     }
 }
 
+#[inline(always)]
 fn view_message<'a>(raw: RawHeader, parts: BodyParts<'a, InfoTableRef<'a>>) -> MessageRef<'a> {
     MessageRef {
         header: raw.header,
@@ -319,7 +323,7 @@ fn trailing(input: &Bytes, pos: usize) -> Bytes {
 
 /// Runs an owned decode: `fast` (zero-cost errors) and, only if it fails, `detail` (the
 /// same grammar with [`DecodeError`]) from the start, which finds and describes the error.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_owned<'a, T>(
     input: &'a Bytes,
     fast: impl FnOnce(&mut Cursor<'a>, &mut Owned<'a>) -> Result<T, Fail>,
@@ -341,7 +345,7 @@ pub(crate) fn decode_owned<'a, T>(
 }
 
 /// [`decode_owned`] for the borrowed decode.
-#[inline]
+#[inline(always)]
 pub(crate) fn decode_ref<'a, T>(
     input: &'a [u8],
     fast: impl FnOnce(&mut Cursor<'a>) -> Result<T, Fail>,
@@ -396,6 +400,7 @@ impl Message {
     /// Decodes a complete (non-chunk) message. A multipart chunk is an error here
     /// ([`DecodeErrorKind::UnexpectedChunk`] at the multipart byte, offset 14); use
     /// [`Frame::decode`] when chunks may arrive.
+    #[inline]
     pub fn decode(input: Bytes) -> Result<Decoded<Message>, DecodeError> {
         decode_owned(
             &input,
