@@ -538,3 +538,15 @@ impl Value {
         Ok(Bytes::from(buf))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_layout() {
+        // An inline WireString is 40 bytes; Value adds its base type (README changelog).
+        assert!(std::mem::size_of::<WireString>() <= 40);
+        assert!(std::mem::size_of::<Value>() <= 48);
+    }
+}
