@@ -2,7 +2,8 @@
 //! service calls, events and `UpdateSubscribedPropertyValues` pushes.
 
 use crate::codec::{
-    BaseType, Characteristic, FieldDefinition, InfoTable, Method, Request, Value, WireString,
+    BaseType, Characteristic, FieldDefinition, InfoTable, Method, Request, RequestRef, Rows, Value,
+    ValueRef, WireString,
 };
 
 /// Service name of the property push (base-types.md §4.5).
@@ -144,6 +145,126 @@ impl Request {
     }
 }
 
+/// One pushed property value, borrowed from the received bytes: an item of
+/// [`RequestRef::property_updates`]. Nothing is allocated; `name` and `quality` are the
+/// bytes as received (not validated as UTF-8).
+#[derive(Debug, Clone, Copy)]
+pub struct PropertyUpdateRef<'a> {
+    /// Property name.
+    pub name: &'a [u8],
+    /// The value, VARIANT wrappers removed.
+    pub value: ValueRef<'a>,
+    /// Timestamp, ms since the Unix epoch (0 when the row has no DATETIME `time`).
+    pub time: i64,
+    /// Quality (`GOOD` when the row has no STRING `quality`).
+    pub quality: &'a [u8],
+}
+
+impl PropertyUpdateRef<'_> {
+    /// The owned [`PropertyUpdate`] (strings copied; short ones inline).
+    pub fn to_owned(&self) -> PropertyUpdate {
+        PropertyUpdate {
+            name: WireString::copy_from_slice(self.name),
+            value: self.value.to_owned(),
+            time: self.time,
+            quality: WireString::copy_from_slice(self.quality),
+        }
+    }
+}
+
+impl<'a> RequestRef<'a> {
+    /// The updates carried by an `UpdateSubscribedPropertyValues` request, borrowed: for a
+    /// platform ingesting pushes without keeping the message. Same reading as
+    /// [`Request::property_updates`] (rows without a STRING `name` or without a `value` are
+    /// skipped; a missing DATETIME `time` reads as 0 and a missing STRING `quality` as
+    /// `GOOD`), but nothing is allocated: the iterator walks the rows of the validated
+    /// bytes.
+    ///
+    /// ```
+    /// use alwayson_proto::{MessageRef, BodyRef, PropertyUpdate, Request, Message, Header, Body, Value};
+    /// let push = Request::push_properties("Pump1", &[PropertyUpdate::new("temp", Value::Number(21.5), 7)]);
+    /// let bytes = Message { header: Header::new(1, 2), body: Body::Request(push) }.encode()?;
+    /// let m = MessageRef::decode(&bytes)?.value;
+    /// let BodyRef::Request(r) = m.body else { panic!("a request") };
+    /// for u in r.property_updates().into_iter().flatten() {
+    ///     assert_eq!(u.name, b"temp");
+    ///     assert_eq!(u.value.to_owned(), Value::Number(21.5));
+    ///     assert_eq!((u.time, u.quality), (7, &b"GOOD"[..]));
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn property_updates(&self) -> Option<PropertyUpdates<'a>> {
+        if self.characteristic != Characteristic::Services
+            || self.characteristic_name != UPDATE_SUBSCRIBED_PROPERTY_VALUES.as_bytes()
+        {
+            return None;
+        }
+        let ValueRef::InfoTable(values) = self.params?.first(b"values")? else {
+            return None;
+        };
+        let mut columns = [None; 4];
+        for (i, f) in values.fields().enumerate() {
+            let slot = match f.name() {
+                b"name" => 0,
+                b"value" => 1,
+                b"time" => 2,
+                b"quality" => 3,
+                _ => continue,
+            };
+            // The first field with a name wins, as in `DataShape::field_index`.
+            columns[slot] = columns[slot].or(Some(i));
+        }
+        Some(PropertyUpdates {
+            rows: values.rows(),
+            columns,
+        })
+    }
+}
+
+/// Iterator over the updates of an `UpdateSubscribedPropertyValues` request
+/// ([`RequestRef::property_updates`]).
+#[derive(Debug, Clone)]
+pub struct PropertyUpdates<'a> {
+    rows: Rows<'a>,
+    /// Column of `name`, `value`, `time`, `quality`.
+    columns: [Option<usize>; 4],
+}
+
+impl<'a> Iterator for PropertyUpdates<'a> {
+    type Item = PropertyUpdateRef<'a>;
+
+    fn next(&mut self) -> Option<PropertyUpdateRef<'a>> {
+        for row in self.rows.by_ref() {
+            let mut cells: [Option<ValueRef<'a>>; 4] = [None; 4];
+            for (i, cell) in row.cells().enumerate() {
+                for (slot, col) in self.columns.iter().enumerate() {
+                    if *col == Some(i) {
+                        cells[slot] = Some(cell);
+                    }
+                }
+            }
+            let (Some(ValueRef::String(_, name)), Some(value)) = (cells[0], cells[1]) else {
+                continue;
+            };
+            let time = match cells[2] {
+                Some(ValueRef::DateTime(t)) => t,
+                _ => 0,
+            };
+            let quality = match cells[3] {
+                Some(ValueRef::String(_, q)) => q,
+                _ => QUALITY_GOOD.as_bytes(),
+            };
+            return Some(PropertyUpdateRef {
+                name,
+                value: value.unwrap_variant(),
+                time,
+                quality,
+            });
+        }
+        None
+    }
+}
+
 /// The params of `UpdateSubscribedPropertyValues`: field `values` (INFOTABLE) holding a
 /// table (name STRING, value VARIANT, time DATETIME, quality STRING).
 pub fn property_updates_table(updates: &[PropertyUpdate]) -> InfoTable {
@@ -165,4 +286,73 @@ pub fn property_updates_table(updates: &[PropertyUpdate]) -> InfoTable {
         InfoTable::with_fields(vec![FieldDefinition::new("values", BaseType::InfoTable)]);
     outer.push_row(vec![Value::InfoTable(Box::new(nested))]);
     outer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::{BodyRef, Header, Message, MessageRef};
+    use crate::Body;
+
+    fn request_ref_bytes(r: Request) -> bytes::Bytes {
+        Message {
+            header: Header::new(1, 2),
+            body: Body::Request(r),
+        }
+        .encode()
+        .expect("encodes")
+    }
+
+    #[test]
+    fn borrowed_updates_read_like_the_owned_ones() {
+        let updates = [
+            PropertyUpdate::new("a", Value::Number(1.5), 10),
+            PropertyUpdate::new("b", Value::variant(Value::string("nested")), 11),
+            PropertyUpdate {
+                quality: WireString::from("BAD"),
+                ..PropertyUpdate::new("c", Value::Boolean(true), 12)
+            },
+        ];
+        let mut push = Request::push_properties("T", &updates);
+        // Add a row without a name (skipped) and one with odd time/quality (defaults).
+        if let Some(Value::InfoTable(values)) = push
+            .params
+            .as_mut()
+            .and_then(|p| p.rows.get_mut(0))
+            .and_then(|r| r.get_mut(0))
+        {
+            values.push_row(vec![Value::Integer(1), Value::Integer(2)]);
+            values.push_row(vec![
+                Value::string("d"),
+                Value::Integer(3),
+                Value::Nothing,
+                Value::Integer(4),
+            ]);
+        }
+        let owned = push.property_updates().expect("a push");
+        assert_eq!(owned.len(), 4);
+        let bytes = request_ref_bytes(push);
+        let m = MessageRef::decode(&bytes).expect("decodes").value;
+        let BodyRef::Request(r) = m.body else {
+            panic!("a request")
+        };
+        let borrowed: Vec<PropertyUpdate> = r
+            .property_updates()
+            .expect("a push")
+            .map(|u| u.to_owned())
+            .collect();
+        assert_eq!(borrowed, owned);
+        assert_eq!(borrowed[3].time, 0);
+        assert_eq!(borrowed[3].quality, QUALITY_GOOD);
+    }
+
+    #[test]
+    fn other_requests_are_not_pushes() {
+        let bytes = request_ref_bytes(Request::read_property("T", "p"));
+        let m = MessageRef::decode(&bytes).expect("decodes").value;
+        let BodyRef::Request(r) = m.body else {
+            panic!("a request")
+        };
+        assert!(r.property_updates().is_none());
+    }
 }

@@ -1,5 +1,6 @@
-//! Property tests: encode → decode round trips for every value and body kind, exact
-//! `encoded_len`, robustness of every decoder on arbitrary / truncated / mutated input.
+//! Property tests: encode → decode round trips for every value and body kind, through the
+//! owned and the borrowed decode; exact `encoded_len`; robustness of every decoder on arbitrary
+//! / truncated / mutated input, where the owned and borrowed decode must give the same verdict.
 
 use alwayson_proto::*;
 use bytes::Bytes;
@@ -182,6 +183,24 @@ fn message() -> impl Strategy<Value = Message> {
     (header(), body()).prop_map(|(header, body)| Message { header, body })
 }
 
+/// The owned and the borrowed decode of the same bytes: same verdict (same error, or same
+/// structure with the same number of trailing bytes).
+fn same_verdict(b: &Bytes) -> Result<(), TestCaseError> {
+    let owned = Frame::decode(b.clone()).map(|d| (d.value, d.trailing.len()));
+    let borrowed = FrameRef::decode(b).map(|d| (d.value.to_owned(), d.trailing.len()));
+    prop_assert_eq!(owned, borrowed);
+    let owned = Message::decode(b.clone()).map(|d| (d.value, d.trailing.len()));
+    let borrowed = MessageRef::decode(b).map(|d| (d.value.to_owned(), d.trailing.len()));
+    prop_assert_eq!(owned, borrowed);
+    let owned = InfoTable::decode(b.clone()).map(|d| (d.value, d.trailing.len()));
+    let borrowed = InfoTableRef::decode(b).map(|d| (d.value.to_owned(), d.trailing.len()));
+    prop_assert_eq!(owned, borrowed);
+    let owned = Value::decode(b.clone()).map(|d| (d.value, d.trailing.len()));
+    let borrowed = ValueRef::decode(b).map(|d| (d.value.to_owned(), d.trailing.len()));
+    prop_assert_eq!(owned, borrowed);
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
@@ -189,6 +208,10 @@ proptest! {
     fn value_roundtrip(v in value()) {
         let enc = v.encode().expect("encodes");
         prop_assert_eq!(v.encoded_len().ok(), Some(enc.len()));
+        let r = ValueRef::decode(&enc).expect("borrowed decode");
+        prop_assert!(r.trailing.is_empty());
+        prop_assert_eq!(r.value.to_owned(), v.clone());
+        prop_assert_eq!(r.value.base_type(), v.base_type());
         let d = Value::decode(enc).expect("decodes");
         prop_assert!(d.trailing.is_empty());
         prop_assert_eq!(d.value, v);
@@ -198,6 +221,16 @@ proptest! {
     fn infotable_roundtrip(t in table()) {
         let enc = t.encode().expect("encodes");
         prop_assert_eq!(t.encoded_len().ok(), Some(enc.len()));
+        let r = InfoTableRef::decode(&enc).expect("borrowed decode");
+        prop_assert!(r.trailing.is_empty());
+        let view = r.value;
+        prop_assert_eq!(view.field_count(), t.data_shape.fields.len());
+        prop_assert_eq!(view.row_count(), t.rows.len());
+        let fields: Vec<FieldDefinition> = view.fields().map(|f| f.to_owned()).collect();
+        prop_assert_eq!(&fields, &t.data_shape.fields);
+        let rows: Vec<Row> = view.rows().map(|r| r.to_owned()).collect();
+        prop_assert_eq!(&rows, &t.rows);
+        prop_assert_eq!(view.to_owned(), t.clone());
         let d = InfoTable::decode(enc).expect("decodes");
         prop_assert!(d.trailing.is_empty());
         prop_assert_eq!(d.value, t);
@@ -208,6 +241,10 @@ proptest! {
         let enc = m.encode().expect("encodes");
         prop_assert_eq!(m.encoded_len().ok(), Some(enc.len()));
         prop_assert_eq!(enc.get(14).copied(), Some(0u8));
+        let r = MessageRef::decode(&enc).expect("borrowed decode");
+        prop_assert!(r.trailing.is_empty());
+        prop_assert_eq!(r.value.code, m.code());
+        prop_assert_eq!(&r.value.to_owned(), &m);
         let d = Message::decode(enc.clone()).expect("decodes");
         prop_assert!(d.trailing.is_empty());
         prop_assert_eq!(&d.value, &m);
@@ -264,6 +301,7 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(b in proptest::collection::vec(any::<u8>(), 0..512)) {
         let b = Bytes::from(b);
+        same_verdict(&b)?;
         for e in [Frame::decode(b.clone()).err(), Message::decode(b.clone()).err()].into_iter().flatten() {
             prop_assert!(e.offset <= b.len());
         }
@@ -282,6 +320,7 @@ proptest! {
         let mut b = vec![1, code, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 42, mp];
         b.extend_from_slice(&body);
         let b = Bytes::from(b);
+        same_verdict(&b)?;
         if let Ok(d) = Frame::decode(b.clone()) {
             // Whatever decodes re-encodes (messages) without panicking.
             if let Frame::Message(m) = d.value { let _ = m.encode(); }
@@ -293,7 +332,10 @@ proptest! {
         let mut enc = m.encode().expect("encodes").to_vec();
         let i = pos.index(enc.len());
         enc[i] = byte;
-        if let Ok(d) = Frame::decode(Bytes::from(enc)) {
+        let enc = Bytes::from(enc);
+        same_verdict(&enc)?;
+        same_verdict(&enc.slice(HEADER_LEN.min(enc.len())..))?;
+        if let Ok(d) = Frame::decode(enc) {
             if let Frame::Message(m) = d.value { let _ = m.encode(); }
         }
     }

@@ -13,8 +13,38 @@
 //!
 //! # SDK quirk lines (`quirks.jsonl`): what this crate does with the SDK's bytes
 //!
-//! For every quirk line, `canonical_hex` decodes to `decoded` and re-encodes byte-exact. The
-//! SDK's own output (`frames` / `hex`) behaves as follows, and each line's test asserts it:
+//! A quirk line is recognised by its fields (`kind` and `canonical_hex`) and checked from
+//! its fields alone, never from its name, so any capture in the vectors' format can be
+//! checked with `ALWAYSON_VECTORS` (the `renamed_quirk_lines_pass_on_data_alone` test
+//! renames every line of a copy and runs it through that code path):
+//!
+//! 1. `canonical_hex` decodes to `decoded` and re-encodes byte for byte (a `message` or
+//!    `multipart` line as a message, an `infotable` line as an InfoTable).
+//! 2. The SDK's own bytes (`frames` for `message`, `hex` for `infotable`) never panic and get
+//!    one of these outcomes, chosen from the data (`check_sdk_bytes`):
+//!    * **the bytes are canonical** (equal to `canonical_hex`): they decode to `decoded`
+//!      with nothing left over. The SDK's *encoder* was right; only its decoder may be
+//!      wrong (e.g. rows of 128–255 cells).
+//!    * **the SDK padded** (the bytes are `canonical_hex` followed by more, and
+//!      `sdk_decode_of_wire.matches_intended` is true): they decode to `decoded` and the
+//!      padding is reported as `trailing`, exactly the extra bytes. The SDK's length
+//!      bookkeeping appends zeros after a complete body (reason dropped, NOTHING cells);
+//!      the body itself is what was intended.
+//!    * **anything else** (the SDK wrote a non-canonical form, e.g. an unflagged long
+//!      string prefix `00 00 00 80`, a cell count mod 256, or a body split across frames):
+//!      either a typed error at an offset inside the input, or a decode that reports
+//!      leftover bytes as `trailing` (never a silent, complete-looking decode). The decoder
+//!      never guesses the SDK's unflagged long-string form (wire-format.md §5.5: `00 00 00
+//!      80` is indistinguishable from an empty string followed by data), so such input
+//!      either fails or decodes to what its bytes canonically mean, with leftovers
+//!      reported; a receiver must not take a message with unexpected trailing bytes at face
+//!      value.
+//!    * `multipart` lines: every frame is a valid chunk in order and the chunks' data,
+//!      reassembled by hand, is the body of `reassembled_hex` (a size guard such as the
+//!      SDK's `chunk_count × chunk_size ≤ max` is receiver policy, not a codec matter).
+//!
+//! For our own capture, `our_quirk_outcomes_are_pinned` additionally pins the exact outcome
+//! of each line by name (which error kind, which wrong value):
 //!
 //! | vector | SDK bytes decode to |
 //! |---|---|
@@ -29,12 +59,6 @@
 //! | `q_response_chunk_window_split` | two frames with the same header and multipart byte 0: both fail with `LengthExceedsInput` (the first is a body cut short, the second a body tail read as a response) |
 //! | `q_multipart_exact_multiple_empty_chunk` | valid chunks, the last with empty data; reassembling them by hand gives `reassembled_hex` |
 //! | `q_multipart_3x8192_exceeds_default_max` | valid chunks (the size guard is a receiver policy, not a codec matter); reassembly gives `reassembled_hex` |
-//!
-//! Policy: the decoder never guesses the SDK's unflagged long-string form (wire-format.md
-//! §5.5: `00 00 00 80` is indistinguishable from an empty string followed by data), so such
-//! input either fails or decodes to what its bytes canonically mean, with leftovers reported
-//! as trailing; a receiver must not take a message with unexpected trailing bytes at face
-//! value. Each outcome is pinned in `quirk_sdk_bytes_behaviour`.
 
 use alwayson_proto::*;
 use bytes::Bytes;
@@ -350,8 +374,9 @@ fn decode_table(line: &J) -> Result<Decoded<InfoTable>, DecodeError> {
     InfoTable::decode(bytes_of(&line["hex"]))
 }
 
-/// The documented behaviour of this crate on the SDK's own bytes (table in the module docs).
-fn quirk_sdk_bytes_behaviour(name: &str, line: &J) {
+/// The exact outcome pinned for each line of our own capture (table in the module docs);
+/// `false` for a line this table does not know.
+fn pinned_outcome(name: &str, line: &J) -> bool {
     let intended = &line["decoded"];
     let kind = line["kind"].as_str().unwrap_or_default();
     match name {
@@ -457,7 +482,72 @@ fn quirk_sdk_bytes_behaviour(name: &str, line: &J) {
             let frames = line["frames"].as_array().expect("frames");
             check_chunks(name, frames, None, &bytes_of(&line["reassembled_hex"]));
         }
-        _ => panic!("{name}: quirk line without a documented expectation"),
+        _ => return false,
+    }
+    true
+}
+
+/// How a decode of the SDK's bytes turned out: the decoded structure (as vector JSON) and
+/// the trailing bytes, or the error.
+type SdkOutcome = Result<(J, Bytes), DecodeError>;
+
+/// Checks one decode of the SDK's bytes `sdk` against the line's data (module docs, item 2).
+fn check_sdk_bytes(name: &str, line: &J, sdk: &Bytes, outcome: SdkOutcome) {
+    let canonical = bytes_of(&line["canonical_hex"]);
+    let intended = &line["decoded"];
+    let matches_intended = line["sdk_decode_of_wire"]["matches_intended"].as_bool() == Some(true);
+    if *sdk == canonical {
+        // The SDK's encoder wrote the canonical bytes.
+        let (value, trailing) = outcome.unwrap_or_else(|e| panic!("{name}: canonical bytes: {e}"));
+        assert_same(name, &value, intended);
+        assert!(
+            trailing.is_empty(),
+            "{name}: trailing after canonical bytes"
+        );
+    } else if matches_intended && sdk.starts_with(&canonical) {
+        // The SDK padded a correct body: the padding is reported, the body is intended.
+        let (value, trailing) = outcome.unwrap_or_else(|e| panic!("{name}: padded bytes: {e}"));
+        assert_same(name, &value, intended);
+        assert_eq!(
+            hex(&trailing),
+            hex(&sdk[canonical.len()..]),
+            "{name}: the padding must be reported as trailing"
+        );
+    } else {
+        // A non-canonical form: a typed error inside the input, or leftovers reported.
+        match outcome {
+            Err(e) => assert!(
+                e.offset <= sdk.len(),
+                "{name}: error offset past the input: {e}"
+            ),
+            Ok((value, trailing)) => assert!(
+                !trailing.is_empty(),
+                "{name}: non-canonical bytes decoded with nothing left over: {value}"
+            ),
+        }
+    }
+}
+
+/// What this crate does with the SDK's own bytes of a quirk line, decided from the line's
+/// fields only (module docs, item 2).
+fn quirk_sdk_bytes_behaviour(name: &str, line: &J) {
+    match line["kind"].as_str() {
+        Some("message") => {
+            for (i, frame) in frames_of(line).iter().enumerate() {
+                let outcome = decode_msg(frame).map(|d| (message(&d.value), d.trailing));
+                check_sdk_bytes(&format!("{name} frame {i}"), line, frame, outcome);
+            }
+        }
+        Some("infotable") => {
+            let sdk = bytes_of(&line["hex"]);
+            let outcome = InfoTable::decode(sdk.clone()).map(|d| (table(&d.value), d.trailing));
+            check_sdk_bytes(name, line, &sdk, outcome);
+        }
+        Some("multipart") => {
+            let frames = line["frames"].as_array().expect("frames");
+            check_chunks(name, frames, None, &bytes_of(&line["reassembled_hex"]));
+        }
+        other => panic!("{name}: unknown quirk kind {other:?}"),
     }
 }
 
@@ -580,12 +670,10 @@ fn multipart_vectors_chunks_and_reassembled_message() {
     assert_eq!(run_file("multipart.jsonl", "multipart"), 6);
 }
 
-#[test]
-fn external_vectors_from_env() {
-    let Some(dir) = std::env::var_os("ALWAYSON_VECTORS") else {
-        return;
-    };
-    let files = jsonl_files(Path::new(&dir)).unwrap_or_else(|e| panic!("ALWAYSON_VECTORS: {e}"));
+/// Checks every `*.jsonl` file of `dir` (the `ALWAYSON_VECTORS` code path); returns the
+/// number of codec vector lines checked.
+fn check_dir(dir: &Path) -> usize {
+    let files = jsonl_files(dir).unwrap_or_else(|e| panic!("ALWAYSON_VECTORS: {e}"));
     let mut checked = 0;
     for f in files {
         for line in read_lines(&f) {
@@ -594,7 +682,42 @@ fn external_vectors_from_env() {
             }
         }
     }
+    checked
+}
+
+#[test]
+fn external_vectors_from_env() {
+    let Some(dir) = std::env::var_os("ALWAYSON_VECTORS") else {
+        return;
+    };
+    let checked = check_dir(Path::new(&dir));
     eprintln!("ALWAYSON_VECTORS: {checked} codec vector line(s) checked");
+}
+
+#[test]
+fn renamed_quirk_lines_pass_on_data_alone() {
+    let dir = std::env::temp_dir().join(format!("alwayson-renamed-quirks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let lines = read_lines(&vectors_dir().join("quirks.jsonl"));
+    let mut out = String::new();
+    for (i, mut line) in lines.into_iter().enumerate() {
+        line["name"] = json!(format!("capture_line_{i}"));
+        out.push_str(&serde_json::to_string(&line).expect("json"));
+        out.push('\n');
+    }
+    std::fs::write(dir.join("renamed.jsonl"), out).expect("write");
+    let checked = check_dir(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(checked, 11);
+}
+
+#[test]
+fn our_quirk_outcomes_are_pinned() {
+    let lines = read_lines(&vectors_dir().join("quirks.jsonl"));
+    for line in &lines {
+        let name = line["name"].as_str().unwrap_or_default();
+        assert!(pinned_outcome(name, line), "{name}: no pinned outcome");
+    }
 }
 
 #[test]

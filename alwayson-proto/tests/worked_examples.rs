@@ -633,11 +633,19 @@ fn lenient_decoding_and_trailing_bytes() {
     let v = Value::decode(bytes.clone()).expect("decodes").value;
     assert_eq!(v.as_wire_string().and_then(|s| s.as_str()), None);
     assert_eq!(v.encode().expect("encodes"), bytes);
-    // Decoded strings share the input buffer.
-    let buf = unhex("00 03 616263");
+    // Decoded strings longer than the inline capacity share the input buffer; shorter ones
+    // are stored inline (no reference count on the buffer).
+    let mut long = vec![0x00, 40];
+    long.extend_from_slice(&[b'a'; 40]);
+    let buf = Bytes::from(long);
     let v = Value::decode(buf.clone()).expect("decodes").value;
     let s = v.as_wire_string().expect("string");
     assert_eq!(s.as_bytes().as_ptr(), buf[2..].as_ptr());
+    let buf = unhex("00 03 616263");
+    let v = Value::decode(buf.clone()).expect("decodes").value;
+    let s = v.as_wire_string().expect("string");
+    assert_eq!(s, "abc");
+    assert_ne!(s.as_bytes().as_ptr(), buf[2..].as_ptr());
 }
 
 #[test]

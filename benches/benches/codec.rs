@@ -1,13 +1,14 @@
 //! Codec and multipart throughput. Every group reports `Throughput::Bytes` of the encoded
 //! message and has a `memcpy` baseline that copies the same bytes, so results read as a
-//! fraction of memory bandwidth.
+//! fraction of memory bandwidth. `decode` is the owned decode (dropping the result);
+//! `decode_ref` the borrowed one (validation, nothing allocated).
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
 use alwayson_benches::{all, blob_response_1mib, BLOB_LEN, CHUNK_SIZE};
 use alwayson_proto::multipart::{split, Reassembler, ReassemblyLimits, Split};
-use alwayson_proto::{Chunk, Frame, Message};
+use alwayson_proto::{Chunk, Frame, Message, MessageRef};
 use bytes::{Bytes, BytesMut};
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use std::time::Instant;
@@ -26,6 +27,13 @@ fn codec(c: &mut Criterion) {
         g.bench_function("memcpy", |b| b.iter(|| memcpy(black_box(&bytes))));
         g.bench_function("decode", |b| {
             b.iter(|| Message::decode(black_box(bytes.clone())).expect("decode"))
+        });
+        g.bench_function("decode_ref", |b| {
+            b.iter(|| {
+                MessageRef::decode(black_box(&bytes[..]))
+                    .expect("decode")
+                    .value
+            })
         });
         g.bench_function("encode", |b| {
             b.iter(|| black_box(&m).encode().expect("encode"))

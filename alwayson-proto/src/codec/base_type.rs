@@ -47,7 +47,14 @@ macro_rules! base_types {
             pub const ALL: &'static [BaseType] = &[$(BaseType::$var,)*];
         }
 
+        /// The byte of every assigned base type, for `match` patterns on a raw type byte.
+        #[allow(non_upper_case_globals, dead_code)]
+        pub(crate) mod byte {
+            $(pub(crate) const $var: u8 = $val;)*
+        }
+
         impl From<u8> for BaseType {
+            #[inline]
             fn from(b: u8) -> Self {
                 match b {
                     $($val => BaseType::$var,)*

@@ -100,3 +100,12 @@ pub enum EncodeError {
         limit: usize,
     },
 }
+
+/// `a + b` for encoded lengths; overflow is [`EncodeError::TooLong`].
+#[inline(always)]
+pub(crate) fn add_len(a: usize, b: usize) -> Result<usize, EncodeError> {
+    a.checked_add(b).ok_or(EncodeError::TooLong {
+        what: "encoding",
+        len: usize::MAX,
+    })
+}

@@ -1,30 +1,57 @@
 //! The AlwaysOn codec: bytes ⇄ typed messages, values and InfoTables.
 //!
-//! Decoding works on [`bytes::Bytes`] and shares the input buffer for strings and blobs;
-//! encoding computes the exact length first and writes into one [`bytes::BytesMut`].
+//! One file per wire concept, each with its owned type, its borrowed view, its length, its
+//! writer and its reader side by side (`header`, `wire_string`, `value`, `infotable`,
+//! `auth`, `bind`, `request`, `response`, `chunk`, `message`). The reader is one grammar,
+//! generic over its error type (`cursor`) and over what it builds (`build`):
+//!
+//! * the **owned decode** ([`Message::decode`], [`Frame::decode`], [`InfoTable::decode`],
+//!   [`Value::decode`]) works on [`bytes::Bytes`] and builds the owned types in one pass:
+//!   strings of up to [`WireString::INLINE_CAPACITY`] bytes inline, longer strings and blobs
+//!   shared with the input buffer;
+//! * the **borrowed decode** ([`MessageRef::decode`], [`FrameRef::decode`],
+//!   [`InfoTableRef::decode`], [`ValueRef::decode`]) works on `&[u8]`, validates once and
+//!   allocates nothing, whatever the message (nested tables and VARIANTs included); its
+//!   views iterate over fields, rows, cells, claims and names, and convert to the owned
+//!   types (`to_owned`).
+//!
+//! Both report the same errors (kind and offset). Encoding computes the exact length first
+//! (performing every check) and writes into one buffer.
 
+mod auth;
 mod base_type;
-mod body;
+mod bind;
+mod build;
+mod chunk;
 mod code;
-mod decode;
+mod cursor;
 mod display;
-mod encode;
 mod entity;
 mod error;
+mod header;
 mod infotable;
 mod message;
+mod request;
+mod response;
 mod value;
 mod wire_string;
 
+pub use auth::{Auth, AuthRef, Claim, Pairs};
 pub use base_type::BaseType;
-pub use body::{Auth, Bind, Claim, Gateway, Request, RequestHeader, Response};
+pub use bind::{Bind, BindRef, Gateway, Names};
+pub use chunk::{Chunk, ChunkEntity, ChunkRef, CHUNK_HEADER_LEN};
 pub use code::{CodeKind, MessageCode, Method, StatusCode};
 pub use entity::{Characteristic, EntityType};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
-pub use infotable::{Aspect, DataShape, FieldDefinition, InfoTable, Row};
-pub use message::{
-    Body, Chunk, ChunkEntity, Decoded, Frame, Header, Message, AUTH_SESSION_ID, CHUNK_HEADER_LEN,
-    HEADER_LEN, MAX_NESTING_DEPTH,
+pub use header::{Header, AUTH_SESSION_ID, HEADER_LEN};
+pub use infotable::{
+    Aspect, Aspects, Cells, DataShape, FieldDefinition, FieldRef, Fields, InfoTable, InfoTableRef,
+    Row, RowRef, Rows,
 };
-pub use value::{Location, Value};
+pub use message::{
+    Body, BodyRef, Decoded, DecodedRef, Frame, FrameRef, Message, MessageRef, MAX_NESTING_DEPTH,
+};
+pub use request::{Request, RequestHeader, RequestRef};
+pub use response::{Response, ResponseRef};
+pub use value::{Location, Value, ValueRef, VariantRef};
 pub use wire_string::WireString;
