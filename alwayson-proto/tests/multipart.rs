@@ -438,7 +438,8 @@ fn bind_and_auth_are_chunked_without_prefix() {
             claims: vec![Claim {
                 name: "appKey".into(),
                 value: "k".repeat(3000).into(),
-            }],
+            }]
+            .into(),
         }),
     };
     for m in [bind, unbind, auth] {

@@ -20,7 +20,135 @@ pub struct Claim {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Auth {
     /// Claims in wire order (the reference SDK always sends exactly one, `appKey`).
-    pub claims: Vec<Claim>,
+    pub claims: Claims,
+}
+
+/// AUTH claims in wire order: a slice of [`Claim`] (through `Deref`) that stores a single
+/// claim, the common case, without a heap allocation.
+#[derive(Clone)]
+pub struct Claims(ClaimsRepr);
+
+#[derive(Clone)]
+enum ClaimsRepr {
+    One(Claim),
+    Many(Vec<Claim>),
+}
+
+impl Claims {
+    /// No claims.
+    pub const fn new() -> Self {
+        Self(ClaimsRepr::Many(Vec::new()))
+    }
+
+    /// Exactly one claim, stored inline.
+    pub const fn one(claim: Claim) -> Self {
+        Self(ClaimsRepr::One(claim))
+    }
+
+    /// Appends a claim.
+    pub fn push(&mut self, claim: Claim) {
+        match &mut self.0 {
+            ClaimsRepr::Many(v) if v.is_empty() => self.0 = ClaimsRepr::One(claim),
+            ClaimsRepr::Many(v) => v.push(claim),
+            ClaimsRepr::One(_) => {
+                let ClaimsRepr::One(first) =
+                    std::mem::replace(&mut self.0, ClaimsRepr::Many(Vec::new()))
+                else {
+                    unreachable!("matched One above")
+                };
+                self.0 = ClaimsRepr::Many(vec![first, claim]);
+            }
+        }
+    }
+
+    /// The claims as a slice.
+    #[inline]
+    pub fn as_slice(&self) -> &[Claim] {
+        match &self.0 {
+            ClaimsRepr::One(c) => std::slice::from_ref(c),
+            ClaimsRepr::Many(v) => v,
+        }
+    }
+
+    /// The claims as a `Vec` (moved out, or one allocation for a single inline claim).
+    pub fn into_vec(self) -> Vec<Claim> {
+        match self.0 {
+            ClaimsRepr::One(c) => vec![c],
+            ClaimsRepr::Many(v) => v,
+        }
+    }
+}
+
+impl Default for Claims {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::ops::Deref for Claims {
+    type Target = [Claim];
+    #[inline]
+    fn deref(&self) -> &[Claim] {
+        self.as_slice()
+    }
+}
+
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+impl PartialEq for Claims {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Claims {}
+
+impl From<Vec<Claim>> for Claims {
+    fn from(mut v: Vec<Claim>) -> Self {
+        if v.len() == 1 {
+            if let Some(c) = v.pop() {
+                return Self::one(c);
+            }
+        }
+        Self(ClaimsRepr::Many(v))
+    }
+}
+
+impl From<Claim> for Claims {
+    fn from(c: Claim) -> Self {
+        Self::one(c)
+    }
+}
+
+impl FromIterator<Claim> for Claims {
+    fn from_iter<I: IntoIterator<Item = Claim>>(iter: I) -> Self {
+        let mut it = iter.into_iter();
+        let Some(first) = it.next() else {
+            return Self::new();
+        };
+        match it.next() {
+            None => Self::one(first),
+            Some(second) => {
+                let mut v = Vec::with_capacity(2 + it.size_hint().0);
+                v.push(first);
+                v.push(second);
+                v.extend(it);
+                Self(ClaimsRepr::Many(v))
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Claims {
+    type Item = &'a Claim;
+    type IntoIter = std::slice::Iter<'a, Claim>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
 }
 
 impl Auth {
@@ -35,10 +163,10 @@ impl Auth {
     /// AUTH with the single `appKey` claim, exactly as the reference SDK sends it.
     pub fn app_key(key: impl Into<WireString>) -> Self {
         Self {
-            claims: vec![Claim {
+            claims: Claims::one(Claim {
                 name: WireString::from_static(Self::APP_KEY_CLAIM),
                 value: key.into(),
-            }],
+            }),
         }
     }
 
@@ -54,7 +182,8 @@ impl Auth {
                     name: WireString::from_static(Self::PASSWORD_CLAIM),
                     value: password.into(),
                 },
-            ],
+            ]
+            .into(),
         }
     }
 
@@ -108,13 +237,13 @@ impl<'a> AuthRef<'a> {
     /// The owned [`Auth`], strings built by `string`.
     #[inline(always)]
     pub(crate) fn owned_with(&self, string: impl Fn(&'a [u8]) -> WireString) -> Auth {
-        let mut claims = Vec::with_capacity(usize::from(self.count));
-        for (name, value) in self.claims() {
-            claims.push(Claim {
+        let claims = self
+            .claims()
+            .map(|(name, value)| Claim {
                 name: string(name),
                 value: string(value),
-            });
-        }
+            })
+            .collect();
         Auth { claims }
     }
 
@@ -212,5 +341,50 @@ pub(crate) fn put<B: BufMut>(buf: &mut B, a: &Auth) {
     for c in &a.claims {
         put_str(buf, &c.name);
         put_str(buf, &c.value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(n: &str) -> Claim {
+        Claim {
+            name: WireString::copy_from_slice(n.as_bytes()),
+            value: WireString::copy_from_slice(b"v"),
+        }
+    }
+
+    #[test]
+    fn claims_keep_order_and_compare_by_content_whatever_the_storage() {
+        let mut pushed = Claims::new();
+        assert!(pushed.is_empty());
+        for n in ["a", "b", "c"] {
+            pushed.push(claim(n));
+        }
+        let names: Vec<_> = pushed.iter().map(|c| c.name.as_bytes().to_vec()).collect();
+        assert_eq!(names, [b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        let collected: Claims = ["a", "b", "c"].into_iter().map(claim).collect();
+        assert_eq!(pushed, collected);
+        // One claim: inline from every constructor, equal to a one-element Vec's content.
+        let one = Claims::one(claim("a"));
+        assert_eq!(one, Claims::from(vec![claim("a")]));
+        assert_eq!(one, std::iter::once(claim("a")).collect::<Claims>());
+        assert!(matches!(
+            Claims::from(vec![claim("a")]).0,
+            ClaimsRepr::One(_)
+        ));
+        assert_ne!(one, pushed);
+        assert_eq!(pushed.clone().into_vec().len(), 3);
+        assert_eq!(one.into_vec(), vec![claim("a")]);
+    }
+
+    #[test]
+    fn decoded_single_claim_is_stored_inline() {
+        let body = [1, 6, b'a', b'p', b'p', b'K', b'e', b'y', 1, b'k'];
+        let mut c = Cursor::new(&body);
+        let a = read::<Fail>(&mut c).expect("valid AUTH body").to_owned();
+        assert!(matches!(a.claims.0, ClaimsRepr::One(_)));
+        assert_eq!(a.app_key_value().map(|v| v.as_bytes()), Some(&b"k"[..]));
     }
 }

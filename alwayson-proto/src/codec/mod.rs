@@ -36,7 +36,7 @@ mod response;
 mod value;
 mod wire_string;
 
-pub use auth::{Auth, AuthRef, Claim, Pairs};
+pub use auth::{Auth, AuthRef, Claim, Claims, Pairs};
 pub use base_type::BaseType;
 pub use bind::{Bind, BindRef, Gateway, Names};
 pub use chunk::{Chunk, ChunkEntity, ChunkRef, CHUNK_HEADER_LEN};

@@ -32,7 +32,7 @@ impl Credentials {
                 Auth::user_password(user.clone(), password.clone())
             }
             Credentials::Claims(claims) => Auth {
-                claims: claims.clone(),
+                claims: claims.iter().cloned().collect(),
             },
         }
     }
