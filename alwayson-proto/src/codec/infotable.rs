@@ -525,6 +525,7 @@ impl InfoTable {
             &input,
             |c, b| read::<Fail, _>(c, 1, b),
             |c, b| read::<DecodeError, _>(c, 1, b),
+            |v, _| v,
         )
     }
 

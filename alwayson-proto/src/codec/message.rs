@@ -324,22 +324,24 @@ fn trailing(input: &Bytes, pos: usize) -> Bytes {
 /// Runs an owned decode: `fast` (zero-cost errors) and, only if it fails, `detail` (the
 /// same grammar with [`DecodeError`]) from the start, which finds and describes the error.
 #[inline(always)]
-pub(crate) fn decode_owned<'a, T>(
+pub(crate) fn decode_owned<'a, P, T>(
     input: &'a Bytes,
-    fast: impl FnOnce(&mut Cursor<'a>, &mut Owned<'a>) -> Result<T, Fail>,
-    detail: impl FnOnce(&mut Cursor<'a>, &mut Owned<'a>) -> Result<T, DecodeError>,
+    fast: impl FnOnce(&mut Cursor<'a>, &mut Owned<'a>) -> Result<P, Fail>,
+    detail: impl FnOnce(&mut Cursor<'a>, &mut Owned<'a>) -> Result<P, DecodeError>,
+    build: impl FnOnce(P, &Owned<'a>) -> T,
 ) -> Result<Decoded<T>, DecodeError> {
     let mut b = Owned::shared(input);
     let mut c = Cursor::new(input);
-    let value = match fast(&mut c, &mut b) {
-        Ok(v) => v,
+    let parts = match fast(&mut c, &mut b) {
+        Ok(p) => p,
         Err(Fail) => {
             c = Cursor::new(input);
             detail(&mut c, &mut b)?
         }
     };
+    // The owned value is built once the input is known good, straight into the result.
     Ok(Decoded {
-        value,
+        value: build(parts, &b),
         trailing: trailing(input, c.pos()),
     })
 }
@@ -371,8 +373,9 @@ impl Frame {
     pub fn decode(input: Bytes) -> Result<Decoded<Frame>, DecodeError> {
         decode_owned(
             &input,
-            |c, b| read_frame::<Fail, _>(c, b).map(|p| owned_frame(p, b)),
-            |c, b| read_frame::<DecodeError, _>(c, b).map(|p| owned_frame(p, b)),
+            read_frame::<Fail, _>,
+            read_frame::<DecodeError, _>,
+            owned_frame,
         )
     }
 }
@@ -404,8 +407,9 @@ impl Message {
     pub fn decode(input: Bytes) -> Result<Decoded<Message>, DecodeError> {
         decode_owned(
             &input,
-            |c, b| read_message::<Fail, _>(c, b).map(|(h, p)| owned_message(h, p, b)),
-            |c, b| read_message::<DecodeError, _>(c, b).map(|(h, p)| owned_message(h, p, b)),
+            read_message::<Fail, _>,
+            read_message::<DecodeError, _>,
+            |(h, p), b| owned_message(h, p, b),
         )
     }
 
@@ -423,8 +427,9 @@ impl Message {
         };
         decode_owned(
             &body,
-            |c, b| read_body::<Fail, _>(c, code, b).map(|p| owned_message(raw, p, b)),
-            |c, b| read_body::<DecodeError, _>(c, code, b).map(|p| owned_message(raw, p, b)),
+            |c, b| read_body::<Fail, _>(c, code, b),
+            |c, b| read_body::<DecodeError, _>(c, code, b),
+            |p, b| owned_message(raw, p, b),
         )
     }
 }

@@ -516,6 +516,7 @@ impl Value {
             &input,
             |c, b| read::<Fail, _>(c, 0, b),
             |c, b| read::<DecodeError, _>(c, 0, b),
+            |v, _| v,
         )
     }
 
