@@ -237,8 +237,19 @@ impl<'a> AuthRef<'a> {
     /// The owned [`Auth`], strings built by `string`.
     #[inline(always)]
     pub(crate) fn owned_with(&self, string: impl Fn(&'a [u8]) -> WireString) -> Auth {
-        let claims = self
-            .claims()
+        let mut pairs = self.claims();
+        if self.count == 1 {
+            // The common case (one `appKey`): straight into the inline claim.
+            if let Some((name, value)) = pairs.next() {
+                return Auth {
+                    claims: Claims::one(Claim {
+                        name: string(name),
+                        value: string(value),
+                    }),
+                };
+            }
+        }
+        let claims = pairs
             .map(|(name, value)| Claim {
                 name: string(name),
                 value: string(value),
