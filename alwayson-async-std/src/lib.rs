@@ -5,7 +5,9 @@
 //! share — async-io (reactor, timers), async-net (sockets), async-global-executor (tasks),
 //! futures-io streams with async-tungstenite and futures-rustls. It does **not** depend on
 //! the `async-std` crate (discontinued in 2025 in favour of smol) and runs unchanged under
-//! async-std's executor and under smol's; its tests run under both.
+//! async-std's executor and under smol's; its tests run under both. (No tokio runtime
+//! either: hyper, used for the HTTP upgrade, only brings in tokio's executor-free `sync`
+//! module.)
 //!
 //! The API is `alwayson-tokio`'s, item for item: both crates implement the runtime-neutral
 //! layer `alwayson_async`'s small `Runtime` trait ([`AsyncStd`] here) and name its handles

@@ -120,7 +120,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
-            "warn,alwayson={tool},alwayson_cli={tool},alwayson_proto={libs},alwayson_tokio={libs}"
+            "warn,alwayson={tool},alwayson_cli={tool},alwayson_proto={libs},alwayson_async={libs},alwayson_tokio={libs}"
         ))
     });
     let _ = tracing_subscriber::fmt()

@@ -77,6 +77,25 @@ pub fn pki() -> TestPki {
     }
 }
 
+/// A CA and a client certificate (`clientAuth`) signed by it (PEM; `cert_pem` and
+/// `key_pem` are the client's).
+pub fn client_pki() -> TestPki {
+    use rcgen::{BasicConstraints, CertificateParams, ExtendedKeyUsagePurpose, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_key = KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let mut params = CertificateParams::new(vec!["edge1".to_string()]).unwrap();
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    TestPki {
+        ca_pem: ca.pem(),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
 /// Waits until `cond` holds (polling), or panics after `within`.
 pub async fn eventually<R: Runtime>(within: Duration, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();

@@ -35,9 +35,15 @@ pub use http::{
     upgrade_answer_is_exactly_what_the_sdk_expects,
 };
 pub use keepalive::silent_platform_is_detected_by_the_pong_timeout;
-pub use lifecycle::{dropping_the_client_ends_its_connection, full_lifecycle_both_directions};
+pub use lifecycle::{
+    dropping_the_client_ends_its_connection, full_lifecycle_both_directions,
+    shutdown_unbinds_then_closes,
+};
 pub use multipart::one_mebibyte_blob_round_trip;
-pub use tls::{bad_pem_is_a_tls_error, wss_with_trusted_ca_works_and_untrusted_is_refused};
+pub use tls::{
+    bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
+    wss_with_trusted_ca_works_and_untrusted_is_refused,
+};
 
 /// Instantiates the suite as `#[test]` functions, one per conformance test, named like it.
 ///
@@ -56,6 +62,7 @@ macro_rules! conformance_suite {
         $crate::conformance_suite!(edge = $e, platform = $p, block_on = $run, tests = [
             full_lifecycle_both_directions,
             dropping_the_client_ends_its_connection,
+            shutdown_unbinds_then_closes,
             bind_before_auth_closes_the_socket,
             silent_connection_is_closed_at_the_auth_deadline,
             wrong_key_is_refused,
@@ -66,6 +73,7 @@ macro_rules! conformance_suite {
             silent_platform_is_detected_by_the_pong_timeout,
             one_mebibyte_blob_round_trip,
             wss_with_trusted_ca_works_and_untrusted_is_refused,
+            wss_client_certificate_is_checked,
             bad_pem_is_a_tls_error,
             upgrade_answer_is_exactly_what_the_sdk_expects,
             other_paths_are_404_without_a_handler,

@@ -5,7 +5,8 @@ use crate::common::{bounded, edge, eventually, platform, sleep, timeout};
 use alwayson_async::edge::{HandlerError, Thing};
 use alwayson_async::Runtime;
 use alwayson_async::{
-    ConnectionState, Error, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
+    ConnectionState, EdgeClient, Error, InfoTable, PropertyUpdate, Request, Response, StatusCode,
+    Value,
 };
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -225,6 +226,69 @@ pub async fn dropping_the_client_ends_its_connection<E: Runtime, P: Runtime>() {
             !p.thing("Dropped").unwrap().is_connected
         })
         .await;
+    })
+    .await;
+}
+
+/// Conformance test `shutdown_unbinds_then_closes`: on `shutdown` the edge sends UNBIND for
+/// every thing, then a normal close frame (1000), then refuses requests. The platform is a
+/// hand-made one on runtime `P` that answers every request and records what it receives.
+pub async fn shutdown_unbinds_then_closes<E: Runtime, P: Runtime>() {
+    use alwayson_async::alwayson_proto::{Body, Header, Message};
+    use async_tungstenite::tungstenite::Message as WsMessage;
+    bounded::<E, _>(async {
+        let listener = P::bind("127.0.0.1:0").await.unwrap();
+        let addr = P::local_addr(&listener).unwrap();
+        let (seen_tx, seen_rx) = futures_channel::oneshot::channel();
+        P::spawn(async move {
+            let (tcp, _) = P::accept(&listener).await.unwrap();
+            let mut ws = async_tungstenite::accept_async(tcp).await.unwrap();
+            // (UNBIND names, in order), then the close code.
+            let mut unbound: Vec<String> = Vec::new();
+            let mut close_code = None;
+            while let Some(Ok(msg)) = ws.next().await {
+                match msg {
+                    WsMessage::Binary(bytes) => {
+                        let request = Message::decode(bytes).unwrap().value;
+                        if let Body::Unbind(unbind) = &request.body {
+                            unbound.extend(unbind.names.iter().map(|n| n.to_str_lossy().into()));
+                        }
+                        let reply = Message {
+                            header: Header::new(request.header.request_id, 7),
+                            body: Body::Response(alwayson_async::Response::success()),
+                        };
+                        let _ = ws.send(WsMessage::Binary(reply.encode().unwrap())).await;
+                    }
+                    WsMessage::Close(frame) => {
+                        close_code = frame.map(|f| u16::from(f.code));
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            let _ = seen_tx.send((unbound, close_code));
+        });
+
+        let e = EdgeClient::<E>::builder(format!("ws://{addr}/Thingworx/WS"))
+            .app_key("k")
+            .bind(["Pump1", "Pump2"])
+            .connect()
+            .await
+            .unwrap();
+        assert_eq!(e.state().get(), ConnectionState::Bound);
+        e.shutdown().await;
+        assert_eq!(e.state().get(), ConnectionState::Closed);
+        let (mut unbound, close_code) = timeout::<E, _>(Duration::from_secs(5), seen_rx)
+            .await
+            .expect("platform did not see the close")
+            .unwrap();
+        unbound.sort();
+        assert_eq!(unbound, ["Pump1", "Pump2"], "UNBIND for every thing");
+        assert_eq!(close_code, Some(1000), "normal close after the UNBINDs");
+        match e.read_property("Pump1", "temp").await {
+            Err(Error::Closed) => {}
+            other => panic!("Closed expected after shutdown, got {other:?}"),
+        }
     })
     .await;
 }

@@ -1,6 +1,6 @@
 //! `wss://` with certificates made in the test: trusted CA works, others are refused.
 
-use crate::common::{bounded, pki, platform};
+use crate::common::{bounded, client_pki, pki, platform};
 use alwayson_async::Runtime;
 use alwayson_async::{EdgeClient, Error, Reconnect, Value};
 
@@ -65,4 +65,67 @@ pub async fn bad_pem_is_a_tls_error<E: Runtime, P: Runtime>() {
         .start()
         .await;
     assert!(matches!(r, Err(Error::Tls(_))), "{r:?}");
+}
+
+/// Conformance test `wss_client_certificate_is_checked`: a platform that requires client
+/// certificates (a rustls configuration of its own) accepts an edge presenting one signed
+/// by the CA it trusts, and refuses an edge presenting none.
+pub async fn wss_client_certificate_is_checked<E: Runtime, P: Runtime>() {
+    use alwayson_async::rustls;
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::sync::Arc;
+    bounded::<E, _>(async {
+        let server = pki();
+        let clients = client_pki();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_slice(clients.ca_pem.as_bytes()).unwrap())
+            .unwrap();
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            provider.clone(),
+        )
+        .build()
+        .unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_client_cert_verifier(verifier)
+            .with_single_cert(
+                vec![CertificateDer::from_pem_slice(server.cert_pem.as_bytes()).unwrap()],
+                PrivateKeyDer::from_pem_slice(server.key_pem.as_bytes()).unwrap(),
+            )
+            .unwrap();
+        let p = platform::<P>()
+            .tls_config(Arc::new(config))
+            .start()
+            .await
+            .unwrap();
+
+        let e = EdgeClient::<E>::builder(p.url())
+            .app_key("k")
+            .root_ca_pem(&server.ca_pem)
+            .client_cert_pem(&clients.cert_pem, &clients.key_pem)
+            .bind(["Mutual1"])
+            .reconnect(Reconnect::never())
+            .connect()
+            .await
+            .unwrap();
+        assert!(p.thing("Mutual1").is_some_and(|t| t.is_connected));
+        e.shutdown().await;
+
+        let r = EdgeClient::<E>::builder(p.url())
+            .app_key("k")
+            .root_ca_pem(&server.ca_pem)
+            .bind(["Anonymous1"])
+            .reconnect(Reconnect::never())
+            .connect()
+            .await;
+        assert!(r.is_err(), "an edge without a client certificate got in");
+        assert!(!p.thing("Anonymous1").is_some_and(|t| t.is_connected));
+        p.shutdown().await;
+    })
+    .await;
 }

@@ -1,29 +1,63 @@
-//! Runtime round trips over loopback (no TLS), both ends in this process:
+//! Runtime round trips over loopback (no TLS), both ends in this process, on each runtime
+//! (`runtime/tokio/...`, `runtime/async_std/...`):
 //! * `read_property_x1000`: 1000 concurrent `platform.read_property` on one connection
 //!   (pipelined), target ≥ 100 000 requests/s;
 //! * `connect_auth_bind_x64`: 64 concurrent edges doing TCP + upgrade + AUTH + BIND,
 //!   target ≥ 2 000 connections/s.
 #![allow(missing_docs, clippy::unwrap_used)]
 
-use alwayson_tokio::{EdgeClient, Platform, Reconnect};
+use alwayson_async::{EdgeClient, Platform, Reconnect, Runtime};
+use alwayson_async_std::AsyncStd;
+use alwayson_tokio::Tokio;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use futures_util::future::join_all;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap()
+/// Runs the benchmark's futures on an executor.
+trait Executor {
+    fn block_on<F: Future>(&self, f: F) -> F::Output;
+}
+
+/// A 2-worker tokio runtime.
+struct TokioExecutor(tokio::runtime::Runtime);
+
+impl Executor for TokioExecutor {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.0.block_on(f)
+    }
+}
+
+/// async-io's `block_on` (what smol's is); the runtime's tasks run on
+/// async-global-executor's threads (one per core).
+struct AsyncIoExecutor;
+
+impl Executor for AsyncIoExecutor {
+    fn block_on<F: Future>(&self, f: F) -> F::Output {
+        async_io::block_on(f)
+    }
+}
+
+fn tokio_runtime() -> TokioExecutor {
+    TokioExecutor(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    )
 }
 
 fn roundtrip(c: &mut Criterion) {
-    let rt = runtime();
+    roundtrip_on::<Tokio, _>(c, "tokio", &tokio_runtime());
+    roundtrip_on::<AsyncStd, _>(c, "async_std", &AsyncIoExecutor);
+}
+
+fn roundtrip_on<R: Runtime, X: Executor>(c: &mut Criterion, label: &str, rt: &X) {
     let (platform, edge) = rt.block_on(async {
-        let platform = Platform::builder().app_key("k").start().await.unwrap();
-        let edge = EdgeClient::builder(platform.url())
+        let platform = Platform::<R>::builder().app_key("k").start().await.unwrap();
+        let edge = EdgeClient::<R>::builder(platform.url())
             .app_key("k")
             .bind(["Bench"])
             .connect()
@@ -37,7 +71,7 @@ fn roundtrip(c: &mut Criterion) {
     group.sample_size(20);
     const PIPELINE: u64 = 1000;
     group.throughput(Throughput::Elements(PIPELINE));
-    group.bench_function("read_property_x1000", |b| {
+    group.bench_function(format!("{label}/read_property_x1000"), |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let start = Instant::now();
@@ -55,7 +89,7 @@ fn roundtrip(c: &mut Criterion) {
     const CONNECTS: u64 = 64;
     let next = AtomicU64::new(0);
     group.throughput(Throughput::Elements(CONNECTS));
-    group.bench_function("connect_auth_bind_x64", |b| {
+    group.bench_function(format!("{label}/connect_auth_bind_x64"), |b| {
         b.iter_custom(|iters| {
             rt.block_on(async {
                 let mut total = Duration::ZERO;
@@ -63,7 +97,7 @@ fn roundtrip(c: &mut Criterion) {
                     let start = Instant::now();
                     let edges = join_all((0..CONNECTS).map(|_| {
                         let name = format!("C{}", next.fetch_add(1, Ordering::Relaxed));
-                        EdgeClient::builder(platform.url())
+                        EdgeClient::<R>::builder(platform.url())
                             .app_key("k")
                             .bind([name])
                             .reconnect(Reconnect::never())

@@ -171,10 +171,15 @@ fn upgrade<R: Runtime>(
             Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
                 Ok(parts) => {
                     // The socket itself, and whatever the edge sent after its upgrade
-                    // request that hyper had already read.
+                    // request that hyper had already read: copied, so that hyper's read
+                    // buffer (which `read_buf` points into) is freed now rather than held
+                    // for the connection's lifetime.
+                    let hyper::upgrade::Parts { io, read_buf, .. } = parts;
+                    let early = read_buf.to_vec();
+                    drop(read_buf);
                     let ws: Ws = WebSocketStream::from_partially_read(
-                        parts.io.0,
-                        parts.read_buf.to_vec(),
+                        io.0,
+                        early,
                         Role::Server,
                         Some(ws_config(shared.config.max_message_size)),
                     )

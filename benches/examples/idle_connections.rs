@@ -7,8 +7,14 @@
 //!
 //! ```text
 //! ulimit -n 20000   # if the soft limit is lower: each process needs N + ~200 descriptors
-//! cargo run --release -p alwayson-tokio --example idle_connections -- 10000
+//! cargo run --release -p alwayson-benches --example idle_connections -- 10000 tokio
+//! cargo run --release -p alwayson-benches --example idle_connections -- 10000 async-std
 //! ```
+//!
+//! Both processes use the runtime named (default `tokio`): a 2-worker tokio runtime, or
+//! `alwayson-async-std` (tasks on async-global-executor, one thread per core) under
+//! async-io's `block_on`. The pipes to the child are read with blocking calls on the main
+//! thread, which is never one of the runtime's workers.
 //!
 //! Steps: start the platform; the child connects 100 warm-up edges (runtime threads,
 //! allocator arenas, registry and connection maps past their first growth steps; not
@@ -16,11 +22,13 @@
 //! authenticating and binding one thing; once `platform.things()` shows all of them
 //! connected and they have been idle for 2 s, VmRSS is read again.
 
-use alwayson_tokio::{EdgeClient, Platform, Reconnect};
+use alwayson_async::{EdgeClient, Platform, Reconnect, Runtime};
+use alwayson_async_std::AsyncStd;
+use alwayson_tokio::Tokio;
 use futures_util::StreamExt;
+use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -46,24 +54,40 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
 }
 
+async fn sleep<R: Runtime>(d: Duration) {
+    R::sleep_until(Instant::now() + d).await
+}
+
 fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
     if args.first().map(String::as_str) == Some("--edges") {
-        let n: u64 = args.get(1).ok_or("--edges N URL")?.parse()?;
-        let url = args.get(2).ok_or("--edges N URL")?.clone();
-        rt.block_on(edges(n, url))
+        let n: u64 = args.get(1).ok_or("--edges N URL RUNTIME")?.parse()?;
+        let url = args.get(2).ok_or("--edges N URL RUNTIME")?.clone();
+        let runtime = args.get(3).ok_or("--edges N URL RUNTIME")?.clone();
+        match runtime.as_str() {
+            "tokio" => tokio_runtime()?.block_on(edges::<Tokio>(n, url)),
+            _ => async_io::block_on(edges::<AsyncStd>(n, url)),
+        }
     } else {
         let n: u64 = args.first().map_or(Ok(10_000), |a| a.parse())?;
-        rt.block_on(platform(n))
+        let runtime = args.get(1).map_or("tokio", String::as_str);
+        match runtime {
+            "tokio" => tokio_runtime()?.block_on(platform::<Tokio>(n, runtime)),
+            "async-std" => async_io::block_on(platform::<AsyncStd>(n, runtime)),
+            other => Err(format!("unknown runtime {other:?}: tokio or async-std").into()),
+        }
     }
 }
 
-async fn connect(url: String, name: String) -> alwayson_tokio::Result<EdgeClient> {
-    EdgeClient::builder(url)
+fn tokio_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+}
+
+async fn connect<R: Runtime>(url: String, name: String) -> alwayson_async::Result<EdgeClient<R>> {
+    EdgeClient::<R>::builder(url)
         .app_key("k")
         .bind([name])
         .reconnect(Reconnect::never())
@@ -73,21 +97,21 @@ async fn connect(url: String, name: String) -> alwayson_tokio::Result<EdgeClient
 
 /// Child process: `--edges N URL`. Connects WARM edges, prints `warm OK`, waits for a line
 /// on stdin, connects N edges, prints `done OK MILLIS`, then holds them until stdin closes.
-async fn edges(n: u64, url: String) -> Result<(), BoxError> {
-    let mut stdin = BufReader::new(tokio::io::stdin()).lines();
-    let mut stdout = tokio::io::stdout();
+async fn edges<R: Runtime>(n: u64, url: String) -> Result<(), BoxError> {
+    let mut stdin = std::io::stdin().lock().lines();
+    let mut stdout = std::io::stdout();
     let open = |range: std::ops::Range<u64>, prefix: &'static str| {
         let url = url.clone();
         futures_util::stream::iter(range)
-            .map(move |i| connect(url.clone(), format!("{prefix}{i}")))
+            .map(move |i| connect::<R>(url.clone(), format!("{prefix}{i}")))
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<_>>()
     };
     let warm = open(0..WARM, "Warm").await;
     let ok = warm.iter().filter(|e| e.is_ok()).count();
-    stdout.write_all(format!("warm {ok}\n").as_bytes()).await?;
-    stdout.flush().await?;
-    stdin.next_line().await?;
+    writeln!(stdout, "warm {ok}")?;
+    stdout.flush()?;
+    stdin.next().transpose()?;
 
     let start = Instant::now();
     let idle = open(0..n, "Idle").await;
@@ -96,32 +120,30 @@ async fn edges(n: u64, url: String) -> Result<(), BoxError> {
     if let Some(Err(e)) = idle.iter().find(|e| e.is_err()) {
         eprintln!("edges: first failure: {e}");
     }
-    stdout
-        .write_all(format!("done {ok} {millis}\n").as_bytes())
-        .await?;
-    stdout.flush().await?;
+    writeln!(stdout, "done {ok} {millis}")?;
+    stdout.flush()?;
     // Hold the connections until the platform process is done measuring.
-    while stdin.next_line().await?.is_some() {}
+    while stdin.next().transpose()?.is_some() {}
     // Exit without closing each connection politely.
     std::process::exit(0);
 }
 
-fn connected(platform: &Platform) -> usize {
+fn connected<R: Runtime>(platform: &Platform<R>) -> usize {
     platform.things().iter().filter(|t| t.is_connected).count()
 }
 
-async fn wait_connected(platform: &Platform, n: usize, within: Duration) -> usize {
+async fn wait_connected<R: Runtime>(platform: &Platform<R>, n: usize, within: Duration) -> usize {
     let start = Instant::now();
     loop {
         let c = connected(platform);
         if c >= n || start.elapsed() > within {
             return c;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        sleep::<R>(Duration::from_millis(100)).await;
     }
 }
 
-async fn platform(mut n: u64) -> Result<(), BoxError> {
+async fn platform<R: Runtime>(mut n: u64, runtime: &str) -> Result<(), BoxError> {
     if let Some(limit) = fd_limit() {
         let max = limit.saturating_sub(64 + WARM);
         if n > max {
@@ -132,32 +154,32 @@ async fn platform(mut n: u64) -> Result<(), BoxError> {
             n = max;
         }
     }
-    let platform = Platform::builder().app_key("k").start().await?;
+    let platform = Platform::<R>::builder().app_key("k").start().await?;
     let exe = std::env::current_exe()?;
-    let mut child = tokio::process::Command::new(exe)
+    let mut child = std::process::Command::new(exe)
         .arg("--edges")
         .arg(n.to_string())
         .arg(platform.url())
+        .arg(runtime)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()?;
     let mut to_child = child.stdin.take().ok_or("no child stdin")?;
     let mut from_child = BufReader::new(child.stdout.take().ok_or("no child stdout")?).lines();
 
-    let line = from_child.next_line().await?.ok_or("child exited")?;
+    let line = from_child.next().transpose()?.ok_or("child exited")?;
     let warm: usize = line
         .strip_prefix("warm ")
         .ok_or("unexpected line from child")?
         .parse()?;
     wait_connected(&platform, warm, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    sleep::<R>(Duration::from_millis(500)).await;
     let before = proc_status("VmRSS:").unwrap_or(0);
     let fds_before = open_fds();
 
-    to_child.write_all(b"go\n").await?;
-    to_child.flush().await?;
-    let line = from_child.next_line().await?.ok_or("child exited")?;
+    to_child.write_all(b"go\n")?;
+    to_child.flush()?;
+    let line = from_child.next().transpose()?.ok_or("child exited")?;
     let mut parts = line
         .strip_prefix("done ")
         .ok_or("unexpected line from child")?
@@ -166,10 +188,11 @@ async fn platform(mut n: u64) -> Result<(), BoxError> {
     let millis: f64 = parts.next().ok_or("bad line")?.parse()?;
     let bound = wait_connected(&platform, warm + ok, Duration::from_secs(30)).await - warm;
     // Idle: every connection has gone quiet (no traffic until the edge's first ping).
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    sleep::<R>(Duration::from_secs(2)).await;
     let after = proc_status("VmRSS:").unwrap_or(0);
     let fds_after = open_fds();
 
+    println!("runtime: {runtime}");
     println!("edges (child process): {ok}/{n} connected and bound");
     println!("platform: {bound} things connected, open fds {fds_before} -> {fds_after}");
     println!(
@@ -184,7 +207,7 @@ async fn platform(mut n: u64) -> Result<(), BoxError> {
         );
     }
     drop(to_child);
-    let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+    let _ = child.wait();
     platform.shutdown().await;
     Ok(())
 }
