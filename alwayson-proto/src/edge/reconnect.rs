@@ -149,7 +149,7 @@ impl super::EdgeSession {
     }
 
     /// When the runtime should open the next websocket, after
-    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`] (and before the first
+    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`](crate::Input::ConnectFailed) (and before the first
     /// connect, which is due at once). `draw` is a random number for the jitter (see
     /// [`ReconnectPolicy`](super::ReconnectPolicy) for the delays, what counts as a failure
     /// and what resets the count); ask once per failure, each call draws anew.
