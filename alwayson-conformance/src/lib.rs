@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod hostile;
 mod http;
 mod keepalive;
 mod lifecycle;
@@ -29,6 +30,10 @@ pub use binding::{
     edge_reconnects_and_rebinds_after_platform_restart,
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
+};
+pub use hostile::{
+    half_sent_upgrades_are_closed_at_the_header_timeout, raise_fd_limit,
+    the_connection_cap_sheds_pre_auth_connections_first,
 };
 pub use http::{
     http_handler_serves_other_requests_on_the_same_port, other_paths_are_404_without_a_handler,
@@ -70,6 +75,8 @@ macro_rules! conformance_suite {
             upgrade_answer_is_exactly_what_the_sdk_expects,
             other_paths_are_404_without_a_handler,
             http_handler_serves_other_requests_on_the_same_port,
+            half_sent_upgrades_are_closed_at_the_header_timeout,
+            the_connection_cap_sheds_pre_auth_connections_first,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
