@@ -199,3 +199,70 @@ pub async fn the_connection_cap_sheds_pre_auth_connections_first<E: Runtime, P: 
     })
     .await;
 }
+
+/// A scripted platform on 127.0.0.1: accepts websockets and answers each first message
+/// (the AUTH) with `answer`, or never when it is `None`. Counts the connections.
+async fn scripted_platform<P: Runtime>(
+    answer: Option<&'static [u8]>,
+) -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use futures_util::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = P::bind("127.0.0.1:0").await.unwrap();
+    let addr = P::local_addr(&listener).unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    P::spawn(async move {
+        while let Ok((tcp, _)) = P::accept(&listener).await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            P::spawn(async move {
+                let Ok(mut ws) = async_tungstenite::accept_async(tcp).await else {
+                    return;
+                };
+                // The AUTH.
+                let _ = ws.next().await;
+                if let Some(bytes) = answer {
+                    let msg = async_tungstenite::tungstenite::Message::binary(bytes.to_vec());
+                    let _ = ws.send(msg).await;
+                }
+                // Hold the connection until the edge closes it.
+                while let Some(Ok(_)) = ws.next().await {}
+            });
+        }
+    });
+    (addr, count)
+}
+
+/// Conformance test `auth_unanswered_or_garbled_is_retried_not_refused`: a platform that
+/// never answers AUTH, or answers it with bytes that are no message, is a connection
+/// failure: the edge retries (here up to 3 attempts) and reports it as such, never as
+/// refused credentials.
+pub async fn auth_unanswered_or_garbled_is_retried_not_refused<E: Runtime, P: Runtime>() {
+    use alwayson_async::edge::AuthFailure;
+    use alwayson_async::{EdgeClient, Error, Reconnect};
+    use std::sync::atomic::Ordering;
+    bounded::<E, _>(async {
+        for (answer, failure) in [
+            (None, AuthFailure::TimedOut),
+            (Some(&[0x01u8, 0x02, 0x03][..]), AuthFailure::Malformed),
+        ] {
+            let (addr, count) = scripted_platform::<P>(answer).await;
+            let result = EdgeClient::<E>::builder(format!("ws://{addr}/Thingworx/WS"))
+                .app_key("k")
+                .request_timeout(Duration::from_millis(300))
+                .reconnect(Reconnect {
+                    min: Duration::from_millis(20),
+                    max: Duration::from_millis(100),
+                    max_attempts: Some(3),
+                })
+                .bind(["Pump1"])
+                .connect()
+                .await;
+            match result {
+                Err(Error::AuthUnanswered(f)) => assert_eq!(f, failure),
+                other => panic!("expected AuthUnanswered({failure:?}), got {other:?}"),
+            }
+            assert_eq!(count.load(Ordering::SeqCst), 3, "{failure:?}: retried");
+        }
+    })
+    .await;
+}

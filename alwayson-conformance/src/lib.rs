@@ -32,6 +32,7 @@ pub use binding::{
     second_edge_binding_the_same_thing_is_refused,
 };
 pub use hostile::{
+    auth_unanswered_or_garbled_is_retried_not_refused,
     half_sent_upgrades_are_closed_at_the_header_timeout, raise_fd_limit,
     the_connection_cap_sheds_pre_auth_connections_first,
 };
@@ -77,6 +78,7 @@ macro_rules! conformance_suite {
             http_handler_serves_other_requests_on_the_same_port,
             half_sent_upgrades_are_closed_at_the_header_timeout,
             the_connection_cap_sheds_pre_auth_connections_first,
+            auth_unanswered_or_garbled_is_retried_not_refused,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -27,6 +27,8 @@ pub const CLOSE_REASON_PONG_TIMEOUT: &str = "Normal Close Pong timeout";
 pub const CLOSE_REASON_AUTH_REJECTED: &str = "Normal Close Authentication rejected";
 /// Close reason sent when AUTH got no answer in time.
 pub const CLOSE_REASON_AUTH_TIMEOUT: &str = "Normal Close Authentication timed out";
+/// Close reason sent when the answer to AUTH could not be decoded.
+pub const CLOSE_REASON_AUTH_MALFORMED: &str = "Normal Close Authentication answer malformed";
 
 /// `now + d`, or `None` ("never") when that is not representable.
 fn after(now: Instant, d: Duration) -> Option<Instant> {
@@ -99,6 +101,9 @@ struct Ticket {
 struct Connection {
     /// The AUTH request id and deadline while its response is awaited.
     auth: Option<(u32, Option<Instant>)>,
+    /// When AUTH succeeded (the reconnect delays start over if this connection stays up
+    /// for the policy's stable period).
+    authenticated_at: Option<Instant>,
     /// Set by the AUTH success response.
     session_id: Option<u32>,
     /// Outbound messages awaiting a response, by request id.
@@ -127,6 +132,7 @@ impl Connection {
     fn new(next_ping: Option<Instant>) -> Self {
         Self {
             auth: None,
+            authenticated_at: None,
             session_id: None,
             in_flight: BTreeMap::new(),
             binding: HashSet::new(),
@@ -228,7 +234,8 @@ pub struct EdgeSession {
     /// have been sent (`None`: never). They survive a lost connection and go out after the
     /// next AUTH success (rumqttc's `clean()` hands in-flight work back the same way).
     queue: VecDeque<(u32, Request, Option<Instant>)>,
-    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    /// Consecutive failures (connect attempts and connections) since the last connection
+    /// that stayed authenticated for the stable period.
     failures: u32,
     /// An AUTH succeeded at least once.
     authenticated_once: bool,
@@ -397,8 +404,18 @@ impl EdgeSession {
             Some(c) if c.closing.is_none() && !self.app_closing => {}
             _ => return Ok(()),
         }
-        let Some(decoded) = self.wire.receive(now, bytes)? else {
-            return Ok(());
+        let decoded = match self.wire.receive(now, bytes) {
+            Ok(Some(decoded)) => decoded,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                // Garbage while AUTH is awaited: a connection failure (retried), never a
+                // refusal of the credentials.
+                if let Some(conn) = self.conn.as_mut().filter(|c| c.auth.is_some()) {
+                    conn.auth = None;
+                    self.auth_failed(AuthFailure::Malformed);
+                }
+                return Err(e);
+            }
         };
         if !decoded.trailing.is_empty() {
             self.trailing_bytes = self.trailing_bytes.saturating_add(1);
@@ -432,7 +449,6 @@ impl EdgeSession {
     /// closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
     /// [`EdgeEvent::Closed`]. Ignored when not connected.
     pub fn handle_closed(&mut self, now: Instant) {
-        let _ = now;
         let Some(conn) = self.conn.take() else {
             return;
         };
@@ -457,6 +473,12 @@ impl EdgeSession {
             }
             _ => None,
         };
+        let stable = conn.authenticated_at.is_some_and(|at| {
+            now.saturating_duration_since(at) >= self.config.reconnect.stable_period
+        });
+        if stable {
+            self.failures = 0;
+        }
         self.end_connection(conn, reason);
         self.failures = self.failures.saturating_add(1);
         match refused {
@@ -518,7 +540,8 @@ impl EdgeSession {
         }
     }
 
-    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    /// Consecutive failures (connect attempts and connections) since the last connection
+    /// that stayed authenticated for the stable period.
     pub fn failures(&self) -> u32 {
         self.failures
     }
@@ -1238,12 +1261,12 @@ impl EdgeSession {
     fn authenticated(&mut self, now: Instant, session_id: u32) {
         if let Some(conn) = &mut self.conn {
             conn.session_id = Some(session_id);
+            conn.authenticated_at = Some(now);
         }
         self.events
             .push_back(EdgeEvent::Authenticated { session_id });
         let names = self.registered.clone();
         self.send_binds(now, names);
-        self.failures = 0;
         self.authenticated_once = true;
         while let Some((id, request, _)) = self.queue.pop_front() {
             if let Err(e) = self.send_request(now, id, session_id, request) {
@@ -1262,6 +1285,7 @@ impl EdgeSession {
         let reason = match failure {
             AuthFailure::Rejected(_) => CLOSE_REASON_AUTH_REJECTED,
             AuthFailure::TimedOut => CLOSE_REASON_AUTH_TIMEOUT,
+            AuthFailure::Malformed => CLOSE_REASON_AUTH_MALFORMED,
         };
         self.transmits.push_back(Transmit::Close {
             code: CLOSE_NORMAL,
