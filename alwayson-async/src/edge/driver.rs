@@ -418,6 +418,7 @@ impl<R: Runtime> Driver<R> {
                 });
             }
             EdgeEvent::BindRejected { name, status } => {
+                tracing::warn!(thing = %name.to_str_lossy(), %status, "BIND refused by the platform");
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,
