@@ -266,3 +266,43 @@ pub async fn auth_unanswered_or_garbled_is_retried_not_refused<E: Runtime, P: Ru
     })
     .await;
 }
+
+/// Conformance test `puts_of_unknown_properties_or_other_types_are_refused`: a defined
+/// thing refuses a PUT of a property it does not have (NOT_FOUND) and of a value of another
+/// base type (BAD_REQUEST), and its store is unchanged; one built with
+/// `accept_new_properties` takes both.
+pub async fn puts_of_unknown_properties_or_other_types_are_refused<E: Runtime, P: Runtime>() {
+    use alwayson_async::{Error, StatusCode};
+    bounded::<E, _>(async {
+        let p = platform::<P>().start().await.unwrap();
+        let e = edge::<E, P>(&p)
+            .thing(Thing::new("Pump1").property("temp", 21.5))
+            .thing(
+                Thing::new("Open1")
+                    .property("temp", 1.0)
+                    .accept_new_properties(),
+            )
+            .connect()
+            .await
+            .unwrap();
+        let big = "x".repeat(100_000);
+        match p.write_property("Pump1", "new", big.as_str()).await {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::NOT_FOUND),
+            other => panic!("expected NOT_FOUND, got {other:?}"),
+        }
+        match p.write_property("Pump1", "temp", "hot").await {
+            Err(Error::Status { status, .. }) => assert_eq!(status, StatusCode::BAD_REQUEST),
+            other => panic!("expected BAD_REQUEST, got {other:?}"),
+        }
+        assert_eq!(e.property("Pump1", "new"), None);
+        assert_eq!(e.property("Pump1", "temp"), Some(Value::from(21.5)));
+        p.write_property("Pump1", "temp", 22.0).await.unwrap();
+        assert_eq!(e.property("Pump1", "temp"), Some(Value::from(22.0)));
+        // Built to accept new properties: both are taken.
+        p.write_property("Open1", "new", "v").await.unwrap();
+        p.write_property("Open1", "temp", "hot").await.unwrap();
+        assert_eq!(e.property("Open1", "new"), Some(Value::from("v")));
+        assert_eq!(e.property("Open1", "temp"), Some(Value::from("hot")));
+    })
+    .await;
+}

@@ -33,7 +33,8 @@ pub use binding::{
 };
 pub use hostile::{
     auth_unanswered_or_garbled_is_retried_not_refused,
-    half_sent_upgrades_are_closed_at_the_header_timeout, raise_fd_limit,
+    half_sent_upgrades_are_closed_at_the_header_timeout,
+    puts_of_unknown_properties_or_other_types_are_refused, raise_fd_limit,
     the_connection_cap_sheds_pre_auth_connections_first,
 };
 pub use http::{
@@ -79,6 +80,7 @@ macro_rules! conformance_suite {
             half_sent_upgrades_are_closed_at_the_header_timeout,
             the_connection_cap_sheds_pre_auth_connections_first,
             auth_unanswered_or_garbled_is_retried_not_refused,
+            puts_of_unknown_properties_or_other_types_are_refused,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
