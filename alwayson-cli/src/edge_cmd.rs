@@ -91,9 +91,9 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
         Error::Refused(AuthFailure::Rejected(status)) => CliError::auth_refused(format!(
             "the platform at {url} refused the application key (AUTH answered {status})"
         )),
-        Error::Refused(AuthFailure::TimedOut) => CliError::auth_refused(format!(
-            "the platform at {url} did not answer AUTH in time (credentials not accepted)"
-        )),
+        e @ Error::AuthUnanswered(_) => {
+            CliError::unreachable(format!("cannot authenticate at {url}: {e}"))
+        }
         Error::InvalidUrl { .. } => CliError {
             code: EXIT_USAGE,
             message: e.to_string(),

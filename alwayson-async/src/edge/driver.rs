@@ -12,7 +12,9 @@ use crate::notices::Publisher;
 use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
 use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
-use alwayson_proto::edge::{BindResult, BindTicket, DisconnectReason, Reconnect as Next};
+use alwayson_proto::edge::{
+    AuthFailure, BindResult, BindTicket, DisconnectReason, Reconnect as Next,
+};
 use alwayson_proto::{
     EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
     Value, WireString,
@@ -284,8 +286,13 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn input(&mut self, input: Input) {
+        let authenticating = self.session.session_id().is_none();
         if let Err(e) = self.session.handle_input(Instant::now(), input) {
-            tracing::debug!(error = %e, "bad message from platform");
+            if authenticating {
+                tracing::warn!(error = %e, "malformed answer to AUTH");
+            } else {
+                tracing::debug!(error = %e, "bad message from platform");
+            }
         }
     }
 
@@ -393,9 +400,16 @@ impl<R: Runtime> Driver<R> {
                 self.check_ready();
             }
             EdgeEvent::AuthFailed(failure) => {
-                // Refused on the first connect, the session gives up by itself.
+                // Refused on the first connect, the session gives up by itself; no answer or
+                // garbage is a connection failure, retried.
                 self.notify(EdgeNotice::AuthFailed(failure));
-                self.last_error = Some(Error::Refused(failure));
+                self.last_error = Some(match failure {
+                    AuthFailure::Rejected(_) => Error::Refused(failure),
+                    _ => Error::AuthUnanswered(failure),
+                });
+                if let Some(e) = &self.last_error {
+                    tracing::info!(error = %e, "AUTH failed");
+                }
             }
             EdgeEvent::Bound { name } => {
                 // Notices go out before waiters complete, so a caller sees them.
@@ -404,6 +418,7 @@ impl<R: Runtime> Driver<R> {
                 });
             }
             EdgeEvent::BindRejected { name, status } => {
+                tracing::warn!(thing = %name.to_str_lossy(), %status, "BIND refused by the platform");
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,

@@ -175,6 +175,6 @@ pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
 pub use session::{
-    EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
-    CLOSE_REASON_SHUTDOWN,
+    EdgeSession, CLOSE_REASON_AUTH_MALFORMED, CLOSE_REASON_AUTH_REJECTED,
+    CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT, CLOSE_REASON_SHUTDOWN,
 };
