@@ -136,6 +136,8 @@
 mod batch;
 mod config;
 mod event;
+pub mod offline;
+pub mod offline_log;
 mod reconnect;
 mod session;
 #[cfg(test)]
@@ -143,6 +145,7 @@ mod tests;
 
 pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
+pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
 pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
