@@ -139,6 +139,7 @@ mod event;
 pub mod offline;
 pub mod offline_log;
 mod reconnect;
+mod replay;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -147,6 +148,7 @@ pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
 pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
+pub use replay::{Replay, ReplayOutcome};
 pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
     CLOSE_REASON_SHUTDOWN,

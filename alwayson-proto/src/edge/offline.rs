@@ -235,6 +235,11 @@ impl OfflineQueue {
         self.entries.len()
     }
 
+    /// Whether a message for `thing` is held (waiting or in flight).
+    pub fn holds_for(&self, thing: &str) -> bool {
+        self.entries.iter().any(|e| e.thing == thing)
+    }
+
     /// Whether nothing is held.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
@@ -346,6 +351,18 @@ impl OfflineQueue {
         self.bytes -= e.size();
         self.stats.done += 1;
         Some(LogRecord::Done { seq })
+    }
+
+    /// The message `seq` was sent but got no answer (timeout, lost connection): it waits
+    /// again, in its original place. Returns whether `seq` is held.
+    pub fn retry(&mut self, seq: u64) -> bool {
+        match self.entries.iter_mut().find(|e| e.seq == seq) {
+            Some(e) => {
+                e.in_flight = false;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The connection dropped: messages in flight wait again, in their original order.
