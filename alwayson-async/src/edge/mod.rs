@@ -3,6 +3,7 @@
 
 mod driver;
 mod link;
+pub mod offline;
 mod thing;
 
 pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};

@@ -365,6 +365,20 @@ impl OfflineQueue {
         }
     }
 
+    /// Takes back the message just stored as `seq` (its durable record could not be
+    /// written): it leaves the store and counts as refused, not as stored.
+    pub fn take_back(&mut self, seq: u64) -> bool {
+        let Some(i) = self.entries.iter().position(|e| e.seq == seq) else {
+            return false;
+        };
+        if let Some(e) = self.entries.remove(i) {
+            self.bytes -= e.size();
+            self.stats.stored -= 1;
+            self.stats.refused += 1;
+        }
+        true
+    }
+
     /// The connection dropped: messages in flight wait again, in their original order.
     pub fn retry_in_flight(&mut self) {
         for e in &mut self.entries {

@@ -79,6 +79,11 @@ impl Replay {
         self.queue.push(request)
     }
 
+    /// Takes back a message just stored (see [`OfflineQueue::take_back`]).
+    pub fn take_back(&mut self, seq: u64) -> bool {
+        self.queue.take_back(seq)
+    }
+
     /// Whether a request for `thing` should go to the store rather than to the session
     /// right now: the session is not authenticated, the thing is not bound, or older
     /// messages for it still wait (keeping order per thing).
