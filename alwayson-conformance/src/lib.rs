@@ -19,6 +19,7 @@ mod http;
 mod keepalive;
 mod lifecycle;
 mod multipart;
+mod offline;
 mod tls;
 
 pub use auth::{
@@ -37,6 +38,7 @@ pub use http::{
 pub use keepalive::silent_platform_is_detected_by_the_pong_timeout;
 pub use lifecycle::{dropping_the_client_ends_its_connection, full_lifecycle_both_directions};
 pub use multipart::one_mebibyte_blob_round_trip;
+pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
 pub use tls::{bad_pem_is_a_tls_error, wss_with_trusted_ca_works_and_untrusted_is_refused};
 
 /// Instantiates the suite as `#[test]` functions, one per conformance test, named like it.
@@ -70,6 +72,7 @@ macro_rules! conformance_suite {
             upgrade_answer_is_exactly_what_the_sdk_expects,
             other_paths_are_404_without_a_handler,
             http_handler_serves_other_requests_on_the_same_port,
+            offline_store_delivers_every_push_in_order_across_a_platform_restart,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

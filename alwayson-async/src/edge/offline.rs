@@ -29,8 +29,9 @@ use alwayson_proto::edge::offline_log::{scan, LogRecord, TailError, LOG_MAGIC};
 use alwayson_proto::edge::{
     EdgeEvent, EdgeSession, OfflineQueue, OfflineStats, Replay, ReplayOutcome, StoreError,
 };
-use alwayson_proto::Request;
+use alwayson_proto::{Request, StatusCode};
 use bytes::BytesMut;
+use std::collections::VecDeque;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -76,6 +77,19 @@ pub enum OfflineError {
     },
 }
 
+/// A stored message the platform refused or that could not be sent: it left the store
+/// (not retried for ever) and is reported to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Refusal {
+    /// Its sequence number in the store.
+    pub seq: u64,
+    /// The platform's status, when it answered.
+    pub status: Option<StatusCode>,
+    /// Why, as text.
+    pub reason: String,
+}
+
 /// The log file in a durable store's directory.
 pub const LOG_FILE: &str = "offline.log";
 
@@ -96,6 +110,7 @@ pub struct OfflineStore {
     log: Option<Log>,
     recovered_tail: Option<TailError>,
     write_errors: u64,
+    refused: VecDeque<Refusal>,
 }
 
 impl OfflineStore {
@@ -106,6 +121,7 @@ impl OfflineStore {
             log: None,
             recovered_tail: None,
             write_errors: 0,
+            refused: VecDeque::new(),
         }
     }
 
@@ -150,6 +166,7 @@ impl OfflineStore {
             log: None,
             recovered_tail: s.tail,
             write_errors: 0,
+            refused: VecDeque::new(),
         };
         // Start from a clean, compact file (also removes the damaged tail).
         store.log = Some(Log {
@@ -238,10 +255,20 @@ impl OfflineStore {
                     record,
                 } => {
                     tracing::warn!(seq, ?status, "stored message refused by the platform");
+                    self.refused.push_back(Refusal {
+                        seq,
+                        status: Some(status),
+                        reason: format!("refused by the platform: {status:?}"),
+                    });
                     done.push(record);
                 }
                 ReplayOutcome::Unsendable { seq, error, record } => {
                     tracing::warn!(seq, %error, "stored message cannot be sent");
+                    self.refused.push_back(Refusal {
+                        seq,
+                        status: None,
+                        reason: error.to_string(),
+                    });
                     done.push(record);
                 }
                 other => tracing::debug!(?other, "replay outcome"),
@@ -250,6 +277,11 @@ impl OfflineStore {
         if !done.is_empty() {
             let _ = self.append(&done);
         }
+    }
+
+    /// The next stored message that left the store unsuccessfully (refused or unsendable).
+    pub fn poll_refused(&mut self) -> Option<Refusal> {
+        self.refused.pop_front()
     }
 
     /// Flushes the log to the disk under [`FsyncPolicy::Batch`] (no-op otherwise).
