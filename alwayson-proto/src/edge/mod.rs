@@ -141,6 +141,7 @@ pub mod offline_log;
 mod reconnect;
 mod replay;
 mod session;
+pub mod subscribed;
 #[cfg(test)]
 mod tests;
 
@@ -153,3 +154,4 @@ pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
     CLOSE_REASON_SHUTDOWN,
 };
+pub use subscribed::{PushError, PushRule, PushType, SubscribedProperties};
