@@ -596,6 +596,19 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn finish(mut self) {
+        if let Some(store) = &mut self.offline {
+            store.sync();
+            let held = store.stats();
+            if held.queued > 0 {
+                // Kept on disk for the next start when durable; lost with a memory store.
+                tracing::warn!(
+                    queued = held.queued,
+                    bytes = held.bytes,
+                    durable = store.log_len() > 0,
+                    "edge closed with undelivered messages in the offline store"
+                );
+            }
+        }
         self.set_state(ConnectionState::Closed);
         self.notify(EdgeNotice::Closed);
         let error = self.last_error.take();
