@@ -129,6 +129,7 @@ fn durable_store_keeps_everything_not_answered_across_a_reopen() {
     assert_eq!(s.stats().queued, 0);
     let s = OfflineStore::durable(&d, OfflineLimits::default(), FsyncPolicy::Batch).unwrap();
     assert_eq!(s.stats().queued, 0, "answered messages never come back");
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -168,6 +169,7 @@ fn torn_and_corrupt_tails_are_cut_off_and_reported() {
         drop(s);
         let s = OfflineStore::durable(&d, OfflineLimits::default(), FsyncPolicy::Never).unwrap();
         assert_eq!(s.recovered_tail(), None, "{name}");
+        let _ = std::fs::remove_dir_all(&d);
     }
 }
 
@@ -204,6 +206,8 @@ fn full_store_under_each_policy_durably() {
         [3, 4, 5, 6, 7],
         "dropped ones stay dropped after a reopen"
     );
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_dir_all(dir("refuse"));
 }
 
 #[test]
@@ -221,6 +225,7 @@ fn log_stays_bounded_on_disk() {
     let on_disk = std::fs::metadata(d.join(LOG_FILE)).unwrap().len();
     assert!(on_disk <= 64 << 10, "log is {on_disk} bytes");
     assert_eq!(s.log_len(), on_disk);
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -250,6 +255,7 @@ fn bad_directories_and_foreign_files_are_typed_errors() {
         b"something else entirely",
         "a foreign file is left alone"
     );
+    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// The child side of `survives_sigkill`: stores values until killed.
