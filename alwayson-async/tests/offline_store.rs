@@ -311,4 +311,6 @@ fn survives_sigkill_in_the_middle_of_appends() {
         (0..n as i32).collect::<Vec<_>>(),
         "in order, none missing"
     );
+    let _ = std::fs::remove_dir_all(&d);
+    let _ = std::fs::remove_file(&ready);
 }
