@@ -99,7 +99,8 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
             code: EXIT_USAGE,
             message: e.to_string(),
         },
-        Error::Config(_) => CliError::runtime(e.to_string()),
+        // A store directory that cannot be used is not a connection problem: never retried.
+        Error::Config(_) | Error::Offline(_) => CliError::runtime(e.to_string()),
         e => CliError::unreachable(format!("cannot connect to {url}: {e}")),
     }
 }
