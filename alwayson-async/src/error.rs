@@ -65,6 +65,9 @@ pub enum Error {
     /// Invalid configuration.
     #[error("configuration error: {0}")]
     Config(String),
+    /// The offline store refused the message (full, too large) or could not write it.
+    #[error(transparent)]
+    Offline(#[from] crate::edge::offline::OfflineError),
 }
 
 impl From<RequestError> for Error {

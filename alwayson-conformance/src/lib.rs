@@ -20,6 +20,7 @@ mod http;
 mod keepalive;
 mod lifecycle;
 mod multipart;
+mod offline;
 mod tls;
 
 pub use auth::{
@@ -47,6 +48,7 @@ pub use lifecycle::{
     shutdown_unbinds_then_closes,
 };
 pub use multipart::one_mebibyte_blob_round_trip;
+pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -89,6 +91,7 @@ macro_rules! conformance_suite {
             the_connection_cap_sheds_pre_auth_connections_first,
             auth_unanswered_or_garbled_is_retried_not_refused,
             puts_of_unknown_properties_or_other_types_are_refused,
+            offline_store_delivers_every_push_in_order_across_a_platform_restart,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -165,16 +165,23 @@ mod bindings;
 mod config;
 mod event;
 mod keepalive;
+pub mod offline;
+pub mod offline_log;
 mod reconnect;
+mod replay;
 mod requests;
 mod session;
+pub mod subscribed;
 #[cfg(test)]
 mod tests;
 
 pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
+pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
+pub use replay::{Replay, ReplayOutcome};
 pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_MALFORMED, CLOSE_REASON_AUTH_REJECTED,
     CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT, CLOSE_REASON_SHUTDOWN,
 };
+pub use subscribed::{PushError, PushRule, PushType, SubscribedProperties};
