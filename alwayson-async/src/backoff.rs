@@ -7,7 +7,8 @@ use std::time::Duration;
 
 /// How an [`crate::EdgeClient`] reconnects after losing its connection (and how it retries
 /// the first connect): see [`ReconnectPolicy`] for the delays (`min × 2ⁿ⁻¹` capped at
-/// `max`, jitter on the upper half), what resets them (an AUTH success) and what is final
+/// `max`, jitter on the upper half), what resets them (a connection that stayed
+/// authenticated for the stable period, 30 s) and what is final
 /// (an AUTH refused on the first connect).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reconnect {

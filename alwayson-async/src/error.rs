@@ -24,9 +24,17 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
-    /// The platform refused the credentials (or did not answer AUTH in time).
+    /// The platform refused the credentials: it answered AUTH with an error status.
     #[error("credentials refused: {0:?}")]
     Refused(AuthFailure),
+    /// AUTH got no usable answer (none in time, or one that could not be decoded): a
+    /// connection failure, retried by the reconnect policy.
+    #[error("{}", match .0 {
+        AuthFailure::TimedOut => "no answer to AUTH within the request timeout".to_owned(),
+        AuthFailure::Malformed => "malformed answer to AUTH".to_owned(),
+        other => format!("AUTH failed: {other:?}"),
+    })]
+    AuthUnanswered(AuthFailure),
     /// The thing is not bound on any live connection (platform side), or not bound by this
     /// edge.
     #[error("thing {0:?} is not bound")]
@@ -57,6 +65,9 @@ pub enum Error {
     /// Invalid configuration.
     #[error("configuration error: {0}")]
     Config(String),
+    /// The offline store refused the message (full, too large) or could not write it.
+    #[error(transparent)]
+    Offline(#[from] crate::edge::offline::OfflineError),
 }
 
 impl From<RequestError> for Error {

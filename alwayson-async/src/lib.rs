@@ -62,7 +62,8 @@ pub use edge::{ConnectionState, EdgeClient, EdgeClientBuilder, EdgeNotice, Handl
 pub use error::{Error, Result};
 pub use notices::Notices;
 pub use platform::{
-    ConnectionInfo, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder, PlatformNotice,
+    ConnectionInfo, ConnectionLimits, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder,
+    PlatformNotice,
 };
 pub use runtime::Runtime;
 pub use store::PropertyStore;

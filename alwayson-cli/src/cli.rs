@@ -156,6 +156,15 @@ pub struct EdgeArgs {
     /// Keep retrying when the first connection attempt fails, instead of exiting with code 4.
     #[arg(long)]
     pub wait: bool,
+    /// Keep pushes in a durable offline store in DIR (created if missing): while the
+    /// platform is unreachable `--push-every` keeps pushing into it, and everything is
+    /// replayed in order once the things are bound again (at least once; the log survives
+    /// `kill -9`). With a store the edge reconnects on its own and keeps running.
+    #[arg(long, value_name = "DIR")]
+    pub offline_store: Option<PathBuf>,
+    /// Most bytes the offline store holds; beyond it new pushes are refused (logged).
+    #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, requires = "offline_store")]
+    pub offline_max_bytes: usize,
 }
 
 /// `alwayson decode` input.

@@ -14,6 +14,7 @@ use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
 use alwayson_proto::edge::AuthFailure;
 use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
+use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -91,14 +92,15 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
         Error::Refused(AuthFailure::Rejected(status)) => CliError::auth_refused(format!(
             "the platform at {url} refused the application key (AUTH answered {status})"
         )),
-        Error::Refused(AuthFailure::TimedOut) => CliError::auth_refused(format!(
-            "the platform at {url} did not answer AUTH in time (credentials not accepted)"
-        )),
+        e @ Error::AuthUnanswered(_) => {
+            CliError::unreachable(format!("cannot authenticate at {url}: {e}"))
+        }
         Error::InvalidUrl { .. } => CliError {
             code: EXIT_USAGE,
             message: e.to_string(),
         },
-        Error::Config(_) => CliError::runtime(e.to_string()),
+        // A store directory that cannot be used is not a connection problem: never retried.
+        Error::Config(_) | Error::Offline(_) => CliError::runtime(e.to_string()),
         e => CliError::unreachable(format!("cannot connect to {url}: {e}")),
     }
 }
@@ -132,9 +134,31 @@ struct Edge {
 
 impl Edge {
     async fn connect_once(&self) -> Result<EdgeClient, Error> {
-        let mut b = EdgeClient::builder(self.args.url.clone())
-            .app_key(self.args.app_key.clone())
-            .reconnect(Reconnect::never());
+        let mut b = EdgeClient::builder(self.args.url.clone()).app_key(self.args.app_key.clone());
+        b = match &self.args.offline_store {
+            // With a store the client lives through outages (pushes go into the store).
+            Some(dir) => {
+                let limits = OfflineLimits::default().with_max_bytes(self.args.offline_max_bytes);
+                let store =
+                    OfflineStore::durable(dir, limits, FsyncPolicy::Batch).map_err(Error::from)?;
+                if let Some(tail) = store.recovered_tail() {
+                    tracing::warn!("offline store: damaged tail cut off ({tail})");
+                }
+                let held = store.stats();
+                tracing::info!(
+                    "offline store {}: {} message(s), {} bytes to replay",
+                    dir.display(),
+                    held.queued,
+                    held.bytes
+                );
+                b.offline_store(store).reconnect(Reconnect {
+                    min: Duration::from_millis(500),
+                    max: Duration::from_secs(30),
+                    max_attempts: None,
+                })
+            }
+            None => b.reconnect(Reconnect::never()),
+        };
         for (name, props) in &self.props {
             b = b.thing(thing_definition(name, props));
         }
@@ -144,7 +168,14 @@ impl Edge {
         if self.args.insecure {
             b = b.danger_accept_invalid_certs(true);
         }
-        let client = b.connect().await?;
+        let client = match (&self.args.offline_store, self.args.wait) {
+            // A self-reconnecting client's connect() waits for the platform: bound it
+            // unless --wait, so a wrong URL still fails fast.
+            (Some(_), false) => tokio::time::timeout(Duration::from_secs(10), b.connect())
+                .await
+                .map_err(|_| Error::Timeout)??,
+            _ => b.connect().await?,
+        };
         let mut events = client.events();
         tokio::spawn(async move {
             while let Some(n) = events.recv().await {
@@ -196,7 +227,8 @@ impl Edge {
                 }
                 _ = tick => self.push_all(client).await,
                 _ = state.wait_for(|s| {
-                    matches!(s, ConnectionState::Closed | ConnectionState::Reconnecting)
+                    *s == ConnectionState::Closed
+                        || (*s == ConnectionState::Reconnecting && self.args.offline_store.is_none())
                 }) => return false,
             }
         }

@@ -151,7 +151,7 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
             builder.tls_pem(cert, key)
         };
     }
-    let ui = Arc::new(Ui::new(args.app_key.as_str()).with_model(emulator.model.clone()));
+    let ui = Arc::new(Ui::new(emulator.app_key.clone()).with_model(emulator.model.clone()));
     let router = full_router(&emulator, ui.clone());
     builder =
         builder.http_handler(move |req: http::Request<Bytes>| serve_http(router.clone(), req));
@@ -207,8 +207,13 @@ pub async fn run(args: PlatformArgs) -> Result<(), CliError> {
         let _ = writeln!(out, "listening on {url}");
         let _ = out.flush();
     }
+    let web = if url.starts_with("wss:") {
+        "https"
+    } else {
+        "http"
+    };
     tracing::info!(
-        "edges connect to {url}; REST and the live page (http://{}/?appKey=…) on the same port",
+        "edges connect to {url}; REST and the live page ({web}://{}/?appKey=…) on the same port",
         running.platform.local_addr()
     );
     shutdown_signal().await;

@@ -15,10 +15,12 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod hostile;
 mod http;
 mod keepalive;
 mod lifecycle;
 mod multipart;
+mod offline;
 mod tls;
 
 pub use auth::{
@@ -30,6 +32,12 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
 };
+pub use hostile::{
+    auth_unanswered_or_garbled_is_retried_not_refused,
+    half_sent_upgrades_are_closed_at_the_header_timeout,
+    puts_of_unknown_properties_or_other_types_are_refused, raise_fd_limit,
+    the_connection_cap_sheds_pre_auth_connections_first,
+};
 pub use http::{
     http_handler_serves_other_requests_on_the_same_port, other_paths_are_404_without_a_handler,
     upgrade_answer_is_exactly_what_the_sdk_expects,
@@ -40,6 +48,7 @@ pub use lifecycle::{
     shutdown_unbinds_then_closes,
 };
 pub use multipart::one_mebibyte_blob_round_trip;
+pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -78,6 +87,11 @@ macro_rules! conformance_suite {
             upgrade_answer_is_exactly_what_the_sdk_expects,
             other_paths_are_404_without_a_handler,
             http_handler_serves_other_requests_on_the_same_port,
+            half_sent_upgrades_are_closed_at_the_header_timeout,
+            the_connection_cap_sheds_pre_auth_connections_first,
+            auth_unanswered_or_garbled_is_retried_not_refused,
+            puts_of_unknown_properties_or_other_types_are_refused,
+            offline_store_delivers_every_push_in_order_across_a_platform_restart,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -6,12 +6,19 @@
 //! * [`codec`]: every message, base type and InfoTable, byte-exact with the reference C SDK
 //!   (decoding shares the input [`bytes::Bytes`]; encoding sizes its buffer up front);
 //! * [`multipart`]: splitting large messages into chunks and bounded reassembly;
-//! * [`edge`]: [`EdgeSession`], the connect → AUTH → BIND lifecycle of an edge;
-//! * [`platform`]: [`PlatformSession`] per websocket and the shared [`ThingRegistry`].
+//! * [`edge`]: [`EdgeSession`], the connect → AUTH → BIND lifecycle of an edge, and its
+//!   reconnect policy;
+//! * [`platform`]: the [`Endpoint`] (connection ids, frame-size negotiation, credential
+//!   policy, routing, the last-in-wins relay), a [`PlatformSession`] per websocket and the
+//!   shared [`ThingRegistry`];
+//! * [`thing`]: answering requests to a thing from a property table.
 //!
-//! No sockets, no async, no clock: bytes and time go in (`handle_*` with a `now`), bytes,
-//! events and deadlines come out (`poll_transmit`, `poll_event`, `poll_timeout`). The
-//! runtime crates (`alwayson-tokio`) only move bytes and sleep until deadlines.
+//! No sockets, no async, no clock, no randomness: what happened goes in with the time it
+//! happened (`handle_input(now, Input)`, the same [`Input`]s for both sessions), and one
+//! drain gives what to do ([`poll_output`](EdgeSession::poll_output): [`Output::Transmit`],
+//! [`Output::Event`], then [`Output::Timeout`]). Random draws (reconnect jitter) are
+//! arguments. The runtime crates only move bytes, sleep until deadlines and carry the
+//! endpoint's events between connections.
 //!
 //! ## The codec
 //!
@@ -32,48 +39,62 @@
 //!
 //! ## Driving both sides
 //!
-//! An edge and a platform wired together in memory. A real runtime does the same with a
-//! websocket in between, and also sleeps until `poll_timeout()` and then calls
-//! `handle_timeout`.
+//! An edge and a platform wired together in memory: the driving loop of every runtime. A
+//! real runtime puts a websocket in between and sleeps until the [`Output::Timeout`]
+//! deadline (then feeds [`Input::Timeout`]) or the next input.
 //!
 //! ```
-//! use alwayson_proto::edge::Credentials;
+//! use alwayson_proto::edge::{Credentials, Reconnect};
+//! use alwayson_proto::platform::{AuthPolicy, Handshake};
 //! use alwayson_proto::*;
 //! use std::time::{Instant, SystemTime};
 //!
 //! let now = Instant::now();
-//! let registry = ThingRegistry::new(BindPolicy::FirstInWins);
-//! let mut platform = PlatformSession::new(now, 1, PlatformConfig::default(), registry.clone());
+//! let mut endpoint = Endpoint::new(
+//!     PlatformConfig::default(),
+//!     ThingRegistry::new(BindPolicy::FirstInWins),
+//!     AuthPolicy::app_keys(["my-key"]),
+//! );
 //! let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("my-key".into())));
 //! edge.bind(now, ["Pump1"]); // remembered until authenticated
-//! edge.handle_connected(now); // websocket open: AUTH goes out
+//! assert_eq!(edge.reconnect(now, 42), Reconnect::At(now)); // first connect: at once
 //!
+//! // The websocket opens: the endpoint hands out the platform's session.
+//! let (id, mut platform) = endpoint.accept(now, SystemTime::now(), &Handshake::default());
+//! edge.handle_input(now, Input::Connected)?; // AUTH goes out
+//!
+//! let (mut to_platform, mut to_edge) = (Vec::new(), Vec::new());
 //! for _ in 0..3 {
-//!     while let Some(t) = edge.poll_transmit() {
-//!         if let Transmit::Message(bytes) = t {
-//!             platform.handle_message(now, SystemTime::now(), bytes)?;
+//!     loop {
+//!         match edge.poll_output() {
+//!             Output::Transmit(Transmit::Message(bytes)) => to_platform.push(bytes),
+//!             Output::Event(event) => println!("edge: {event:?}"), // Authenticated, Bound, ...
+//!             Output::Timeout(_) => break, // a runtime sleeps until this deadline
+//!             _ => {}
 //!         }
 //!     }
-//!     while let Some(event) = platform.poll_event() {
-//!         if let PlatformEvent::AuthRequested { request_id, auth } = event {
-//!             if auth.app_key_value().is_some_and(|key| *key == "my-key") {
-//!                 platform.accept_auth(now, request_id)?;
-//!             } else {
-//!                 platform.reject_auth(now, request_id)?;
-//!             }
+//!     for bytes in to_platform.drain(..) {
+//!         platform.handle_input(now, Input::Message(bytes))?;
+//!     }
+//!     loop {
+//!         match platform.poll_output() {
+//!             Output::Transmit(Transmit::Message(bytes)) => to_edge.push(bytes),
+//!             Output::Event(event) => println!("platform: {event:?}"),
+//!             Output::Timeout(_) => break,
+//!             _ => {}
 //!         }
 //!     }
-//!     while let Some(t) = platform.poll_transmit() {
-//!         if let Transmit::Message(bytes) = t {
-//!             edge.handle_message(now, bytes)?;
-//!         }
+//!     // What spans connections goes to the endpoint (last-in-wins relays come back).
+//!     while let Some(event) = platform.poll_endpoint_event() {
+//!         assert!(endpoint.handle_event(id, event).is_none());
 //!     }
-//!     while let Some(event) = edge.poll_event() {
-//!         println!("edge: {event:?}"); // Authenticated, then Bound { name: "Pump1" }
+//!     for bytes in to_edge.drain(..) {
+//!         edge.handle_input(now, Input::Message(bytes))?;
 //!     }
 //! }
 //! assert_eq!(edge.state(), EdgeState::Authenticated);
-//! assert!(registry.get("Pump1").is_some_and(|thing| thing.is_connected));
+//! assert!(edge.is_bound("Pump1"));
+//! assert_eq!(endpoint.route("Pump1"), Ok(id));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![forbid(unsafe_code)]

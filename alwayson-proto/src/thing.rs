@@ -23,7 +23,7 @@
 //! ```
 
 use crate::codec::{
-    Characteristic, InfoTable, Method, Request, Response, StatusCode, Value, WireString,
+    BaseType, Characteristic, InfoTable, Method, Request, Response, StatusCode, Value, WireString,
 };
 use crate::conventions::PropertyUpdate;
 use std::collections::HashMap;
@@ -294,6 +294,26 @@ impl PropertyTable {
         }
     }
 
+    /// The answer to a write of a property that must already exist with that base type
+    /// (an edge serving a defined thing): NOT_FOUND when unknown, BAD_REQUEST when the value
+    /// is of another base type (a stored NOTHING takes any), METHOD_NOT_ALLOWED when
+    /// read-only, else stored (SUCCESS). Nothing is created.
+    pub fn write_known(
+        &mut self,
+        thing: WireString,
+        property: WireString,
+        value: Value,
+    ) -> Response {
+        let Some(current) = self.get(thing.as_bytes(), property.as_bytes()) else {
+            return Response::error(StatusCode::NOT_FOUND, "no such property");
+        };
+        let (have, got) = (current.base_type(), value.base_type());
+        if have != got && have != BaseType::Nothing {
+            return bad_request(&format!("property is {have:?}, value is {got:?}"));
+        }
+        self.write(thing, property, value)
+    }
+
     /// The answer to a write: stored (SUCCESS), or METHOD_NOT_ALLOWED when read-only.
     pub fn write(&mut self, thing: WireString, property: WireString, value: Value) -> Response {
         if self.is_read_only(thing.as_bytes(), property.as_bytes()) {
@@ -347,6 +367,21 @@ mod tests {
 
     fn ws(s: &str) -> WireString {
         WireString::from(s)
+    }
+
+    #[test]
+    fn write_known_refuses_unknown_properties_and_other_base_types() {
+        let mut t = PropertyTable::new();
+        t.set("T", "n", Value::from(1.0));
+        let unknown = t.write_known(ws("T"), ws("new"), Value::from("x".repeat(100_000)));
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        let wrong = t.write_known(ws("T"), ws("n"), Value::from("text"));
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+        assert_eq!(t.all().len(), 1, "store size unchanged");
+        assert_eq!(t.get("T", "n"), Some(&Value::from(1.0)));
+        let ok = t.write_known(ws("T"), ws("n"), Value::from(2.0));
+        assert_eq!(ok.status, StatusCode::SUCCESS);
+        assert_eq!(t.get("T", "n"), Some(&Value::from(2.0)));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! session's; this loop moves bytes, sleeps, and hands results to callers.
 
 use super::link::{open, Target};
+use super::offline::OfflineStore;
 use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
 use crate::backoff::Reconnect;
@@ -12,7 +13,9 @@ use crate::notices::Publisher;
 use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
 use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
-use alwayson_proto::edge::{BindResult, BindTicket, DisconnectReason, Reconnect as Next};
+use alwayson_proto::edge::{
+    AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
+};
 use alwayson_proto::{
     EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
     Value, WireString,
@@ -37,6 +40,9 @@ pub(crate) struct RequestCmd {
     pub reply: oneshot::Sender<Result<Response>>,
     /// Written locally when the request succeeds (property writes).
     pub local: Option<(String, String, Value)>,
+    /// Goes through the offline store when there is one (pushes, events): answered once
+    /// stored, delivered at least once.
+    pub storable: bool,
 }
 
 pub(crate) enum Command {
@@ -119,6 +125,9 @@ pub(crate) struct Driver<R> {
     finished: bool,
     /// Which input is polled first on the next wake-up (rotates, so none starves).
     turn: u8,
+    /// Pushes and events kept while they cannot be sent (when configured).
+    offline: Option<OfflineStore>,
+    offline_stats: Watch<Option<OfflineStats>>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -134,6 +143,8 @@ impl<R: Runtime> Driver<R> {
         state: Watch<ConnectionState>,
         notices: Publisher<EdgeNotice>,
         ready: oneshot::Sender<Result<()>>,
+        offline: Option<OfflineStore>,
+        offline_stats: Watch<Option<OfflineStats>>,
     ) -> Self {
         let mut config = config;
         config.reconnect = reconnect.into();
@@ -164,6 +175,8 @@ impl<R: Runtime> Driver<R> {
             shutdown_replies: Vec::new(),
             finished: false,
             turn: 0,
+            offline,
+            offline_stats,
             runtime: PhantomData,
         }
     }
@@ -284,8 +297,13 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn input(&mut self, input: Input) {
+        let authenticating = self.session.session_id().is_none();
         if let Err(e) = self.session.handle_input(Instant::now(), input) {
-            tracing::debug!(error = %e, "bad message from platform");
+            if authenticating {
+                tracing::warn!(error = %e, "malformed answer to AUTH");
+            } else {
+                tracing::debug!(error = %e, "bad message from platform");
+            }
         }
     }
 
@@ -335,7 +353,17 @@ impl<R: Runtime> Driver<R> {
                     request,
                     reply,
                     local,
+                    storable,
                 } = *cmd;
+                if let (true, Some(store)) = (storable, &mut self.offline) {
+                    let _ = reply.send(
+                        store
+                            .store(&request)
+                            .map(|_| Response::success())
+                            .map_err(Error::from),
+                    );
+                    return;
+                }
                 match self.session.request(now, request) {
                     Ok(id) => {
                         self.pending.insert(id, Pending { reply, local });
@@ -384,6 +412,11 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn on_event(&mut self, event: EdgeEvent) {
+        if let Some(store) = &mut self.offline {
+            if store.handle_event(&event) {
+                return; // the answer to a replayed message
+            }
+        }
         match event {
             EdgeEvent::Authenticated { session_id } => {
                 self.authenticated_once = true;
@@ -393,9 +426,16 @@ impl<R: Runtime> Driver<R> {
                 self.check_ready();
             }
             EdgeEvent::AuthFailed(failure) => {
-                // Refused on the first connect, the session gives up by itself.
+                // Refused on the first connect, the session gives up by itself; no answer or
+                // garbage is a connection failure, retried.
                 self.notify(EdgeNotice::AuthFailed(failure));
-                self.last_error = Some(Error::Refused(failure));
+                self.last_error = Some(match failure {
+                    AuthFailure::Rejected(_) => Error::Refused(failure),
+                    _ => Error::AuthUnanswered(failure),
+                });
+                if let Some(e) = &self.last_error {
+                    tracing::info!(error = %e, "AUTH failed");
+                }
             }
             EdgeEvent::Bound { name } => {
                 // Notices go out before waiters complete, so a caller sees them.
@@ -404,6 +444,7 @@ impl<R: Runtime> Driver<R> {
                 });
             }
             EdgeEvent::BindRejected { name, status } => {
+                tracing::warn!(thing = %name.to_str_lossy(), %status, "BIND refused by the platform");
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,
@@ -500,7 +541,17 @@ impl<R: Runtime> Driver<R> {
                         continue;
                     }
                     Output::Transmit(t) => t,
-                    Output::Timeout(_) => break,
+                    Output::Timeout(_) => {
+                        // Stored messages whose thing is bound go out now (after its BIND).
+                        let replayed = self
+                            .offline
+                            .as_mut()
+                            .map_or(0, |o| o.pump(Instant::now(), &mut self.session));
+                        if replayed > 0 {
+                            continue;
+                        }
+                        break;
+                    }
                     _ => continue,
                 };
                 progressed = true;
@@ -542,9 +593,35 @@ impl<R: Runtime> Driver<R> {
                 break;
             }
         }
+        if let Some(store) = &mut self.offline {
+            store.sync();
+            while let Some(refused) = store.poll_refused() {
+                self.notices
+                    .publish(EdgeNotice::StoredMessageRefused(refused));
+            }
+            self.offline_stats.modify(|s| {
+                let new = Some(store.stats());
+                let changed = *s != new;
+                *s = new;
+                changed
+            });
+        }
     }
 
     fn finish(mut self) {
+        if let Some(store) = &mut self.offline {
+            store.sync();
+            let held = store.stats();
+            if held.queued > 0 {
+                // Kept on disk for the next start when durable; lost with a memory store.
+                tracing::warn!(
+                    queued = held.queued,
+                    bytes = held.bytes,
+                    durable = store.log_len() > 0,
+                    "edge closed with undelivered messages in the offline store"
+                );
+            }
+        }
         self.set_state(ConnectionState::Closed);
         self.notify(EdgeNotice::Closed);
         let error = self.last_error.take();

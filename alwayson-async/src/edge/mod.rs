@@ -3,9 +3,12 @@
 
 mod driver;
 mod link;
+pub mod offline;
 mod thing;
 
+pub use alwayson_proto::edge::OfflineStats;
 pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
+pub use offline::OfflineStore;
 pub use thing::{HandlerError, Thing};
 
 use crate::backoff::Reconnect;
@@ -85,6 +88,9 @@ pub enum EdgeNotice {
         /// Why.
         reason: DisconnectReason,
     },
+    /// A message from the offline store was refused by the platform or could not be sent:
+    /// it left the store (not retried).
+    StoredMessageRefused(offline::Refusal),
     /// The client is closed for good.
     Closed,
 }
@@ -116,6 +122,7 @@ pub struct EdgeClient<R> {
     state: Watch<ConnectionState>,
     notices: Publisher<EdgeNotice>,
     request_timeout: Duration,
+    offline_stats: Watch<Option<OfflineStats>>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -127,6 +134,7 @@ impl<R> Clone for EdgeClient<R> {
             state: self.state.clone(),
             notices: self.notices.clone(),
             request_timeout: self.request_timeout,
+            offline_stats: self.offline_stats.clone(),
             runtime: PhantomData,
         }
     }
@@ -149,13 +157,14 @@ impl<R: Runtime> EdgeClient<R> {
 
     /// Sends a request to the platform and waits for its response (any status).
     pub async fn request(&self, request: Request) -> Result<Response> {
-        self.request_with(request, None).await
+        self.request_with(request, None, false).await
     }
 
     async fn request_with(
         &self,
         request: Request,
         local: Option<(String, String, Value)>,
+        storable: bool,
     ) -> Result<Response> {
         let (reply, rx) = oneshot::channel();
         self.cmd
@@ -164,6 +173,7 @@ impl<R: Runtime> EdgeClient<R> {
                 request,
                 reply,
                 local,
+                storable,
             })))
             .await
             .map_err(|_| Error::Closed)?;
@@ -189,7 +199,7 @@ impl<R: Runtime> EdgeClient<R> {
         let value = value.into();
         let request = Request::write_property(thing, property, value.clone());
         let local = Some((thing.to_owned(), property.to_owned(), value));
-        check(self.request_with(request, local).await?).map(|_| ())
+        check(self.request_with(request, local, false).await?).map(|_| ())
     }
 
     /// Invokes a platform service; returns its result table (empty if none).
@@ -203,20 +213,24 @@ impl<R: Runtime> EdgeClient<R> {
         Ok(check(self.request(request).await?)?.unwrap_or_default())
     }
 
-    /// Fires an event on the platform.
+    /// Fires an event on the platform. With an offline store
+    /// ([`EdgeClientBuilder::offline_store`]) this resolves once the event is stored and is
+    /// delivered at least once (a refusal comes as [`EdgeNotice::StoredMessageRefused`]).
     pub async fn fire_event(&self, thing: &str, event: &str, data: InfoTable) -> Result<()> {
         check(
-            self.request(Request::fire_event(thing, event, data))
+            self.request_with(Request::fire_event(thing, event, data), None, true)
                 .await?,
         )
         .map(|_| ())
     }
 
     /// Pushes property values (`UpdateSubscribedPropertyValues`); local values are updated
-    /// on success.
+    /// on success. With an offline store ([`EdgeClientBuilder::offline_store`]) this
+    /// resolves once the push is stored (connected or not): it goes out, in order per
+    /// thing, when its thing is bound, and at least once.
     pub async fn push_properties(&self, thing: &str, updates: &[PropertyUpdate]) -> Result<()> {
         check(
-            self.request(Request::push_properties(thing, updates))
+            self.request_with(Request::push_properties(thing, updates), None, true)
                 .await?,
         )?;
         for u in updates {
@@ -289,6 +303,12 @@ impl<R: Runtime> EdgeClient<R> {
         self.state.clone()
     }
 
+    /// The offline store's figures (queued, bytes, stored, replayed, done, dropped,
+    /// refused), updated after each batch of work; `None` without a store.
+    pub fn offline_stats(&self) -> Watch<Option<OfflineStats>> {
+        self.offline_stats.clone()
+    }
+
     /// Notices about the connection and bindings from now on, as a `Stream`.
     pub fn events(&self) -> Notices<EdgeNotice> {
         self.notices.subscribe()
@@ -327,6 +347,7 @@ pub struct EdgeClientBuilder<R> {
     reconnect: Reconnect,
     connect_timeout: Duration,
     things: Vec<Thing>,
+    offline: Option<OfflineStore>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -347,8 +368,18 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             reconnect: Reconnect::default(),
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
+            offline: None,
             runtime: PhantomData,
         }
+    }
+
+    /// Keep pushes and events in this store ([`OfflineStore::memory`] or
+    /// [`OfflineStore::durable`]): they are stored first, sent once their thing is bound
+    /// (after each reconnect: after AUTH *and* its BIND), and leave the store when the
+    /// platform answers. Without a store they are sent directly and fail while offline.
+    pub fn offline_store(mut self, store: OfflineStore) -> Self {
+        self.offline = Some(store);
+        self
     }
 
     /// Authenticate with an application key (also sent as the `appKey` upgrade header).
@@ -544,6 +575,8 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let state = Watch::new(ConnectionState::Connecting);
         let notices = Publisher::new();
+        let offline = self.offline.take();
+        let offline_stats = Watch::new(offline.as_ref().map(OfflineStore::stats));
         let (ready_tx, ready_rx) = oneshot::channel();
         let driver = Driver::<R>::new(
             config,
@@ -555,6 +588,8 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             state.clone(),
             notices.clone(),
             ready_tx,
+            offline,
+            offline_stats.clone(),
         );
         R::spawn(driver.run());
         ready_rx.await.map_err(|_| Error::Closed)??;
@@ -564,6 +599,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             state,
             notices,
             request_timeout,
+            offline_stats,
             runtime: PhantomData,
         })
     }

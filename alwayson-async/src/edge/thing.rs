@@ -92,6 +92,8 @@ pub struct Thing {
     initial: Vec<(String, Value)>,
     properties: HashMap<String, PropertyDef>,
     services: HashMap<String, Service>,
+    /// Platform PUTs may create properties and change their base type.
+    accept_new: bool,
 }
 
 impl std::fmt::Debug for Thing {
@@ -112,7 +114,16 @@ impl Thing {
             initial: Vec::new(),
             properties: HashMap::new(),
             services: HashMap::new(),
+            accept_new: false,
         }
+    }
+
+    /// Let platform PUTs create properties this thing does not have and change a
+    /// property's base type. Default: such PUTs are refused (NOT_FOUND, BAD_REQUEST) and
+    /// the store is left as it was.
+    pub fn accept_new_properties(mut self) -> Self {
+        self.accept_new = true;
+        self
     }
 
     /// The thing's name.
@@ -248,7 +259,13 @@ impl Things {
                 if prop.is_some_and(|p| p.getter.is_some()) {
                     return Answer::Now(method_not_allowed());
                 }
-                Answer::Now(self.store.write().write(thing, property, value))
+                // A defined thing keeps its properties and their types unless built to
+                // accept new ones; a thing bound without a definition learns from writes.
+                let mut store = self.store.write();
+                Answer::Now(match def {
+                    Some(d) if !d.accept_new => store.write_known(thing, property, value),
+                    _ => store.write(thing, property, value),
+                })
             }
             Action::InvokeService {
                 thing,

@@ -1,5 +1,6 @@
 //! One task per platform connection: drives a `PlatformSession` over its websocket.
 
+use super::admission::Ticket;
 use super::{ConnectionInfo, PlatformNotice, Shared};
 use crate::error::{Error, Result};
 use crate::runtime::{sleep_until, Runtime};
@@ -51,6 +52,8 @@ struct Conn<R> {
     finished: bool,
     /// We sent a close frame: let the socket linger for the peer's close.
     closed_by_us: bool,
+    /// This connection's place in the platform's admission (not shed once authenticated).
+    ticket: Arc<Ticket>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -59,6 +62,7 @@ pub(crate) async fn run_connection<R: Runtime>(
     mut ws: Ws,
     info: ConnectionInfo,
     session: PlatformSession,
+    ticket: Arc<Ticket>,
 ) {
     let (tx, mut rx) = mpsc::channel(128);
     shared
@@ -81,6 +85,7 @@ pub(crate) async fn run_connection<R: Runtime>(
         close: None,
         finished: false,
         closed_by_us: false,
+        ticket,
         runtime: PhantomData,
     };
     let mut shutting_down = false;
@@ -216,6 +221,7 @@ impl<R: Runtime> Conn<R> {
                 self.shared.notify(PlatformNotice::AuthRejected { conn });
             }
             PlatformEvent::Authenticated { session_id } => {
+                self.ticket.established();
                 self.shared
                     .notify(PlatformNotice::Authenticated { conn, session_id });
             }

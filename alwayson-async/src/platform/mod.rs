@@ -2,11 +2,13 @@
 //! one [`PlatformSession`](alwayson_proto::PlatformSession) per connection on its own task,
 //! and routes requests to things over the connection they are bound on.
 
+mod admission;
 mod conn;
 mod handler;
 mod hyper_io;
 mod server;
 
+pub use admission::ConnectionLimits;
 pub use handler::{ConnectionInfo, EdgeRequestHandler};
 
 use crate::error::{Error, Result};
@@ -114,6 +116,8 @@ pub(crate) struct Shared {
     #[cfg(feature = "legacy-tls")]
     pub legacy_tls: Option<Arc<crate::tls_legacy::LegacyTlsAcceptor>>,
     pub local_addr: SocketAddr,
+    /// Connection caps and the pre-AUTH connections that are shed first.
+    pub admission: Arc<admission::Admission>,
     pub shutdown: Watch<bool>,
     /// Connection tasks still running (shutdown waits for 0).
     pub live: Watch<usize>,
@@ -318,6 +322,7 @@ pub struct PlatformBuilder<R> {
     handler: Option<Arc<dyn EdgeRequestHandler>>,
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
+    limits: ConnectionLimits,
     runtime: PhantomData<fn() -> R>,
     #[cfg(feature = "legacy-tls")]
     legacy_tls: Option<(Vec<u8>, Vec<u8>)>,
@@ -335,6 +340,7 @@ impl<R> Default for PlatformBuilder<R> {
             handler: None,
             http_handler: None,
             store: PropertyStore::new(),
+            limits: ConnectionLimits::default(),
             runtime: PhantomData,
             #[cfg(feature = "legacy-tls")]
             legacy_tls: None,
@@ -446,6 +452,14 @@ impl<R: Runtime> PlatformBuilder<R> {
         self
     }
 
+    /// Header-read timeout, connection caps and the per-IP cap on connections that have
+    /// not authenticated ([`ConnectionLimits`]; defaults derived from the file-descriptor
+    /// limit).
+    pub fn connection_limits(mut self, limits: ConnectionLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// All session settings at once (replaces the individual setters called before).
     pub fn session_config(mut self, config: PlatformConfig) -> Self {
         self.config = config;
@@ -518,6 +532,7 @@ impl<R: Runtime> PlatformBuilder<R> {
             #[cfg(feature = "legacy-tls")]
             legacy_tls,
             local_addr,
+            admission: admission::Admission::new(self.limits),
             shutdown: Watch::new(false),
             live: Watch::new(0),
             accepting: Watch::new(true),

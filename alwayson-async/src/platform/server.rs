@@ -1,28 +1,39 @@
 //! Accept loop, TLS, HTTP/1.1 and the websocket upgrade on `/Thingworx/WS`.
 
+use super::admission::Ticket;
 use super::conn::run_connection;
 use super::hyper_io::HyperIo;
-use super::{ConnectionInfo, Platform, Shared, WS_PATH};
+use super::{ConnectionInfo, Platform, PlatformNotice, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
 use crate::wsio::{ws_config, Io, Ws};
-use alwayson_proto::platform::{EndpointEvent, Handshake};
+use alwayson_proto::platform::{CloseReason, EndpointEvent, Handshake};
 use async_tungstenite::tungstenite::handshake::derive_accept_key;
 use async_tungstenite::tungstenite::protocol::Role;
 use async_tungstenite::WebSocketStream;
 use bytes::Bytes;
+use futures_util::future::{AbortHandle, Abortable};
+use futures_util::FutureExt;
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Largest HTTP request body handed to the HTTP handler.
 const MAX_HTTP_BODY: usize = 1024 * 1024;
+/// First and longest pause after a failed accept.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(5);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 pub(crate) async fn accept_loop<R: Runtime>(shared: Arc<Shared>, listener: R::TcpListener) {
     use futures_util::future::{select, Either};
+    // Consecutive accept errors (EMFILE and friends) and the current backoff.
+    let mut failures = 0u64;
+    let mut backoff = ACCEPT_BACKOFF_MIN;
+    let mut refused = 0u64;
     loop {
         let accepted = {
             let accept = std::pin::pin!(R::accept(&listener));
@@ -33,12 +44,41 @@ pub(crate) async fn accept_loop<R: Runtime>(shared: Arc<Shared>, listener: R::Tc
             }
         };
         match accepted {
-            Ok((tcp, peer)) => R::spawn(serve_tcp::<R>(shared.clone(), Box::new(tcp), peer)),
+            Ok((tcp, peer)) => {
+                if failures > 0 {
+                    tracing::info!(failures, "accepting again after accept errors");
+                    failures = 0;
+                    backoff = ACCEPT_BACKOFF_MIN;
+                }
+                let (abort, registration) = AbortHandle::new_pair();
+                match shared.admission.admit(peer.ip(), abort) {
+                    Ok(ticket) => {
+                        let serve =
+                            serve_tcp::<R>(shared.clone(), Box::new(tcp), peer, Arc::new(ticket));
+                        R::spawn(Abortable::new(serve, registration).map(drop));
+                    }
+                    Err(refusal) => {
+                        // Closed at once (dropped); logged on the first and every 1000th.
+                        refused += 1;
+                        if refused % 1000 == 1 {
+                            let (total, pre_auth) = shared.admission.counts();
+                            tracing::warn!(%peer, ?refusal, refused, total, pre_auth, "connection refused: limit reached");
+                        }
+                    }
+                }
+            }
             Err(e) => {
-                // EMFILE and friends: back off briefly instead of spinning.
-                tracing::warn!(error = %e, "accept failed");
-                let _ =
-                    timeout::<R, _>(Duration::from_millis(50), std::future::pending::<()>()).await;
+                // EMFILE and friends: free a descriptor by shedding the oldest pre-AUTH
+                // connection, and back off (doubling up to 1 s) instead of spinning.
+                failures += 1;
+                let shed = shared.admission.shed_one();
+                if failures == 1 {
+                    tracing::warn!(error = %e, shed, "accept failed; backing off");
+                } else {
+                    tracing::debug!(error = %e, failures, shed, "accept failed again");
+                }
+                let _ = timeout::<R, _>(backoff, std::future::pending::<()>()).await;
+                backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
             }
         }
     }
@@ -47,12 +87,17 @@ pub(crate) async fn accept_loop<R: Runtime>(shared: Arc<Shared>, listener: R::Tc
     tracing::info!(addr = %shared.local_addr, "platform stopped accepting");
 }
 
-async fn serve_tcp<R: Runtime>(shared: Arc<Shared>, tcp: Box<dyn Io>, peer: SocketAddr) {
+async fn serve_tcp<R: Runtime>(
+    shared: Arc<Shared>,
+    tcp: Box<dyn Io>,
+    peer: SocketAddr,
+    ticket: Arc<Ticket>,
+) {
     #[cfg(feature = "legacy-tls")]
     if let Some(acceptor) = shared.legacy_tls.clone() {
         let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
         match handshake.await {
-            Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer).await,
+            Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer, ticket).await,
             Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
             None => tracing::debug!(%peer, "TLS handshake timed out"),
         }
@@ -62,27 +107,99 @@ async fn serve_tcp<R: Runtime>(shared: Arc<Shared>, tcp: Box<dyn Io>, peer: Sock
         Some(acceptor) => {
             let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
             match handshake.await {
-                Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer).await,
+                Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer, ticket).await,
                 Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 None => tracing::debug!(%peer, "TLS handshake timed out"),
             }
         }
-        None => serve_http::<R>(shared, tcp, peer).await,
+        None => serve_http::<R>(shared, tcp, peer, ticket).await,
     }
 }
 
-async fn serve_http<R: Runtime>(shared: Arc<Shared>, io: Box<dyn Io>, peer: SocketAddr) {
-    let service = hyper::service::service_fn(move |req| handle::<R>(shared.clone(), peer, req));
+async fn serve_http<R: Runtime>(
+    shared: Arc<Shared>,
+    io: Box<dyn Io>,
+    peer: SocketAddr,
+    ticket: Arc<Ticket>,
+) {
+    use futures_util::future::{select, Either};
+    let header_timeout = shared.admission.limits().header_timeout;
+    let activity = Arc::new(Activity::new());
+    let service = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |req| {
+            let busy = activity.begin();
+            let (shared, ticket) = (shared.clone(), ticket.clone());
+            async move {
+                let resp = handle::<R>(shared, peer, ticket, req).await;
+                drop(busy);
+                resp
+            }
+        })
+    };
     let mut builder = hyper::server::conn::http1::Builder::new();
     // The reference SDK parses the 101 strictly (sdk-quirks.md Q21): no Date header, and
     // header names written as `Connection`, `Upgrade`, ...
     builder.title_case_headers(true).auto_date_header(false);
-    if let Err(e) = builder
+    let serve = std::pin::pin!(builder
         .serve_connection(HyperIo(io), service)
-        .with_upgrades()
-        .await
-    {
-        tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+        .with_upgrades());
+    let watchdog = std::pin::pin!(activity.expired::<R>(header_timeout));
+    match select(serve, watchdog).await {
+        Either::Left((Err(e), _)) => {
+            tracing::debug!(%peer, error = %e, "HTTP connection ended with an error");
+        }
+        Either::Left((Ok(()), _)) => {}
+        Either::Right(((), _)) => {
+            tracing::debug!(%peer, timeout = ?header_timeout, "HTTP header read timeout: closed");
+        }
+    }
+}
+
+/// When an HTTP connection last finished a request, and how many are being answered: a
+/// connection with none in progress for the header timeout is closed (a request head that
+/// never completes, a slowloris, an idle keep-alive).
+struct Activity {
+    in_flight: AtomicUsize,
+    last: std::sync::Mutex<Instant>,
+}
+
+/// A request being answered (drop marks it done).
+struct Busy(Arc<Activity>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        *self.0.last.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            last: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    fn begin(self: &Arc<Self>) -> Busy {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        Busy(self.clone())
+    }
+
+    /// Resolves once no request has been in progress for `limit`.
+    async fn expired<R: Runtime>(&self, limit: Duration) {
+        loop {
+            let last = *self.last.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(deadline) = last.checked_add(limit) else {
+                return std::future::pending().await;
+            };
+            R::sleep_until(deadline).await;
+            let last_now = *self.last.lock().unwrap_or_else(|e| e.into_inner());
+            if self.in_flight.load(Ordering::Relaxed) == 0 && last_now == last {
+                return;
+            }
+        }
     }
 }
 
@@ -109,11 +226,14 @@ fn is_ws_upgrade(req: &Request<Incoming>) -> bool {
 async fn handle<R: Runtime>(
     shared: Arc<Shared>,
     peer: SocketAddr,
+    ticket: Arc<Ticket>,
     mut req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     if req.uri().path() == WS_PATH && is_ws_upgrade(&req) {
-        return Ok(upgrade::<R>(shared, peer, &mut req));
+        return Ok(upgrade::<R>(shared, peer, ticket, &mut req));
     }
+    // A complete plain HTTP request: a REST client, not shed from now on.
+    ticket.established();
     let Some(handler) = shared.http_handler.clone() else {
         return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
     };
@@ -148,6 +268,7 @@ async fn handle<R: Runtime>(
 fn upgrade<R: Runtime>(
     shared: Arc<Shared>,
     peer: SocketAddr,
+    ticket: Arc<Ticket>,
     req: &mut Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     if shared.shutdown.get() {
@@ -176,7 +297,11 @@ fn upgrade<R: Runtime>(
         *n += 1;
         true
     });
-    R::spawn(async move {
+    // Until it authenticates, shedding this connection aborts its websocket task.
+    let (abort, registration) = AbortHandle::new_pair();
+    ticket.set_abort(abort);
+    let live = shared.clone();
+    let task = async move {
         match on_upgrade.await {
             Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
                 Ok(parts) => {
@@ -194,7 +319,7 @@ fn upgrade<R: Runtime>(
                         Some(ws_config(shared.config.max_message_size)),
                     )
                     .await;
-                    run_connection::<R>(shared.clone(), ws, info, session).await;
+                    run_connection::<R>(shared.clone(), ws, info, session, ticket).await;
                 }
                 Err(_) => {
                     tracing::warn!(%peer, "upgraded connection of an unexpected type");
@@ -206,7 +331,21 @@ fn upgrade<R: Runtime>(
                 shared.endpoint().handle_event(id, EndpointEvent::Closed);
             }
         }
-        shared.live.modify(|n| {
+    };
+    R::spawn(async move {
+        if Abortable::new(task, registration).await.is_err() {
+            tracing::debug!(%peer, conn = id, "pre-AUTH websocket shed to make room");
+            live.endpoint().handle_event(id, EndpointEvent::Closed);
+            live.conns
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&id);
+            live.notify(PlatformNotice::Closed {
+                conn: id,
+                reason: CloseReason::Local("shed before AUTH: connection limit".into()),
+            });
+        }
+        live.live.modify(|n| {
             *n -= 1;
             true
         });

@@ -75,18 +75,18 @@ pub struct Ui {
 }
 
 impl Ui {
-    /// State for a platform whose application key is `app_key`.
-    pub fn new(app_key: impl Into<Arc<str>>) -> Self {
+    /// State for a platform whose REST key is `app_key` (the page is behind the same key).
+    pub fn new(app_key: AppKey) -> Self {
         Self::new_with(app_key, JournalLimits::default())
     }
 
     /// Same, with other journal bounds.
-    pub fn new_with(app_key: impl Into<Arc<str>>, limits: JournalLimits) -> Self {
+    pub fn new_with(app_key: AppKey, limits: JournalLimits) -> Self {
         Self {
             journal: Journal::new(limits),
             connections: Connections::default(),
             streams: Arc::new(Semaphore::new(stream::MAX_STREAMS)),
-            app_key: AppKey::new(app_key),
+            app_key,
             model: None,
         }
     }
@@ -233,7 +233,7 @@ mod tests {
             req = req.header("appKey", k);
         }
         let resp = call(
-            router(Arc::new(Ui::new("s3cret"))),
+            router(Arc::new(Ui::new(AppKey::new("s3cret")))),
             req.body(Bytes::new()).unwrap(),
         )
         .await;
@@ -269,7 +269,7 @@ mod tests {
         assert_eq!(s, StatusCode::OK);
         // percent-encoded keys are decoded
         let resp = call(
-            router(Arc::new(Ui::new("a b&c"))),
+            router(Arc::new(Ui::new(AppKey::new("a b&c")))),
             http::Request::get("/?appKey=a%20b%26c")
                 .body(Bytes::new())
                 .unwrap(),

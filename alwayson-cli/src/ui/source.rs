@@ -158,6 +158,7 @@ pub async fn follow_model(mut rx: broadcast::Receiver<ModelNotice>, ui: Arc<Ui>)
 mod tests {
     use super::*;
     use alwayson_proto::platform::CloseReason;
+    use alwayson_rest::AppKey;
     use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
@@ -248,7 +249,7 @@ mod tests {
     #[tokio::test]
     async fn the_model_feed_journals_what_the_model_reports() {
         let model = crate::emulator::ThingModel::default();
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         let task = tokio::spawn(follow_model(model.subscribe(), ui.clone()));
         model.record(
             "T",

@@ -182,6 +182,7 @@ pub async fn events(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use alwayson_rest::AppKey;
     use axum::body::Body;
     use axum::http::Request;
     use tower::ServiceExt as _;
@@ -202,7 +203,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_is_a_well_formed_event_stream() {
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         ui.journal.push("bound", &json!({"thing": "T"}));
         ui.journal.push("unbound", &json!({"thing": "T"}));
         let (s, body) = get(&ui, "/ui/events?after=0", None).await;
@@ -225,7 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_waiting_client_wakes_on_the_next_notice() {
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         let ui2 = ui.clone();
         // a first request answers at once, from the newest notice on
         let (_, body) = get(&ui, "/ui/events", None).await;
@@ -241,7 +242,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn an_idle_stream_ends_after_the_hold() {
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         let (s, body) = get(&ui, "/ui/events", Some("0")).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(body, ": alwayson live notices\nretry: 50\n\n");
@@ -250,7 +251,7 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_client_is_told_and_resumes_after_the_gap() {
         let ui = Arc::new(Ui::new_with(
-            "k",
+            AppKey::new("k"),
             super::super::journal::JournalLimits {
                 max_entries: 2,
                 ..Default::default()
@@ -278,7 +279,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_client_following_one_thing_skips_the_others_and_moves_on() {
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         ui.journal
             .push_about("pushed", Some("A"), &json!({"thing": "A"}));
         ui.journal.push("bound", &json!({"thing": "C"}));
@@ -306,7 +307,7 @@ mod tests {
 
     #[tokio::test]
     async fn streams_are_limited() {
-        let ui = Arc::new(Ui::new("k"));
+        let ui = Arc::new(Ui::new(AppKey::new("k")));
         let _all = ui
             .streams
             .clone()

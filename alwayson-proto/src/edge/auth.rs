@@ -49,12 +49,12 @@ impl EdgeSession {
     pub(super) fn authenticated(&mut self, now: Instant, session_id: u32) {
         if let Some(conn) = &mut self.conn {
             conn.session_id = Some(session_id);
+            conn.authenticated_at = Some(now);
         }
         self.events
             .push_back(EdgeEvent::Authenticated { session_id });
         let names = self.registered.clone();
         self.send_binds(now, names);
-        self.failures = 0;
         self.authenticated_once = true;
         while let Some((id, request, _)) = self.queue.pop_front() {
             if let Err(e) = self.send_request(now, id, session_id, request) {
@@ -73,6 +73,7 @@ impl EdgeSession {
         let reason = match failure {
             AuthFailure::Rejected(_) => CLOSE_REASON_AUTH_REJECTED,
             AuthFailure::TimedOut => CLOSE_REASON_AUTH_TIMEOUT,
+            AuthFailure::Malformed => CLOSE_REASON_AUTH_MALFORMED,
         };
         self.transmits.push_back(Transmit::Close {
             code: CLOSE_NORMAL,

@@ -25,8 +25,10 @@ pub enum EdgeState {
 pub enum AuthFailure {
     /// The platform answered with this non-SUCCESS status.
     Rejected(StatusCode),
-    /// No answer within the request timeout.
+    /// No answer within the request timeout (a connection failure: retried).
     TimedOut,
+    /// The answer to AUTH could not be decoded (a connection failure: retried).
+    Malformed,
 }
 
 /// Why the websocket went away.

@@ -6,29 +6,54 @@
 //! The session owns no socket and no clock: the runtime feeds it what happened, with the
 //! time, and drains what it wants sent, what it reports and when to wake it.
 //!
-//! ```no_run
-//! use alwayson_proto::edge::{Credentials, EdgeConfig, EdgeEvent, EdgeSession};
-//! use alwayson_proto::Transmit;
+//! ```
+//! use alwayson_proto::edge::{
+//!     Credentials, EdgeConfig, EdgeEvent, EdgeSession, GiveUp, Reconnect, ReconnectPolicy,
+//! };
+//! use alwayson_proto::{Input, Output, Response, Transmit};
 //! use std::time::Instant;
+//! # fn open_websocket() -> bool { false }
 //! # fn recv() -> Option<bytes::Bytes> { None }
 //! # fn send(_: Transmit) {}
+//! # fn random() -> u64 { 4 }
 //!
-//! let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("key".into())));
+//! let mut config = EdgeConfig::new(Credentials::AppKey("key".into()));
+//! config.reconnect = ReconnectPolicy::default().with_max_attempts(Some(3));
+//! let mut edge = EdgeSession::new(config);
 //! edge.bind(Instant::now(), ["Pump1"]);
-//! edge.handle_connected(Instant::now()); // websocket open: AUTH goes out
-//! loop {
-//!     while let Some(t) = edge.poll_transmit() { send(t) }        // Message / Ping / Close
-//!     while let Some(e) = edge.poll_event() {
-//!         if let EdgeEvent::Request { id, .. } = e {
-//!             edge.respond(Instant::now(), id, alwayson_proto::Response::success()).ok();
+//! // "When do I (re)connect?" — the session decides, the runtime draws the jitter.
+//! while let Reconnect::At(_when) = edge.reconnect(Instant::now(), random()) {
+//!     // (sleep until `_when`)
+//!     if !open_websocket() {
+//!         edge.handle_input(Instant::now(), Input::ConnectFailed)?;
+//!         continue;
+//!     }
+//!     edge.handle_input(Instant::now(), Input::Connected)?; // AUTH goes out
+//!     loop {
+//!         loop {
+//!             match edge.poll_output() {
+//!                 Output::Transmit(t) => send(t), // Message / Ping / Close
+//!                 Output::Event(EdgeEvent::Request { id, .. }) => {
+//!                     edge.respond(Instant::now(), id, Response::success()).ok();
+//!                 }
+//!                 Output::Event(_) => {}
+//!                 Output::Timeout(_wake_at) => break, // sleep until then or the next input
+//!                 _ => break,
+//!             }
+//!         }
+//!         match recv() {
+//!             Some(bytes) => edge.handle_input(Instant::now(), Input::Message(bytes))?,
+//!             None => {
+//!                 edge.handle_input(Instant::now(), Input::Closed)?; // Disconnected follows
+//!                 break;
+//!             }
 //!         }
 //!     }
-//!     let _wake_at = edge.poll_timeout(); // sleep until then or until input arrives
-//!     match recv() {
-//!         Some(bytes) => { let _ = edge.handle_message(Instant::now(), bytes); }
-//!         None => edge.handle_timeout(Instant::now()),
-//!     }
+//! #   break;
 //! }
+//! // Here no platform answered: three failed attempts, then the policy gave up.
+//! assert_eq!(edge.reconnect(Instant::now(), 0), Reconnect::GiveUp(GiveUp::Attempts(3)));
+//! # Ok::<(), alwayson_proto::InboundError>(())
 //! ```
 //!
 //! # Behaviour decisions
@@ -140,16 +165,23 @@ mod bindings;
 mod config;
 mod event;
 mod keepalive;
+pub mod offline;
+pub mod offline_log;
 mod reconnect;
+mod replay;
 mod requests;
 mod session;
+pub mod subscribed;
 #[cfg(test)]
 mod tests;
 
 pub use config::{Credentials, EdgeConfig};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
+pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
+pub use replay::{Replay, ReplayOutcome};
 pub use session::{
-    EdgeSession, CLOSE_REASON_AUTH_REJECTED, CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT,
-    CLOSE_REASON_SHUTDOWN,
+    EdgeSession, CLOSE_REASON_AUTH_MALFORMED, CLOSE_REASON_AUTH_REJECTED,
+    CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT, CLOSE_REASON_SHUTDOWN,
 };
+pub use subscribed::{PushError, PushRule, PushType, SubscribedProperties};

@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 ///
 /// What counts as a failure: a connect attempt that failed ([`Input::ConnectFailed`]), and a
 /// connection that ended ([`Input::Closed`]) — also one that authenticated. What resets
-/// the count: an AUTH success (the reconnect after a lost authenticated connection is
-/// therefore the first failure again, within `[min/2, min]`). An AUTH refused on the very
+/// the count: a connection that stayed authenticated for [`stable_period`](Self::stable_period)
+/// (the reconnect after losing it is the first failure again, within `[min/2, min]`);
+/// never an AUTH success alone, so a platform that closes every connection right after AUTH
+/// or BIND sees the delays grow to `max`. An AUTH refused on the very
 /// first connect (never authenticated) is final: the credentials are wrong, retrying would
 /// only hammer the platform. An AUTH refused later (credentials revoked while the edge was
 /// away, a platform that is still starting) is retried like any failure.
@@ -30,6 +32,9 @@ pub struct ReconnectPolicy {
     pub max: Duration,
     /// Give up after this many consecutive failures; `None` (default) retries forever.
     pub max_attempts: Option<u32>,
+    /// How long a connection must stay authenticated before its loss starts the delays
+    /// over. Default 30 s.
+    pub stable_period: Duration,
 }
 
 impl Default for ReconnectPolicy {
@@ -38,6 +43,7 @@ impl Default for ReconnectPolicy {
             min: Duration::from_millis(100),
             max: Duration::from_secs(30),
             max_attempts: None,
+            stable_period: Duration::from_secs(30),
         }
     }
 }
@@ -48,7 +54,7 @@ impl ReconnectPolicy {
         Self {
             min,
             max,
-            max_attempts: None,
+            ..Self::default()
         }
     }
 
@@ -60,6 +66,12 @@ impl ReconnectPolicy {
     /// Gives up after `attempts` consecutive failures (`None`: never gives up).
     pub fn with_max_attempts(mut self, attempts: Option<u32>) -> Self {
         self.max_attempts = attempts;
+        self
+    }
+
+    /// Sets [`stable_period`](Self::stable_period).
+    pub fn with_stable_period(mut self, period: Duration) -> Self {
+        self.stable_period = period;
         self
     }
 
@@ -149,7 +161,7 @@ impl super::EdgeSession {
     }
 
     /// When the runtime should open the next websocket, after
-    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`] (and before the first
+    /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`](crate::Input::ConnectFailed) (and before the first
     /// connect, which is due at once). `draw` is a random number for the jitter (see
     /// [`ReconnectPolicy`](super::ReconnectPolicy) for the delays, what counts as a failure
     /// and what resets the count); ask once per failure, each call draws anew.
@@ -174,7 +186,8 @@ impl super::EdgeSession {
         }
     }
 
-    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    /// Consecutive failures (connect attempts and connections) since the last connection
+    /// that stayed authenticated for the stable period.
     pub fn failures(&self) -> u32 {
         self.failures
     }

@@ -24,7 +24,7 @@ impl EdgeSession {
     /// that is ever reported.
     ///
     /// Not authenticated: queued (sent right after the BINDs that follow AUTH success) when
-    /// [`EdgeConfig::queue_until_authenticated`] is `Some`, else
+    /// [`EdgeConfig::queue_until_authenticated`](super::EdgeConfig::queue_until_authenticated) is `Some`, else
     /// [`RequestError::NotAuthenticated`]. A queued request survives lost connections and
     /// goes out, under its id, after the next AUTH success if that comes within
     /// `request_timeout` of this call; otherwise it ends with [`RequestError::Timeout`]

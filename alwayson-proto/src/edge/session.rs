@@ -20,6 +20,8 @@ pub const CLOSE_REASON_PONG_TIMEOUT: &str = "Normal Close Pong timeout";
 pub const CLOSE_REASON_AUTH_REJECTED: &str = "Normal Close Authentication rejected";
 /// Close reason sent when AUTH got no answer in time.
 pub const CLOSE_REASON_AUTH_TIMEOUT: &str = "Normal Close Authentication timed out";
+/// Close reason sent when the answer to AUTH could not be decoded.
+pub const CLOSE_REASON_AUTH_MALFORMED: &str = "Normal Close Authentication answer malformed";
 
 /// `now + d`, or `None` ("never") when that is not representable.
 pub(super) fn after(now: Instant, d: Duration) -> Option<Instant> {
@@ -57,6 +59,9 @@ pub(super) struct InFlight {
 pub(super) struct Connection {
     /// The AUTH request id and deadline while its response is awaited.
     pub(super) auth: Option<(u32, Option<Instant>)>,
+    /// When AUTH succeeded (the reconnect delays start over if this connection stays up
+    /// for the policy's stable period).
+    pub(super) authenticated_at: Option<Instant>,
     /// Set by the AUTH success response.
     pub(super) session_id: Option<u32>,
     /// Outbound messages awaiting a response, by request id.
@@ -85,6 +90,7 @@ impl Connection {
     pub(super) fn new(next_ping: Option<Instant>) -> Self {
         Self {
             auth: None,
+            authenticated_at: None,
             session_id: None,
             in_flight: BTreeMap::new(),
             binding: HashSet::new(),
@@ -129,7 +135,8 @@ pub struct EdgeSession {
     /// have been sent (`None`: never). They survive a lost connection and go out after the
     /// next AUTH success (rumqttc's `clean()` hands in-flight work back the same way).
     pub(super) queue: VecDeque<(u32, Request, Option<Instant>)>,
-    /// Consecutive failures (connect attempts and connections) since the last AUTH success.
+    /// Consecutive failures (connect attempts and connections) since the last connection
+    /// that stayed authenticated for the stable period.
     pub(super) failures: u32,
     /// An AUTH succeeded at least once.
     pub(super) authenticated_once: bool,
@@ -223,8 +230,18 @@ impl EdgeSession {
             Some(c) if c.closing.is_none() && !self.app_closing => {}
             _ => return Ok(()),
         }
-        let Some(decoded) = self.wire.receive(now, bytes)? else {
-            return Ok(());
+        let decoded = match self.wire.receive(now, bytes) {
+            Ok(Some(decoded)) => decoded,
+            Ok(None) => return Ok(()),
+            Err(e) => {
+                // Garbage while AUTH is awaited: a connection failure (retried), never a
+                // refusal of the credentials.
+                if let Some(conn) = self.conn.as_mut().filter(|c| c.auth.is_some()) {
+                    conn.auth = None;
+                    self.auth_failed(AuthFailure::Malformed);
+                }
+                return Err(e);
+            }
         };
         if !decoded.trailing.is_empty() {
             self.trailing_bytes = self.trailing_bytes.saturating_add(1);
@@ -250,7 +267,6 @@ impl EdgeSession {
     /// closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
     /// [`EdgeEvent::Closed`]. Ignored when not connected.
     pub fn handle_closed(&mut self, now: Instant) {
-        let _ = now;
         let Some(conn) = self.conn.take() else {
             return;
         };
@@ -275,6 +291,12 @@ impl EdgeSession {
             }
             _ => None,
         };
+        let stable = conn.authenticated_at.is_some_and(|at| {
+            now.saturating_duration_since(at) >= self.config.reconnect.stable_period
+        });
+        if stable {
+            self.failures = 0;
+        }
         self.end_connection(conn, reason);
         self.failures = self.failures.saturating_add(1);
         match refused {

@@ -1624,9 +1624,9 @@ fn close_hands_back_requests_still_queued() {
 }
 
 #[test]
-fn reconnect_delays_grow_to_the_cap_and_reset_on_auth_success() {
+fn reconnect_delays_grow_to_the_cap_and_reset_only_after_a_stable_period() {
     let mut cfg = config();
-    cfg.reconnect = ReconnectPolicy::new(ms(100), ms(1_000));
+    cfg.reconnect = ReconnectPolicy::new(ms(100), ms(1_000)).with_stable_period(ms(30_000));
     let mut h = H::new(cfg);
     assert_eq!(
         h.edge.reconnect(h.now, 12345),
@@ -1650,7 +1650,20 @@ fn reconnect_delays_grow_to_the_cap_and_reset_on_auth_success() {
     h.connect();
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::Connected);
     answer_auth(&mut h, StatusCode::SUCCESS);
-    assert_eq!(h.edge.failures(), 0, "AUTH success resets the count");
+    assert_eq!(
+        h.edge.failures(),
+        6,
+        "AUTH success alone does not reset the count"
+    );
+    // A platform that closes right after AUTH (and BIND): the delays stay at the cap.
+    h.at(ms(29_999));
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.failures(), 7);
+    assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(500)));
+    // A connection that stayed authenticated for the stable period starts them over.
+    h.connect();
+    answer_auth(&mut h, StatusCode::SUCCESS);
+    h.at(ms(60_000));
     h.edge.handle_closed(h.now);
     assert_eq!(h.edge.failures(), 1, "a lost connection is a failure");
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(50)));
@@ -1660,6 +1673,48 @@ fn reconnect_delays_grow_to_the_cap_and_reset_on_auth_success() {
     h.edge.handle_closed(h.now);
     assert_eq!(h.edge.state(), EdgeState::Disconnected);
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(100)));
+}
+
+#[test]
+fn garbage_answering_auth_is_a_connection_failure_not_a_refusal() {
+    let mut h = H::new(config());
+    h.connect();
+    let _ = h.sent();
+    // A platform answering AUTH with bytes that are no message.
+    let err = h.edge.handle_input(
+        h.now,
+        Input::Message(Bytes::from_static(&[0x01, 0x02, 0x03])),
+    );
+    assert!(err.is_err());
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::AuthFailed(AuthFailure::Malformed)]
+    );
+    assert!(matches!(
+        h.sent().as_slice(),
+        [Out::Close(_, reason)] if reason == CLOSE_REASON_AUTH_MALFORMED
+    ));
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.state(), EdgeState::Disconnected);
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::AuthFailed(AuthFailure::Malformed)
+        }]
+    );
+    // Retried with growing delays, never given up as refused credentials.
+    let first = h.edge.reconnect(h.now, 0);
+    assert!(matches!(first, Reconnect::At(_)), "{first:?}");
+    h.connect();
+    let _ = h.sent();
+    h.at(ms(10_000));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::AuthFailed(AuthFailure::TimedOut)]
+    );
+    h.edge.handle_closed(h.now);
+    assert_eq!(h.edge.failures(), 2);
+    assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
 }
 
 #[test]

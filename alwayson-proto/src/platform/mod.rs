@@ -54,51 +54,56 @@
 //!
 //! # Platform driving loop
 //!
-//! ```no_run
+//! One [`Endpoint`] per platform hands out a session per websocket; each session is
+//! driven on its own (one task per connection is fine), and what spans connections goes
+//! through the endpoint.
+//!
+//! ```
 //! use alwayson_proto::platform::{
-//!     PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry,
+//!     AuthPolicy, Endpoint, Handshake, PlatformConfig, PlatformEvent, ThingRegistry,
 //! };
-//! use alwayson_proto::{Response, Transmit};
+//! use alwayson_proto::{Input, Output, Response, Transmit};
 //! use bytes::Bytes;
 //! use std::time::{Instant, SystemTime};
 //!
 //! # fn recv() -> Option<Bytes> { None }
 //! # fn send(_: Transmit) {}
-//! let registry = ThingRegistry::default();
-//! let mut session =
-//!     PlatformSession::new(Instant::now(), 1, PlatformConfig::default(), registry.clone());
-//! loop {
-//!     // Input: one websocket message (or a ping, a close, a timer firing).
-//!     match recv() {
-//!         Some(bytes) => {
-//!             let _ = session.handle_message(Instant::now(), SystemTime::now(), bytes);
-//!         }
-//!         None => session.handle_closed(Instant::now(), SystemTime::now()),
-//!     }
-//!     if session.poll_timeout().is_some_and(|t| t <= Instant::now()) {
-//!         session.handle_timeout(Instant::now());
-//!     }
+//! # fn deliver<T>(_: u64, _: T) {}
+//! let mut endpoint = Endpoint::new(
+//!     PlatformConfig::default(),
+//!     ThingRegistry::default(),
+//!     AuthPolicy::app_keys(["secret"]),
+//! );
+//! // The upgrade request arrived: its Max-Frame-Size header sets the chunk size.
+//! let handshake = Handshake::with_max_frame_size(Some("8192"));
+//! let (id, mut session) = endpoint.accept(Instant::now(), SystemTime::now(), &handshake);
+//! while !session.is_closed() {
+//!     // Input: one websocket message, a ping, the close, or a deadline passing.
+//!     let input = match recv() {
+//!         Some(bytes) => Input::Message(bytes),
+//!         None => Input::Closed,
+//!     };
+//!     let _ = session.handle_input(Instant::now(), input);
 //!     // Outputs: drain after every input.
-//!     while let Some(event) = session.poll_event() {
-//!         match event {
-//!             PlatformEvent::AuthRequested { request_id, auth } => {
-//!                 if auth.app_key_value().is_some_and(|k| *k == "secret") {
-//!                     let _ = session.accept_auth(Instant::now(), request_id);
-//!                 } else {
-//!                     let _ = session.reject_auth(Instant::now(), request_id);
-//!                 }
-//!             }
-//!             PlatformEvent::Request { id, .. } => {
+//!     loop {
+//!         match session.poll_output() {
+//!             Output::Transmit(t) => send(t), // Transmit::Message(bytes) or Transmit::Close
+//!             Output::Event(PlatformEvent::Request { id, .. }) => {
 //!                 let _ = session.respond(Instant::now(), id, Response::success());
 //!             }
-//!             PlatformEvent::Closed { .. } => return,
-//!             _ => {}
+//!             Output::Event(_) => {}
+//!             Output::Timeout(_deadline) => break, // sleep until then or the next input
+//!             _ => break,
 //!         }
 //!     }
-//!     while let Some(t) = session.poll_transmit() {
-//!         send(t); // Transmit::Message(bytes) or Transmit::Close { code, reason }
+//!     // What spans connections: the endpoint decides, the runtime carries.
+//!     while let Some(event) = session.poll_endpoint_event() {
+//!         if let Some((to, event)) = endpoint.handle_event(id, event) {
+//!             deliver(to, event); // that connection's handle_connection_event
+//!         }
 //!     }
 //! }
+//! assert_eq!(endpoint.connections().count(), 0);
 //! ```
 
 mod auth;

@@ -106,8 +106,11 @@ impl PlatformSession {
     /// A session for a websocket that opened at `now` (the auth and idle deadlines start
     /// here), identified by `id` (unique among live connections of `registry`), whose AUTH
     /// the application decides ([`AuthPolicy::Application`]). Prefer
-    /// [`Endpoint::accept`](super::Endpoint::accept), which also negotiates the frame size
-    /// and applies a credential policy.
+    /// [`Endpoint::accept`](super::Endpoint::accept), which also negotiates the frame size,
+    /// applies a credential policy and takes the wall-clock time: a session made here
+    /// derives the wall-clock times of [`handle_input`](Self::handle_input) (things'
+    /// `last_connection`) from the Unix epoch at `now`; pass real ones with
+    /// [`handle_message`](Self::handle_message) / [`handle_closed`](Self::handle_closed).
     pub fn new(
         now: Instant,
         id: ConnectionId,
