@@ -41,7 +41,9 @@ pub(crate) enum WsEvent {
     Pong,
     /// Text or raw frames: not used by the protocol.
     Ignored,
-    /// Close frame received, or a read error.
+    /// The peer's close frame: its status code (1005 when it had none) and reason.
+    PeerClosed(u16, String),
+    /// The websocket ended without a close frame (a read error, or EOF).
     Closed,
 }
 
@@ -52,7 +54,10 @@ impl WsEvent {
             Ok(Message::Ping(_)) => WsEvent::Ping,
             Ok(Message::Pong(_)) => WsEvent::Pong,
             Ok(Message::Text(_)) | Ok(Message::Frame(_)) => WsEvent::Ignored,
-            Ok(Message::Close(_)) => WsEvent::Closed,
+            Ok(Message::Close(frame)) => match frame {
+                Some(f) => WsEvent::PeerClosed(u16::from(f.code), f.reason.to_string()),
+                None => WsEvent::PeerClosed(1005, String::new()),
+            },
             Err(e) => {
                 tracing::debug!(error = %e, "websocket read failed");
                 WsEvent::Closed

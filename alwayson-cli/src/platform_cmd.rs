@@ -20,7 +20,20 @@ pub fn close_reason(r: &CloseReason) -> String {
         CloseReason::AuthNotFirst(code) => format!("first message was 0x{code:02x}, not AUTH"),
         CloseReason::AuthRejected => "credentials refused".into(),
         CloseReason::IdleTimeout => "idle timeout".into(),
-        CloseReason::ConnectionLost => "connection lost".into(),
+        CloseReason::ConnectionLost => "connection lost (no close frame)".into(),
+        CloseReason::PeerClosed { code, reason } => {
+            let what = match code {
+                1000 => " normal closure",
+                1001 => " going away",
+                1005 => " no status",
+                _ => "",
+            };
+            if reason.is_empty() {
+                format!("closed by the edge ({code}{what})")
+            } else {
+                format!("closed by the edge ({code}{what}: {reason})")
+            }
+        }
         CloseReason::Local(why) => format!("closed by the platform ({why})"),
         other => format!("{other:?}"),
     }

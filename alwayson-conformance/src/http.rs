@@ -122,6 +122,16 @@ pub async fn http_handler_serves_other_requests_on_the_same_port<E: Runtime, P: 
         let n = tcp.read(&mut buf).await.unwrap();
         let resp = String::from_utf8_lossy(&buf[..n]);
         assert!(resp.starts_with("HTTP/1.1 413"), "{resp}");
+        // Errors of the HTTP layer itself are JSON, like every REST error.
+        assert!(
+            resp.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{resp}"
+        );
+        assert!(
+            resp.ends_with(r#"{"error":"request body too large"}"#),
+            "{resp}"
+        );
     })
     .await;
 }

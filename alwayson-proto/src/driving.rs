@@ -25,6 +25,17 @@ pub enum Input {
     Pong,
     /// The websocket is gone (after a requested close, a peer close or an IO error).
     Closed,
+    /// The peer sent a websocket close frame with this status code and reason (1005 when
+    /// the frame carried no status), and the websocket is gone. Like [`Input::Closed`],
+    /// but a platform session reports the peer's words
+    /// ([`CloseReason::PeerClosed`](crate::platform::CloseReason::PeerClosed)) instead of
+    /// a lost connection.
+    PeerClosed {
+        /// The close status code (1000: normal closure).
+        code: u16,
+        /// The close reason text.
+        reason: String,
+    },
     /// Edge: an attempt to open a websocket failed (TCP, TLS or the upgrade); counts for
     /// the reconnect policy. Nothing happens on the platform, which never sees it.
     ConnectFailed,

@@ -410,3 +410,36 @@ fn a_session_created_with_the_endpoint_reports_wall_clock_times_from_its_base() 
         Some(p.wall + Duration::from_secs(90))
     );
 }
+
+#[test]
+fn a_close_frame_from_the_edge_is_reported_with_its_code_and_reason() {
+    let mut p = Platform::keys(BindPolicy::FirstInWins);
+    let a = p.login_and_bind(&["T"]);
+    let b = p.login_and_bind(&["U"]);
+    p.take_events(a);
+    p.take_events(b);
+    // An SDK shutdown: UNBIND, then close 1000 "Normal Close Shutting down".
+    let reason = "Normal Close Shutting down".to_owned();
+    p.input(
+        a,
+        Input::PeerClosed {
+            code: 1000,
+            reason: reason.clone(),
+        },
+    );
+    assert_eq!(
+        p.take_events(a).last(),
+        Some(&PlatformEvent::Closed {
+            reason: CloseReason::PeerClosed { code: 1000, reason }
+        })
+    );
+    // Without a close frame it is a lost connection, as before.
+    p.input(b, Input::Closed);
+    assert_eq!(
+        p.take_events(b).last(),
+        Some(&PlatformEvent::Closed {
+            reason: CloseReason::ConnectionLost
+        })
+    );
+    assert!(!p.endpoint.registry().get("T").unwrap().is_connected);
+}

@@ -313,7 +313,7 @@ impl<R: Runtime> Driver<R> {
             Some(WsEvent::Pong) => self.input(Input::Pong),
             Some(WsEvent::Ping) => self.input(Input::Ping),
             Some(WsEvent::Ignored) => {}
-            Some(WsEvent::Closed) | None => self.link_lost(),
+            Some(WsEvent::Closed | WsEvent::PeerClosed(..)) | None => self.link_lost(),
         }
     }
 

@@ -180,6 +180,12 @@ impl<R: Runtime> Conn<R> {
             Some(WsEvent::Ping) => self.input(Input::Ping),
             Some(WsEvent::Pong) => self.input(Input::Pong),
             Some(WsEvent::Ignored) => {}
+            Some(WsEvent::PeerClosed(code, reason)) => {
+                if !self.gone {
+                    self.gone = true;
+                    self.input(Input::PeerClosed { code, reason });
+                }
+            }
             Some(WsEvent::Closed) | None => {
                 if !self.gone {
                     self.gone = true;

@@ -203,12 +203,16 @@ impl Activity {
     }
 }
 
-fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut resp = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+/// An error answer of the HTTP layer itself (before any handler), as JSON
+/// `{"error": "<message>"}` like every REST error of the emulator and the EMS gateway.
+/// `message` is a fixed text of this module (no quotes or backslashes to escape).
+fn json_error(status: StatusCode, message: &'static str) -> Response<Full<Bytes>> {
+    let body = format!("{{\"error\":\"{message}\"}}");
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
     *resp.status_mut() = status;
     resp.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
+        HeaderValue::from_static("application/json"),
     );
     resp
 }
@@ -235,7 +239,7 @@ async fn handle<R: Runtime>(
     // A complete plain HTTP request: a REST client, not shed from now on.
     ticket.established();
     let Some(handler) = shared.http_handler.clone() else {
-        return Ok(plain(StatusCode::NOT_FOUND, "not found\n"));
+        return Ok(json_error(StatusCode::NOT_FOUND, "not found"));
     };
     let (parts, body) = req.into_parts();
     let body = match Limited::new(body, MAX_HTTP_BODY).collect().await {
@@ -244,14 +248,14 @@ async fn handle<R: Runtime>(
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                return Ok(plain(
+                return Ok(json_error(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "request body too large\n",
+                    "request body too large",
                 ));
             }
-            return Ok(plain(
+            return Ok(json_error(
                 StatusCode::BAD_REQUEST,
-                "could not read request body\n",
+                "could not read request body",
             ));
         }
     };
@@ -272,10 +276,10 @@ fn upgrade<R: Runtime>(
     req: &mut Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     if shared.shutdown.get() {
-        return plain(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
+        return json_error(StatusCode::SERVICE_UNAVAILABLE, "shutting down");
     }
     let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY) else {
-        return plain(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key\n");
+        return json_error(StatusCode::BAD_REQUEST, "missing Sec-WebSocket-Key");
     };
     let accept = derive_accept_key(key.as_bytes());
     let handshake = Handshake::with_max_frame_size(header_str(req, "max-frame-size"));

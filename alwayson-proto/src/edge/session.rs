@@ -314,7 +314,7 @@ impl EdgeSession {
             Input::Message(bytes) => return self.handle_message(now, bytes),
             Input::Ping => {}
             Input::Pong => self.handle_pong(now),
-            Input::Closed => self.handle_closed(now),
+            Input::Closed | Input::PeerClosed { .. } => self.handle_closed(now),
             Input::Timeout => self.handle_timeout(now),
             Input::ConnectFailed => self.handle_connect_failed(),
         }

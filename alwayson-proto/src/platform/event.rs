@@ -17,8 +17,16 @@ pub enum CloseReason {
     AuthRejected,
     /// Nothing received within the idle timeout.
     IdleTimeout,
-    /// The websocket closed (peer close or IO error).
+    /// The websocket went away without a close frame (an IO error, or the TCP connection
+    /// ended).
     ConnectionLost,
+    /// The edge closed the websocket with a close frame ([`crate::Input::PeerClosed`]).
+    PeerClosed {
+        /// Its status code (1000: normal closure; 1005: the frame had none).
+        code: u16,
+        /// Its reason text (the SDK sends e.g. `Normal Close Shutting down`).
+        reason: String,
+    },
     /// The application closed the connection.
     Local(String),
 }

@@ -502,6 +502,13 @@ impl PlatformSession {
             Input::Message(bytes) => return self.handle_message(now, wall, bytes),
             Input::Ping | Input::Pong => self.handle_ping(now),
             Input::Closed => self.handle_closed(now, wall),
+            Input::PeerClosed { code, reason } => {
+                if self.phase == Phase::Open {
+                    // Not a close of ours: the peer's words are the reason.
+                    self.phase = Phase::Closing(CloseReason::PeerClosed { code, reason });
+                }
+                self.handle_closed(now, wall)
+            }
             Input::Timeout => self.handle_timeout(now),
         }
         Ok(())
@@ -673,7 +680,9 @@ impl PlatformSession {
             }
             CloseReason::AuthRejected => (CLOSE_POLICY_VIOLATION, "authentication failed".into()),
             CloseReason::IdleTimeout => (CLOSE_NORMAL, "idle timeout".into()),
-            CloseReason::ConnectionLost => (CLOSE_NORMAL, String::new()),
+            CloseReason::ConnectionLost | CloseReason::PeerClosed { .. } => {
+                (CLOSE_NORMAL, String::new())
+            }
             CloseReason::Local(text) => (CLOSE_NORMAL, truncate(text, MAX_CLOSE_REASON)),
         };
         let error = match reason {
