@@ -7,7 +7,7 @@ use super::edge_call;
 use super::edge_requests::now_ms;
 use super::model::{Source, Vtq};
 use super::services::{self, Params, PLATFORM_SERVICES};
-use super::subscriptions::{property_subscriptions_table, PushRule};
+use super::subscriptions::{property_subscriptions_table, PushRule, PushType};
 use super::Emulator;
 use alwayson_proto::{BaseType, FieldDefinition, InfoTable, Value};
 use alwayson_rest::app_key::require_app_key;
@@ -553,8 +553,8 @@ async fn set_subscription(
         .get("pushType")
         .and_then(Json::as_str)
         .ok_or_else(|| RestError::bad_request(usage))?
-        .parse()
-        .map_err(RestError::bad_request)?;
+        .parse::<PushType>()
+        .map_err(|e| RestError::bad_request(e.to_string()))?;
     let threshold = match body.get("pushThreshold") {
         None | Some(Json::Null) => 0.0,
         Some(t) => t
@@ -580,7 +580,7 @@ async fn set_subscription(
     };
     Ok(ok_json(&json!({
         "edgeName": property,
-        "pushType": rule.push_type.name(),
+        "pushType": rule.push_type.as_str(),
         "pushThreshold": rule.threshold,
         "notified": notified,
     })))

@@ -9,66 +9,11 @@
 //! property. When a rule changes, the emulator calls `NotifyPropertyUpdate` on the edge.
 
 use alwayson_proto::{BaseType, FieldDefinition, InfoTable, Value};
-use std::fmt;
 use std::str::FromStr;
 
-/// How an edge pushes a property.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum PushType {
-    /// Every update.
-    Always,
-    /// Never.
-    Never,
-    /// When the value changes by more than the threshold (the default).
-    #[default]
-    Value,
-    /// Only truthy values.
-    On,
-    /// Only falsy values.
-    Off,
-    /// 2.x: outside a deadband of the threshold.
-    Deadband,
-}
-
-impl PushType {
-    /// The protocol's name (`VALUE`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            PushType::Always => "ALWAYS",
-            PushType::Never => "NEVER",
-            PushType::Value => "VALUE",
-            PushType::On => "ON",
-            PushType::Off => "OFF",
-            PushType::Deadband => "DEADBAND",
-        }
-    }
-}
-
-impl fmt::Display for PushType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for PushType {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s.to_ascii_uppercase().as_str() {
-            "ALWAYS" => PushType::Always,
-            "NEVER" => PushType::Never,
-            "VALUE" => PushType::Value,
-            "ON" => PushType::On,
-            "OFF" => PushType::Off,
-            "DEADBAND" => PushType::Deadband,
-            _ => {
-                return Err(format!(
-                    "unknown push type {s:?} (ALWAYS, NEVER, VALUE, ON, OFF, DEADBAND)"
-                ))
-            }
-        })
-    }
-}
+/// How an edge pushes a property: the protocol's push types, defined once in
+/// `alwayson-proto` (the edge's subscribed properties use the same type).
+pub use alwayson_proto::edge::PushType;
 
 /// A property's push rule.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -111,14 +56,17 @@ impl FromStr for RuleSpec {
         let any = |n: &str| (n != "*").then(|| n.to_owned());
         let (push_type, threshold) = match rule.split_once(',') {
             Some((t, th)) => (
-                t.trim().parse()?,
+                t.trim().parse::<PushType>().map_err(|e| e.to_string())?,
                 th.trim()
                     .parse::<f64>()
                     .ok()
                     .filter(|f| f.is_finite() && *f >= 0.0)
                     .ok_or_else(|| format!("{s:?}: threshold must be a number ≥ 0"))?,
             ),
-            None => (rule.trim().parse()?, 0.0),
+            None => (
+                rule.trim().parse::<PushType>().map_err(|e| e.to_string())?,
+                0.0,
+            ),
         };
         Ok(Self {
             thing: any(thing),
@@ -142,7 +90,7 @@ pub fn property_subscriptions_table(rules: &[(String, PushRule)]) -> InfoTable {
     for (name, rule) in rules {
         t.push_row(vec![
             Value::string(name.as_str()),
-            Value::string(rule.push_type.name()),
+            Value::string(rule.push_type.as_str()),
             Value::Number(rule.threshold),
         ]);
     }

@@ -184,4 +184,4 @@ pub use session::{
     EdgeSession, CLOSE_REASON_AUTH_MALFORMED, CLOSE_REASON_AUTH_REJECTED,
     CLOSE_REASON_AUTH_TIMEOUT, CLOSE_REASON_PONG_TIMEOUT, CLOSE_REASON_SHUTDOWN,
 };
-pub use subscribed::{PushError, PushRule, PushType, SubscribedProperties};
+pub use subscribed::{PushError, PushRule, PushType, SubscribedProperties, UnknownPushType};

@@ -71,6 +71,26 @@ impl PushType {
     }
 }
 
+impl std::fmt::Display for PushType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A push type name that is none of `ALWAYS`, `NEVER`, `VALUE`, `ON`, `OFF`, `DEADBAND`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown push type {0:?} (ALWAYS, NEVER, VALUE, ON, OFF, DEADBAND)")]
+pub struct UnknownPushType(pub String);
+
+impl std::str::FromStr for PushType {
+    type Err = UnknownPushType;
+
+    /// [`PushType::parse`], with the refused text in the error.
+    fn from_str(s: &str) -> Result<Self, UnknownPushType> {
+        Self::parse(s).ok_or_else(|| UnknownPushType(s.to_owned()))
+    }
+}
+
 /// A property's push rule.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct PushRule {
