@@ -7,9 +7,10 @@ use alwayson_async::edge::offline::{
     FsyncPolicy, FullPolicy, OfflineError, OfflineLimits, OfflineStore, LOG_FILE,
 };
 use alwayson_proto::edge::offline_log::TailError;
-use alwayson_proto::edge::{Credentials, EdgeConfig, EdgeSession};
+use alwayson_proto::edge::{Credentials, EdgeConfig, EdgeEvent, EdgeSession};
 use alwayson_proto::{
-    Body, Header, Message, PropertyUpdate, Request, Response, StatusCode, Transmit, Value,
+    Body, Drained, Header, Input, Message, PropertyUpdate, Request, Response, StatusCode, Transmit,
+    Value,
 };
 use std::path::PathBuf;
 use std::time::Instant;
@@ -42,6 +43,8 @@ fn value(r: &Request) -> i32 {
 struct Platform {
     edge: EdgeSession,
     now: Instant,
+    /// The edge's outputs drained but not looked at yet.
+    out: Drained<EdgeEvent>,
 }
 
 impl Platform {
@@ -49,8 +52,12 @@ impl Platform {
         let now = Instant::now();
         let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("k".into())));
         edge.bind(now, ["Pump"]);
-        edge.handle_connected(now);
-        let mut p = Platform { edge, now };
+        edge.handle_input(now, Input::Connected).unwrap();
+        let mut p = Platform {
+            edge,
+            now,
+            out: Drained::new(),
+        };
         for _ in 0..2 {
             // AUTH, then BIND.
             let m = p.sent().remove(0);
@@ -61,7 +68,10 @@ impl Platform {
     }
 
     fn sent(&mut self) -> Vec<Message> {
-        std::iter::from_fn(|| self.edge.poll_transmit())
+        self.out.drain(|| self.edge.poll_output());
+        self.out
+            .transmits
+            .drain(..)
             .filter_map(|t| match t {
                 Transmit::Message(b) => Some(Message::decode(b).unwrap().value),
                 _ => None,
@@ -79,9 +89,10 @@ impl Platform {
             }),
         };
         self.edge
-            .handle_message(self.now, msg.encode().unwrap())
+            .handle_input(self.now, Input::Message(msg.encode().unwrap()))
             .unwrap();
-        while let Some(e) = self.edge.poll_event() {
+        self.out.drain(|| self.edge.poll_output());
+        while let Some(e) = self.out.events.pop_front() {
             if let Some(s) = store.as_deref_mut() {
                 s.handle_event(&e);
             }

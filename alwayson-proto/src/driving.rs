@@ -7,6 +7,7 @@
 
 use crate::Transmit;
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// Something that happened to a connection, handed to a session with the time it happened
@@ -73,4 +74,62 @@ pub struct Stats {
     pub ignored_messages: u64,
     /// Edge: inbound messages with bytes after a complete body (tolerated, sdk-quirks.md Q5/Q6).
     pub messages_with_trailing_bytes: u64,
+}
+
+/// A session's outputs drained with `poll_output`, kept apart by kind (each kind in order;
+/// the interleaving is lost): for tests and simulators that look at transmits and events
+/// separately. A runtime drains `poll_output` itself.
+///
+/// ```
+/// use alwayson_proto::edge::Credentials;
+/// use alwayson_proto::{Drained, EdgeConfig, EdgeSession, Input, Transmit};
+/// use std::time::Instant;
+///
+/// let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("k".into())));
+/// edge.handle_input(Instant::now(), Input::Connected)?;
+/// let mut out = Drained::new();
+/// out.drain(|| edge.poll_output());
+/// assert!(matches!(out.transmits.pop_front(), Some(Transmit::Message(_)))); // AUTH
+/// assert!(out.timeout.is_some()); // the AUTH deadline
+/// # Ok::<(), alwayson_proto::InboundError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Drained<E> {
+    /// Events not taken yet, oldest first.
+    pub events: VecDeque<E>,
+    /// Transmits not taken yet, in order.
+    pub transmits: VecDeque<Transmit>,
+    /// The deadline that ended the last drain ([`Output::Timeout`]).
+    pub timeout: Option<Instant>,
+}
+
+impl<E> Default for Drained<E> {
+    fn default() -> Self {
+        Self {
+            events: VecDeque::new(),
+            transmits: VecDeque::new(),
+            timeout: None,
+        }
+    }
+}
+
+impl<E> Drained<E> {
+    /// Nothing drained yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends what `poll` (a session's `poll_output`) gives, up to its `Timeout`.
+    pub fn drain(&mut self, mut poll: impl FnMut() -> Output<E>) {
+        loop {
+            match poll() {
+                Output::Event(e) => self.events.push_back(e),
+                Output::Transmit(t) => self.transmits.push_back(t),
+                Output::Timeout(t) => {
+                    self.timeout = t;
+                    return;
+                }
+            }
+        }
+    }
 }

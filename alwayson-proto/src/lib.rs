@@ -111,7 +111,7 @@ pub use transmit::{
 
 pub mod conventions;
 mod driving;
-pub use driving::{Input, Output, Stats};
+pub use driving::{Drained, Input, Output, Stats};
 pub mod edge;
 pub mod platform;
 mod request;

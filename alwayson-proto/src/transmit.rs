@@ -9,8 +9,8 @@ pub enum Transmit {
     Message(Bytes),
     /// A websocket ping (the edge's keep-alive).
     Ping,
-    /// Close the websocket with this status code and reason text, then report
-    /// `handle_closed` to the session when it is gone.
+    /// Close the websocket with this status code and reason text, then feed
+    /// [`Input::Closed`](crate::Input::Closed) to the session when it is gone.
     Close {
         /// Websocket close status (1000 = normal, 1008 = policy violation, …).
         code: u16,
@@ -25,6 +25,19 @@ pub const CLOSE_NORMAL: u16 = 1000;
 pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 /// Websocket close status for a policy violation (AUTH-first, auth deadline, bad credentials).
 pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
+
+/// Longest close reason sent (the reference SDK keeps ≤ 110 bytes, sdk-quirks.md Q38).
+pub(crate) const MAX_CLOSE_REASON: usize = 110;
+
+/// A close reason as sent: `text` cut to at most [`MAX_CLOSE_REASON`] bytes on a character
+/// boundary.
+pub(crate) fn close_reason(text: &str) -> String {
+    let mut end = text.len().min(MAX_CLOSE_REASON);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
 
 /// Request ids for one side: pre-incremented like the reference SDK (the first id is 1),
 /// wrapping past `u32::MAX` back to 1: id 0 is skipped because a response with id 0 can never
@@ -68,6 +81,15 @@ impl Default for RequestIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn close_reasons_are_cut_on_char_boundaries() {
+        assert_eq!(close_reason("abc"), "abc");
+        let long = "é".repeat(100); // 200 bytes
+        let cut = close_reason(&long);
+        assert_eq!(cut.len(), 110);
+        assert_eq!(close_reason(&format!("a{long}")).len(), 109);
+    }
 
     #[test]
     fn ids_start_at_one_and_wrap_past_max_skipping_zero() {

@@ -8,8 +8,9 @@ use alwayson_proto::platform::{
     PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    Auth, Bind, Body, Frame, Header, Message, Request, RequestError, RespondError, Response,
-    StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION,
+    Auth, Bind, Body, Drained, Frame, Header, Input, Message, Request, RequestError, RespondError,
+    Response, StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID, CLOSE_NORMAL,
+    CLOSE_POLICY_VIOLATION,
 };
 use bytes::Bytes;
 use std::time::{Duration, Instant, SystemTime};
@@ -84,12 +85,54 @@ fn response_msg(rid: u32, sid: u32, response: Response) -> Bytes {
     encode(Header::new(rid, sid), Body::Response(response))
 }
 
-fn transmits(s: &mut PlatformSession) -> Vec<Transmit> {
-    std::iter::from_fn(|| s.poll_transmit()).collect()
+/// A session under test and its outputs drained but not looked at yet.
+struct S {
+    session: PlatformSession,
+    out: Drained<PlatformEvent>,
 }
 
-fn events(s: &mut PlatformSession) -> Vec<PlatformEvent> {
-    std::iter::from_fn(|| s.poll_event()).collect()
+impl std::ops::Deref for S {
+    type Target = PlatformSession;
+    fn deref(&self) -> &PlatformSession {
+        &self.session
+    }
+}
+
+impl std::ops::DerefMut for S {
+    fn deref_mut(&mut self) -> &mut PlatformSession {
+        &mut self.session
+    }
+}
+
+impl From<PlatformSession> for S {
+    fn from(session: PlatformSession) -> Self {
+        Self {
+            session,
+            out: Drained::new(),
+        }
+    }
+}
+
+impl S {
+    fn drain(&mut self) {
+        self.out.drain(|| self.session.poll_output());
+    }
+}
+
+fn transmits(s: &mut S) -> Vec<Transmit> {
+    s.drain();
+    s.out.transmits.drain(..).collect()
+}
+
+fn events(s: &mut S) -> Vec<PlatformEvent> {
+    s.drain();
+    s.out.events.drain(..).collect()
+}
+
+/// The deadline `poll_output` reports now (what was drained stays for `transmits`/`events`).
+fn timeout(s: &mut S) -> Option<Instant> {
+    s.drain();
+    s.out.timeout
 }
 
 fn decode(t: &Transmit) -> Message {
@@ -119,13 +162,20 @@ fn assert_close(t: &Transmit, code: u16) {
     }
 }
 
-fn session(clock: &Clock, id: u64, registry: &ThingRegistry) -> PlatformSession {
-    PlatformSession::new(clock.at(0), id, PlatformConfig::default(), registry.clone())
+fn session(clock: &Clock, id: u64, registry: &ThingRegistry) -> S {
+    PlatformSession::new(
+        clock.at(0),
+        wall(0),
+        id,
+        PlatformConfig::default(),
+        registry.clone(),
+    )
+    .into()
 }
 
 /// AUTH with the good key at `ms`, accepted; returns the session id. Drains everything.
-fn authenticate(s: &mut PlatformSession, clock: &Clock, ms: u64, rid: u32) -> u32 {
-    s.handle_message(clock.at(ms), wall(ms / 1000), auth_msg(rid, KEY))
+fn authenticate(s: &mut S, clock: &Clock, ms: u64, rid: u32) -> u32 {
+    s.handle_input(clock.at(ms), Input::Message(auth_msg(rid, KEY)))
         .unwrap();
     let ev = events(s);
     assert!(matches!(
@@ -149,14 +199,14 @@ fn authenticate(s: &mut PlatformSession, clock: &Clock, ms: u64, rid: u32) -> u3
 
 /// BIND `list` at `ms`, expecting SUCCESS; drains and returns the events.
 fn bind_ok(
-    s: &mut PlatformSession,
+    s: &mut S,
     clock: &Clock,
     ms: u64,
     rid: u32,
     sid: u32,
     list: &[&str],
 ) -> Vec<PlatformEvent> {
-    s.handle_message(clock.at(ms), wall(ms / 1000), bind_msg(rid, sid, list))
+    s.handle_input(clock.at(ms), Input::Message(bind_msg(rid, sid, list)))
         .unwrap();
     let tx = transmits(s);
     assert_eq!(tx.len(), 1);
@@ -188,7 +238,7 @@ fn bind_first_is_an_auth_first_violation() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 1, &reg);
-    s.handle_message(clock.at(10), wall(0), bind_msg(1, 0, &["Pump1"]))
+    s.handle_input(clock.at(10), Input::Message(bind_msg(1, 0, &["Pump1"])))
         .unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1, "nothing is answered: {tx:?}");
@@ -196,17 +246,17 @@ fn bind_first_is_an_auth_first_violation() {
     assert!(events(&mut s).is_empty());
     assert!(reg.get("Pump1").is_none(), "nothing was bound");
     // Later messages, even AUTH, are ignored.
-    s.handle_message(clock.at(20), wall(0), auth_msg(2, KEY))
+    s.handle_input(clock.at(20), Input::Message(auth_msg(2, KEY)))
         .unwrap();
     assert!(transmits(&mut s).is_empty());
     assert!(events(&mut s).is_empty());
-    assert_eq!(s.poll_timeout(), None);
-    s.handle_closed(clock.at(30), wall(1));
+    assert_eq!(timeout(&mut s), None);
+    s.handle_input(clock.at(30), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![closed(CloseReason::AuthNotFirst(0x0A))]
     );
-    s.handle_closed(clock.at(40), wall(2));
+    s.handle_input(clock.at(40), Input::Closed).unwrap();
     assert!(events(&mut s).is_empty(), "Closed comes once");
 }
 
@@ -215,13 +265,13 @@ fn get_first_is_an_auth_first_violation() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 1, &reg);
-    s.handle_message(clock.at(0), wall(0), get_msg(1, 0, "Pump1", "temp"))
+    s.handle_input(clock.at(0), Input::Message(get_msg(1, 0, "Pump1", "temp")))
         .unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1);
     assert_close(&tx[0], CLOSE_POLICY_VIOLATION);
     assert!(events(&mut s).is_empty(), "no Request event");
-    s.handle_closed(clock.at(1), wall(0));
+    s.handle_input(clock.at(1), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![closed(CloseReason::AuthNotFirst(0x01))]
@@ -240,12 +290,12 @@ fn garbage_first_is_an_error_and_a_violation() {
     ] {
         let mut s = session(&clock, 1, &reg);
         assert!(s
-            .handle_message(clock.at(0), wall(0), Bytes::copy_from_slice(bytes))
+            .handle_input(clock.at(0), Input::Message(Bytes::copy_from_slice(bytes)))
             .is_err());
         let tx = transmits(&mut s);
         assert_eq!(tx.len(), 1, "{bytes:?}");
         assert_close(&tx[0], CLOSE_POLICY_VIOLATION);
-        s.handle_closed(clock.at(1), wall(0));
+        s.handle_input(clock.at(1), Input::Closed).unwrap();
         let code = bytes.get(1).copied().unwrap_or(0);
         assert_eq!(
             events(&mut s),
@@ -259,18 +309,18 @@ fn auth_deadline_fires_at_15_s_and_not_before() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 1, &reg);
-    assert_eq!(s.poll_timeout(), Some(clock.at(15_000)));
-    s.handle_timeout(clock.at(14_999));
+    assert_eq!(timeout(&mut s), Some(clock.at(15_000)));
+    s.handle_input(clock.at(14_999), Input::Timeout).unwrap();
     assert!(transmits(&mut s).is_empty());
     assert!(events(&mut s).is_empty());
-    s.handle_timeout(clock.at(15_000));
+    s.handle_input(clock.at(15_000), Input::Timeout).unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1);
     assert_close(&tx[0], CLOSE_POLICY_VIOLATION);
     assert!(events(&mut s).is_empty(), "Closed waits for handle_closed");
-    s.handle_timeout(clock.at(16_000));
+    s.handle_input(clock.at(16_000), Input::Timeout).unwrap();
     assert!(transmits(&mut s).is_empty(), "one close only");
-    s.handle_closed(clock.at(15_010), wall(15));
+    s.handle_input(clock.at(15_010), Input::Closed).unwrap();
     assert_eq!(events(&mut s), vec![closed(CloseReason::AuthTimeout)]);
 }
 
@@ -280,16 +330,28 @@ fn auth_deadline_is_configurable_and_stops_once_authenticated() {
     let reg = ThingRegistry::default();
     let mut config = PlatformConfig::default();
     config.auth_timeout = Duration::from_secs(3);
-    let mut s = PlatformSession::new(clock.at(0), 1, config.clone(), reg.clone());
-    assert_eq!(s.poll_timeout(), Some(clock.at(3_000)));
-    s.handle_timeout(clock.at(3_000));
+    let mut s = S::from(PlatformSession::new(
+        clock.at(0),
+        wall(0),
+        1,
+        config.clone(),
+        reg.clone(),
+    ));
+    assert_eq!(timeout(&mut s), Some(clock.at(3_000)));
+    s.handle_input(clock.at(3_000), Input::Timeout).unwrap();
     assert_close(&transmits(&mut s)[0], CLOSE_POLICY_VIOLATION);
 
     // A pending (undecided) AUTH does not stop the deadline.
-    let mut s = PlatformSession::new(clock.at(0), 2, config.clone(), reg.clone());
-    s.handle_message(clock.at(1_000), wall(1), auth_msg(1, KEY))
+    let mut s = S::from(PlatformSession::new(
+        clock.at(0),
+        wall(0),
+        2,
+        config.clone(),
+        reg.clone(),
+    ));
+    s.handle_input(clock.at(1_000), Input::Message(auth_msg(1, KEY)))
         .unwrap();
-    s.handle_timeout(clock.at(3_000));
+    s.handle_input(clock.at(3_000), Input::Timeout).unwrap();
     assert_close(&transmits(&mut s)[0], CLOSE_POLICY_VIOLATION);
     assert_eq!(
         s.accept_auth(clock.at(3_001), 1),
@@ -297,10 +359,10 @@ fn auth_deadline_is_configurable_and_stops_once_authenticated() {
     );
 
     // Once accepted, only the idle deadline remains.
-    let mut s = PlatformSession::new(clock.at(0), 3, config, reg);
+    let mut s = S::from(PlatformSession::new(clock.at(0), wall(0), 3, config, reg));
     authenticate(&mut s, &clock, 1_000, 1);
-    assert_eq!(s.poll_timeout(), Some(clock.at(61_000)));
-    s.handle_timeout(clock.at(3_000));
+    assert_eq!(timeout(&mut s), Some(clock.at(61_000)));
+    s.handle_input(clock.at(3_000), Input::Timeout).unwrap();
     assert!(transmits(&mut s).is_empty());
     assert!(s.is_authenticated());
 }
@@ -311,7 +373,7 @@ fn accepted_auth_answers_success_with_the_session_id() {
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 41, &reg);
     assert_eq!(s.session_id(), None);
-    s.handle_message(clock.at(5), wall(0), auth_msg(7, KEY))
+    s.handle_input(clock.at(5), Input::Message(auth_msg(7, KEY)))
         .unwrap();
     assert!(!s.is_authenticated());
     assert_eq!(
@@ -346,7 +408,7 @@ fn wrong_key_is_rejected_with_unauthorized_then_closed() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 1, &reg);
-    s.handle_message(clock.at(0), wall(0), auth_msg(3, "wrong"))
+    s.handle_input(clock.at(0), Input::Message(auth_msg(3, "wrong")))
         .unwrap();
     let ev = events(&mut s);
     let [PlatformEvent::AuthRequested { request_id, auth }] = &ev[..] else {
@@ -361,7 +423,7 @@ fn wrong_key_is_rejected_with_unauthorized_then_closed() {
     assert_eq!(response_of(&m).status, StatusCode::UNAUTHORIZED);
     assert_close(&tx[1], CLOSE_POLICY_VIOLATION);
     assert!(!s.is_authenticated());
-    s.handle_closed(clock.at(2), wall(0));
+    s.handle_input(clock.at(2), Input::Closed).unwrap();
     assert_eq!(events(&mut s), vec![closed(CloseReason::AuthRejected)]);
 }
 
@@ -380,7 +442,7 @@ fn repeated_auth_on_one_socket_is_revalidated() {
     assert_eq!(reg.connection_of("T"), Some(5));
 
     // A re-AUTH with a bad key closes the connection and releases its things.
-    s.handle_message(clock.at(40), wall(40), auth_msg(5, "bad"))
+    s.handle_input(clock.at(40), Input::Message(auth_msg(5, "bad")))
         .unwrap();
     let _ = events(&mut s);
     s.reject_auth(clock.at(41), 5).unwrap();
@@ -390,7 +452,7 @@ fn repeated_auth_on_one_socket_is_revalidated() {
         StatusCode::UNAUTHORIZED
     );
     assert_close(&tx[1], CLOSE_POLICY_VIOLATION);
-    s.handle_closed(clock.at(42), wall(42));
+    s.handle_input(clock.at(42), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![unbound("T"), closed(CloseReason::AuthRejected)]
@@ -404,11 +466,11 @@ fn messages_are_held_while_the_auth_decision_is_pending() {
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 9, &reg);
     let sid = session_id_for(9);
-    s.handle_message(clock.at(0), wall(0), auth_msg(1, KEY))
+    s.handle_input(clock.at(0), Input::Message(auth_msg(1, KEY)))
         .unwrap();
-    s.handle_message(clock.at(1), wall(1), bind_msg(2, sid, &["A"]))
+    s.handle_input(clock.at(1_000), Input::Message(bind_msg(2, sid, &["A"])))
         .unwrap();
-    s.handle_message(clock.at(2), wall(2), get_msg(3, sid, "A", "p"))
+    s.handle_input(clock.at(2_000), Input::Message(get_msg(3, sid, "A", "p")))
         .unwrap();
     assert!(
         transmits(&mut s).is_empty(),
@@ -419,7 +481,7 @@ fn messages_are_held_while_the_auth_decision_is_pending() {
         [PlatformEvent::AuthRequested { request_id: 1, .. }]
     ));
     assert!(reg.get("A").is_none());
-    s.accept_auth(clock.at(3), 1).unwrap();
+    s.accept_auth(clock.at(3_000), 1).unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 2);
     assert_eq!(decode(&tx[0]).header.request_id, 1);
@@ -439,9 +501,9 @@ fn rejected_auth_discards_held_messages() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 9, &reg);
-    s.handle_message(clock.at(0), wall(0), auth_msg(1, "bad"))
+    s.handle_input(clock.at(0), Input::Message(auth_msg(1, "bad")))
         .unwrap();
-    s.handle_message(clock.at(1), wall(1), bind_msg(2, 0, &["A"]))
+    s.handle_input(clock.at(1), Input::Message(bind_msg(2, 0, &["A"])))
         .unwrap();
     s.reject_auth(clock.at(2), 1).unwrap();
     let tx = transmits(&mut s);
@@ -473,7 +535,7 @@ fn bind_unbind_and_disconnect_update_the_registry() {
     }
     assert_eq!(s.bound_things(), names(&["A", "B", "C"]));
 
-    s.handle_message(clock.at(2_000), wall(2), unbind_msg(3, sid, &["A"]))
+    s.handle_input(clock.at(2_000), Input::Message(unbind_msg(3, sid, &["A"])))
         .unwrap();
     let tx = transmits(&mut s);
     assert_eq!(response_of(&decode(&tx[0])).status, StatusCode::SUCCESS);
@@ -483,7 +545,7 @@ fn bind_unbind_and_disconnect_update_the_registry() {
     assert_eq!(a.connection, None);
     assert_eq!(a.last_connection, Some(wall(2)));
 
-    s.handle_closed(clock.at(3_000), wall(3));
+    s.handle_input(clock.at(3_000), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![
@@ -523,8 +585,11 @@ fn unbind_of_a_thing_bound_elsewhere_is_answered_and_changes_nothing() {
     let sid1 = authenticate(&mut s1, &clock, 0, 1);
     let sid2 = authenticate(&mut s2, &clock, 0, 1);
     bind_ok(&mut s1, &clock, 0, 2, sid1, &["T"]);
-    s2.handle_message(clock.at(1), wall(1), unbind_msg(2, sid2, &["T", "Nope"]))
-        .unwrap();
+    s2.handle_input(
+        clock.at(1),
+        Input::Message(unbind_msg(2, sid2, &["T", "Nope"])),
+    )
+    .unwrap();
     let tx = transmits(&mut s2);
     assert_eq!(response_of(&decode(&tx[0])).status, StatusCode::SUCCESS);
     assert!(events(&mut s2).is_empty());
@@ -542,8 +607,11 @@ fn first_in_wins_refuses_the_second_connection() {
     let sid2 = authenticate(&mut s2, &clock, 0, 1);
     bind_ok(&mut s1, &clock, 1_000, 2, sid1, &["T"]);
 
-    s2.handle_message(clock.at(2_000), wall(2), bind_msg(2, sid2, &["T", "U"]))
-        .unwrap();
+    s2.handle_input(
+        clock.at(2_000),
+        Input::Message(bind_msg(2, sid2, &["T", "U"])),
+    )
+    .unwrap();
     let tx = transmits(&mut s2);
     assert_eq!(tx.len(), 1);
     let m = decode(&tx[0]);
@@ -569,7 +637,7 @@ fn first_in_wins_refuses_the_second_connection() {
     assert_eq!(s2.bound_things(), names(&["U"]));
 
     // The holder goes away; the SDK's retry of AUTH + BIND then succeeds.
-    s1.handle_closed(clock.at(3_000), wall(3));
+    s1.handle_input(clock.at(3_000), Input::Closed).unwrap();
     authenticate(&mut s2, &clock, 4_000, 3);
     let ev = bind_ok(&mut s2, &clock, 4_000, 4, sid2, &["T", "U"]);
     assert_eq!(ev, vec![bound("T")]);
@@ -619,7 +687,7 @@ fn last_in_wins_moves_the_thing_and_the_old_session_lets_go() {
     assert!(events(&mut s1).is_empty());
 
     // The old connection closing does not release the moved thing.
-    s1.handle_closed(clock.at(3_000), wall(3));
+    s1.handle_input(clock.at(3_000), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s1),
         vec![unbound("V"), closed(CloseReason::ConnectionLost)]
@@ -650,7 +718,7 @@ fn a_chunked_bind_of_hundreds_of_names_is_reassembled() {
     let mut order: Vec<usize> = (0..chunks.len()).collect();
     order.rotate_right(1);
     for (n, i) in order.iter().enumerate() {
-        s.handle_message(clock.at(10 + n as u64), wall(1), chunks[*i].clone())
+        s.handle_input(clock.at(10 + n as u64), Input::Message(chunks[*i].clone()))
             .unwrap();
         if n + 1 < chunks.len() {
             assert!(transmits(&mut s).is_empty());
@@ -689,7 +757,7 @@ fn platform_request_to_an_unbound_thing_is_refused_and_nothing_sent() {
     assert!(transmits(&mut s).is_empty());
     assert!(events(&mut s).is_empty());
     bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
-    s.handle_message(clock.at(0), wall(0), unbind_msg(3, sid, &["T"]))
+    s.handle_input(clock.at(0), Input::Message(unbind_msg(3, sid, &["T"])))
         .unwrap();
     let _ = transmits(&mut s);
     assert_eq!(
@@ -717,10 +785,9 @@ fn platform_request_response_timeout_and_late_response() {
     assert_eq!(m.header.request_id, id);
     assert_eq!(m.header.session_id, sid);
     assert!(matches!(&m.body, Body::Request(r) if r.entity_name == "T"));
-    s.handle_message(
+    s.handle_input(
         clock.at(1_500),
-        wall(1),
-        response_msg(id, sid, Response::success()),
+        Input::Message(response_msg(id, sid, Response::success())),
     )
     .unwrap();
     assert_eq!(
@@ -737,10 +804,10 @@ fn platform_request_response_timeout_and_late_response() {
         .unwrap();
     assert_ne!(id2, id);
     let _ = transmits(&mut s);
-    assert_eq!(s.poll_timeout(), Some(clock.at(12_000)));
-    s.handle_timeout(clock.at(11_999));
+    assert_eq!(timeout(&mut s), Some(clock.at(12_000)));
+    s.handle_input(clock.at(11_999), Input::Timeout).unwrap();
     assert!(events(&mut s).is_empty());
-    s.handle_timeout(clock.at(12_000));
+    s.handle_input(clock.at(12_000), Input::Timeout).unwrap();
     assert_eq!(
         events(&mut s),
         vec![PlatformEvent::Response {
@@ -748,19 +815,17 @@ fn platform_request_response_timeout_and_late_response() {
             result: Err(RequestError::Timeout)
         }]
     );
-    s.handle_message(
+    s.handle_input(
         clock.at(13_000),
-        wall(13),
-        response_msg(id2, sid, Response::success()),
+        Input::Message(response_msg(id2, sid, Response::success())),
     )
     .unwrap();
     assert!(events(&mut s).is_empty());
     assert_eq!(s.stats().late_responses, 1);
     // An id that never existed.
-    s.handle_message(
+    s.handle_input(
         clock.at(13_000),
-        wall(13),
-        response_msg(999, sid, Response::success()),
+        Input::Message(response_msg(999, sid, Response::success())),
     )
     .unwrap();
     assert!(events(&mut s).is_empty());
@@ -771,7 +836,7 @@ fn platform_request_response_timeout_and_late_response() {
     let id3 = s
         .request(clock.at(14_000), Request::read_property("T", "p"))
         .unwrap();
-    s.handle_closed(clock.at(15_000), wall(15));
+    s.handle_input(clock.at(15_000), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![
@@ -801,7 +866,7 @@ fn edge_request_becomes_an_event_and_respond_answers_it() {
         },
         Body::Request(Request::read_property("Pump1", "temp")),
     );
-    s.handle_message(clock.at(10), wall(0), bytes).unwrap();
+    s.handle_input(clock.at(10), Input::Message(bytes)).unwrap();
     let ev = events(&mut s);
     let [PlatformEvent::Request { id: 1234, request }] = &ev[..] else {
         panic!("{ev:?}")
@@ -835,18 +900,19 @@ fn decode_errors_after_auth_do_not_close() {
     let mut s = session(&clock, 1, &reg);
     let sid = authenticate(&mut s, &clock, 0, 1);
     let keep_alive = Bytes::from_static(&[1, 0x1F, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
-    assert!(s.handle_message(clock.at(1), wall(0), keep_alive).is_err());
     assert!(s
-        .handle_message(clock.at(2), wall(0), Bytes::from_static(&[1, 2, 3]))
+        .handle_input(clock.at(1), Input::Message(keep_alive))
+        .is_err());
+    assert!(s
+        .handle_input(clock.at(2), Input::Message(Bytes::from_static(&[1, 2, 3])))
         .is_err());
     assert!(transmits(&mut s).is_empty());
     assert!(events(&mut s).is_empty());
     assert!(s.is_authenticated());
     // A stray AUTH response from the edge is dropped.
-    s.handle_message(
+    s.handle_input(
         clock.at(3),
-        wall(0),
-        response_msg(1, sid, Response::success()),
+        Input::Message(response_msg(1, sid, Response::success())),
     )
     .unwrap();
     assert!(transmits(&mut s).is_empty());
@@ -864,21 +930,21 @@ fn idle_timeout_is_refreshed_by_messages_and_pings() {
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 1, &reg);
     let sid = authenticate(&mut s, &clock, 1_000, 1);
-    assert_eq!(s.poll_timeout(), Some(clock.at(61_000)));
-    s.handle_ping(clock.at(30_000));
-    assert_eq!(s.poll_timeout(), Some(clock.at(90_000)));
-    s.handle_timeout(clock.at(61_000));
+    assert_eq!(timeout(&mut s), Some(clock.at(61_000)));
+    s.handle_input(clock.at(30_000), Input::Ping).unwrap();
+    assert_eq!(timeout(&mut s), Some(clock.at(90_000)));
+    s.handle_input(clock.at(61_000), Input::Timeout).unwrap();
     assert!(transmits(&mut s).is_empty());
     bind_ok(&mut s, &clock, 50_000, 2, sid, &["T"]);
-    assert_eq!(s.poll_timeout(), Some(clock.at(110_000)));
-    s.handle_timeout(clock.at(109_999));
+    assert_eq!(timeout(&mut s), Some(clock.at(110_000)));
+    s.handle_input(clock.at(109_999), Input::Timeout).unwrap();
     assert!(transmits(&mut s).is_empty());
-    s.handle_timeout(clock.at(110_000));
+    s.handle_input(clock.at(110_000), Input::Timeout).unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1);
     assert_close(&tx[0], CLOSE_NORMAL);
-    assert_eq!(s.poll_timeout(), None);
-    s.handle_closed(clock.at(110_001), wall(110));
+    assert_eq!(timeout(&mut s), None);
+    s.handle_input(clock.at(110_001), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![unbound("T"), closed(CloseReason::IdleTimeout)]
@@ -921,7 +987,7 @@ fn local_close_fails_requests_and_reports_closed_after_handle_closed() {
     s.close(clock.at(3), "again");
     assert!(transmits(&mut s).is_empty(), "one close");
     assert_eq!(reg.connection_of("T"), Some(1), "released at handle_closed");
-    s.handle_closed(clock.at(4), wall(4));
+    s.handle_input(clock.at(4), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
         vec![
@@ -942,7 +1008,7 @@ fn long_close_reasons_are_truncated() {
     s.close(clock.at(0), &reason);
     let tx = transmits(&mut s);
     assert_close(&tx[0], CLOSE_NORMAL);
-    s.handle_closed(clock.at(1), wall(0));
+    s.handle_input(clock.at(1), Input::Closed).unwrap();
     assert_eq!(events(&mut s), vec![closed(CloseReason::Local(reason))]);
 }
 
@@ -972,7 +1038,13 @@ fn tiny_chunk_sizes_are_clamped_so_answers_still_go_out() {
     let reg = ThingRegistry::default();
     let mut config = PlatformConfig::default();
     config.chunk_size = 1;
-    let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
+    let mut s = S::from(PlatformSession::new(
+        clock.at(0),
+        wall(0),
+        1,
+        config,
+        reg.clone(),
+    ));
     let sid = authenticate(&mut s, &clock, 0, 1);
     bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
 }
@@ -995,9 +1067,9 @@ fn thing_taken_by_raw_name_bytes() {
             }),
         )
     };
-    s1.handle_message(clock.at(1), wall(0), bind_odd(2, sid1))
+    s1.handle_input(clock.at(1), Input::Message(bind_odd(2, sid1)))
         .unwrap();
-    s2.handle_message(clock.at(2), wall(0), bind_odd(2, sid2))
+    s2.handle_input(clock.at(2), Input::Message(bind_odd(2, sid2)))
         .unwrap();
     let moved = events(&mut s2)
         .into_iter()
@@ -1020,9 +1092,9 @@ fn a_newer_auth_supersedes_an_undecided_one() {
     let clock = Clock::new();
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 4, &reg);
-    s.handle_message(clock.at(0), wall(0), auth_msg(1, KEY))
+    s.handle_input(clock.at(0), Input::Message(auth_msg(1, KEY)))
         .unwrap();
-    s.handle_message(clock.at(10), wall(0), auth_msg(2, KEY))
+    s.handle_input(clock.at(10), Input::Message(auth_msg(2, KEY)))
         .unwrap();
     let ev = events(&mut s);
     assert!(matches!(
@@ -1050,12 +1122,15 @@ fn held_messages_are_bounded_and_overflow_is_counted() {
     let reg = ThingRegistry::default();
     let mut s = session(&clock, 4, &reg);
     let sid = session_id_for(4);
-    s.handle_message(clock.at(0), wall(0), auth_msg(1, KEY))
+    s.handle_input(clock.at(0), Input::Message(auth_msg(1, KEY)))
         .unwrap();
     let extra = 5;
     for rid in 0..(MAX_QUEUED_WHILE_AUTH_PENDING + extra) as u32 {
-        s.handle_message(clock.at(1), wall(0), get_msg(100 + rid, sid, "T", "p"))
-            .unwrap();
+        s.handle_input(
+            clock.at(1),
+            Input::Message(get_msg(100 + rid, sid, "T", "p")),
+        )
+        .unwrap();
     }
     assert_eq!(s.stats().dropped_messages, extra as u64);
     let _ = events(&mut s);
@@ -1076,7 +1151,13 @@ fn edge_receive_guard_refuses_multipart_the_edge_would_drop() {
     let mut config = PlatformConfig::default();
     config.chunk_size = 8192;
     config.edge_max_message_size = Some(16384);
-    let mut s = PlatformSession::new(clock.at(0), 1, config, reg.clone());
+    let mut s = S::from(PlatformSession::new(
+        clock.at(0),
+        wall(0),
+        1,
+        config,
+        reg.clone(),
+    ));
     let sid = authenticate(&mut s, &clock, 0, 1);
     bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
     transmits(&mut s);

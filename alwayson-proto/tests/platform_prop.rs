@@ -137,6 +137,8 @@ struct Slot {
     outstanding: HashSet<u32>,
     close_sent: bool,
     closed_seen: bool,
+    /// The deadline that ended the last drain.
+    deadline: Option<Instant>,
 }
 
 impl Slot {
@@ -151,6 +153,7 @@ impl Slot {
             outstanding: HashSet::new(),
             close_sent: false,
             closed_seen: false,
+            deadline: None,
         }
     }
 }
@@ -358,7 +361,7 @@ impl World {
             Op::Advance { ms } => {
                 self.now += Duration::from_millis(*ms);
                 for s in &mut self.slots {
-                    if let Some(t) = s.session.poll_timeout() {
+                    if let Some(t) = s.deadline {
                         assert!(t >= self.t0);
                     }
                     let _ = s.session.handle_input(self.now, Input::Timeout);
@@ -413,7 +416,10 @@ impl World {
             match s.session.poll_output() {
                 Output::Transmit(t) => transmits.push(t),
                 Output::Event(e) => events.push(e),
-                Output::Timeout(_) => break,
+                Output::Timeout(t) => {
+                    s.deadline = t;
+                    break;
+                }
                 other => panic!("unexpected {other:?}"),
             }
         }

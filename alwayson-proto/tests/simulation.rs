@@ -8,9 +8,9 @@ mod sim;
 use alwayson_proto::edge::{AuthFailure, DisconnectReason, EdgeEvent, EdgeSession, EdgeState};
 use alwayson_proto::platform::{CloseReason, PlatformConfig, PlatformEvent, PlatformSession};
 use alwayson_proto::{
-    Auth, Bind, BindPolicy, Body, Header, Message, PropertyUpdate, Request, RequestError,
-    RequestIds, Response, StatusCode, ThingRegistry, Transmit, Value, WireString, AUTH_SESSION_ID,
-    CLOSE_POLICY_VIOLATION,
+    Auth, Bind, BindPolicy, Body, Drained, Header, Input, Message, PropertyUpdate, Request,
+    RequestError, RequestIds, Response, StatusCode, ThingRegistry, Transmit, Value, WireString,
+    AUTH_SESSION_ID, CLOSE_POLICY_VIOLATION,
 };
 use bytes::Bytes;
 use sim::*;
@@ -91,20 +91,9 @@ fn bind_msg(request_id: u32, session: u32, names: &[&str]) -> Bytes {
 }
 
 fn drain(p: &mut PlatformSession) -> (Vec<Transmit>, Vec<PlatformEvent>) {
-    let mut t = Vec::new();
-    let mut e = Vec::new();
-    loop {
-        let before = (t.len(), e.len());
-        while let Some(x) = p.poll_transmit() {
-            t.push(x);
-        }
-        while let Some(x) = p.poll_event() {
-            e.push(x);
-        }
-        if (t.len(), e.len()) == before {
-            return (t, e);
-        }
-    }
+    let mut out = Drained::new();
+    out.drain(|| p.poll_output());
+    (out.transmits.into(), out.events.into())
 }
 
 fn messages(ts: &[Transmit]) -> Vec<Message> {
@@ -364,8 +353,9 @@ fn auth_must_come_first() {
     for (code, first) in firsts {
         let t0 = Instant::now();
         let registry = ThingRegistry::new(BindPolicy::FirstInWins);
-        let mut p = PlatformSession::new(t0, 1, PlatformConfig::default(), registry.clone());
-        let _ = p.handle_message(t0, wall0(), first);
+        let mut p =
+            PlatformSession::new(t0, wall0(), 1, PlatformConfig::default(), registry.clone());
+        let _ = p.handle_input(t0, Input::Message(first));
         let (ts, _) = drain(&mut p);
         assert!(
             messages(&ts).is_empty(),
@@ -378,7 +368,7 @@ fn auth_must_come_first() {
             "code {code:#x}: closed with 1008, got {ts:?}"
         );
         // A later AUTH is not answered either: the connection is finished.
-        let _ = p.handle_message(t0, wall0(), auth_msg(2, KEY));
+        let _ = p.handle_input(t0, Input::Message(auth_msg(2, KEY)));
         let (ts, events) = drain(&mut p);
         assert!(messages(&ts).is_empty(), "{ts:?}");
         assert!(
@@ -387,7 +377,7 @@ fn auth_must_come_first() {
                 .any(|e| matches!(e, PlatformEvent::AuthRequested { .. })),
             "{events:?}"
         );
-        p.handle_closed(t0, wall0());
+        p.handle_input(t0, Input::Closed).unwrap();
         let (ts, events) = drain(&mut p);
         assert!(messages(&ts).is_empty());
         let closed: Vec<_> = events
@@ -403,12 +393,13 @@ fn auth_must_come_first() {
     let t0 = Instant::now();
     let mut p = PlatformSession::new(
         t0,
+        wall0(),
         1,
         PlatformConfig::default(),
         ThingRegistry::new(BindPolicy::FirstInWins),
     );
-    let _ = p.handle_message(t0, wall0(), bind_msg(1, 0, &["Pump1"]));
-    p.handle_closed(t0, wall0());
+    let _ = p.handle_input(t0, Input::Message(bind_msg(1, 0, &["Pump1"])));
+    p.handle_input(t0, Input::Closed).unwrap();
     let (_, events) = drain(&mut p);
     assert!(
         events.contains(&PlatformEvent::Closed {
@@ -539,10 +530,11 @@ fn wrong_key_is_rejected_and_closed() {
 fn re_auth_on_the_same_socket_is_revalidated() {
     let t0 = Instant::now();
     let registry = ThingRegistry::new(BindPolicy::FirstInWins);
-    let mut p = PlatformSession::new(t0, 7, PlatformConfig::default(), registry.clone());
+    let mut p = PlatformSession::new(t0, wall0(), 7, PlatformConfig::default(), registry.clone());
 
     let auth = |p: &mut PlatformSession, rid: u32, key: &str| -> (Vec<Transmit>, u32) {
-        p.handle_message(t0, wall0(), auth_msg(rid, key)).unwrap();
+        p.handle_input(t0, Input::Message(auth_msg(rid, key)))
+            .unwrap();
         let (ts, events) = drain(p);
         assert!(ts.is_empty(), "nothing before the application decides");
         let Some(PlatformEvent::AuthRequested { request_id, auth }) = events.first() else {
@@ -570,7 +562,7 @@ fn re_auth_on_the_same_socket_is_revalidated() {
     assert!(p.is_authenticated());
 
     // Bind something, then AUTH again (the SDK retries AUTH on the same socket).
-    p.handle_message(t0, wall0(), bind_msg(2, sid1, &["Pump1"]))
+    p.handle_input(t0, Input::Message(bind_msg(2, sid1, &["Pump1"])))
         .unwrap();
     let (ts, _) = drain(&mut p);
     assert!(matches!(&messages(&ts)[0].body, Body::Response(r) if r.status == StatusCode::SUCCESS));
@@ -590,7 +582,7 @@ fn re_auth_on_the_same_socket_is_revalidated() {
     assert_eq!(p.session_id(), Some(sid2));
 
     // The connection still works after the re-AUTH.
-    p.handle_message(t0, wall0(), bind_msg(4, sid2, &["Pump2"]))
+    p.handle_input(t0, Input::Message(bind_msg(4, sid2, &["Pump2"])))
         .unwrap();
     let (ts, _) = drain(&mut p);
     assert!(matches!(&messages(&ts)[0].body, Body::Response(r) if r.status == StatusCode::SUCCESS));

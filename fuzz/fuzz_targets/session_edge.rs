@@ -96,6 +96,8 @@ struct State {
     requests: BTreeSet<u32>,
     /// How many times each id ended.
     ended: BTreeMap<u32, u32>,
+    /// The deadline that ended the last drain.
+    deadline: Option<Instant>,
 }
 
 fn drain(edge: &mut EdgeSession, st: &mut State) {
@@ -106,7 +108,10 @@ fn drain(edge: &mut EdgeSession, st: &mut State) {
                 on_event(e, st);
                 continue;
             }
-            Output::Timeout(_) => return,
+            Output::Timeout(t) => {
+                st.deadline = t;
+                return;
+            }
             _ => continue,
         };
         {
@@ -285,11 +290,11 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::AdvanceMs(ms) => now += Duration::from_millis(u64::from(ms)),
             Op::AdvanceSecs(s) => now += Duration::from_secs(u64::from(s)),
             Op::Timeout => {
-                if let Some(t) = edge.poll_timeout() {
+                if let Some(t) = st.deadline {
                     now = now.max(t);
                     let _ = edge.handle_input(now, Input::Timeout);
                     drain(&mut edge, &mut st);
-                    if let Some(next) = edge.poll_timeout() {
+                    if let Some(next) = st.deadline {
                         assert!(
                             next > now,
                             "deadline {next:?} not past now {now:?} after handle_timeout"
@@ -342,7 +347,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     .collect();
                 edge.unbind(now, names);
             }
-            Op::Close => edge.close(now),
+            Op::Close => edge.close(now, "fuzz"),
         }
         drain(&mut edge, &mut st);
         let _ = (edge.state(), edge.session_id());

@@ -15,6 +15,7 @@ use crate::watch::Watch;
 use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
 use alwayson_proto::edge::{
     AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
+    CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
     EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
@@ -102,6 +103,8 @@ enum Wake {
 
 pub(crate) struct Driver<R> {
     session: EdgeSession,
+    /// The session's next deadline, from the `Output::Timeout` that ended the last drain.
+    deadline: Option<Instant>,
     target: Arc<Target>,
     things: Arc<Things>,
     cmd_rx: mpsc::Receiver<Command>,
@@ -175,6 +178,7 @@ impl<R: Runtime> Driver<R> {
             shutdown_replies: Vec::new(),
             finished: false,
             turn: 0,
+            deadline: None,
             offline,
             offline_stats,
             runtime: PhantomData,
@@ -192,7 +196,7 @@ impl<R: Runtime> Driver<R> {
     /// Waits for the next input: the link, an API command, a handler's answer or the
     /// session's (or the close's) deadline.
     async fn next_wake(&mut self) -> Wake {
-        let deadline = self.session.poll_timeout();
+        let deadline = self.deadline;
         self.turn = self.turn.wrapping_add(1);
         let first = self.turn % 3;
         let api_open = self.api_open;
@@ -230,6 +234,8 @@ impl<R: Runtime> Driver<R> {
     }
 
     pub(crate) async fn run(mut self) {
+        // Whatever the builder queued (and the first deadline) before the first wake-up.
+        self.pump().await;
         while !self.finished {
             match self.next_wake().await {
                 Wake::Link(ev) => self.on_link(ev),
@@ -402,7 +408,7 @@ impl<R: Runtime> Driver<R> {
             // Nothing to UNBIND over: drop any attempt in progress.
             self.link = Link::Idle { retry_at: None };
         }
-        self.session.close(now);
+        self.session.close(now, CLOSE_REASON_SHUTDOWN);
     }
 
     fn respond(&mut self, id: u32, response: Response) {
@@ -541,7 +547,7 @@ impl<R: Runtime> Driver<R> {
                         continue;
                     }
                     Output::Transmit(t) => t,
-                    Output::Timeout(_) => {
+                    Output::Timeout(deadline) => {
                         // Stored messages whose thing is bound go out now (after its BIND).
                         let replayed = self
                             .offline
@@ -550,6 +556,7 @@ impl<R: Runtime> Driver<R> {
                         if replayed > 0 {
                             continue;
                         }
+                        self.deadline = deadline;
                         break;
                     }
                     _ => continue,

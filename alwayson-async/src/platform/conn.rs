@@ -43,6 +43,8 @@ struct Conn<R> {
     shared: Arc<Shared>,
     info: ConnectionInfo,
     session: PlatformSession,
+    /// The session's next deadline, from the `Output::Timeout` that ended the last drain.
+    deadline: Option<Instant>,
     pending: HashMap<u32, oneshot::Sender<Result<Response>>>,
     self_tx: mpsc::Sender<ConnCommand>,
     /// The websocket is gone (or a close was sent): stop after draining events.
@@ -79,6 +81,7 @@ pub(crate) async fn run_connection<R: Runtime>(
         shared: shared.clone(),
         info,
         session,
+        deadline: None,
         pending: HashMap::new(),
         self_tx: tx,
         gone: false,
@@ -94,9 +97,11 @@ pub(crate) async fn run_connection<R: Runtime>(
     let mut turn = 0u8;
     // Made once: it is polled on every wake-up until the platform shuts down.
     let mut stop = std::pin::pin!(shared.shutdown.wait_for(|stop| *stop));
+    // The first deadlines (auth, idle).
+    conn.pump(&mut ws).await;
     while !conn.finished {
         let wake = {
-            let deadline = conn.session.poll_timeout();
+            let deadline = conn.deadline;
             turn = turn.wrapping_add(1);
             let ws_first = turn % 2 == 0;
             let mut timer = std::pin::pin!(sleep_until::<R>(deadline));
@@ -320,7 +325,10 @@ impl<R: Runtime> Conn<R> {
                         continue;
                     }
                     Output::Transmit(t) => t,
-                    Output::Timeout(_) => break,
+                    Output::Timeout(deadline) => {
+                        self.deadline = deadline;
+                        break;
+                    }
                     _ => continue,
                 };
                 progressed = true;

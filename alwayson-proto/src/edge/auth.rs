@@ -11,7 +11,7 @@ impl EdgeSession {
     /// nothing else until its response. Ignored once the session is closing or closed. If a
     /// connection is still open (the runtime missed [`EdgeSession::handle_closed`]), it is
     /// ended first as if lost.
-    pub fn handle_connected(&mut self, now: Instant) {
+    pub(super) fn handle_connected(&mut self, now: Instant) {
         if self.closed || self.app_closing {
             return;
         }

@@ -100,7 +100,7 @@ pub enum EdgeEvent {
         request: Request,
     },
     /// The websocket is gone; unless the session is [`EdgeState::Closed`] the runtime should
-    /// reconnect and call [`crate::EdgeSession::handle_connected`] again.
+    /// reconnect and feed [`Input::Connected`](crate::Input::Connected) again.
     Disconnected {
         /// Why.
         reason: DisconnectReason,

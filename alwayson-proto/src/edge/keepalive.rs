@@ -7,7 +7,7 @@ use std::time::Instant;
 
 impl EdgeSession {
     /// A websocket pong arrived: the keep-alive check is satisfied.
-    pub fn handle_pong(&mut self, now: Instant) {
+    pub(super) fn handle_pong(&mut self, now: Instant) {
         let _ = now;
         if let Some(conn) = &mut self.conn {
             conn.pong_deadline = None;

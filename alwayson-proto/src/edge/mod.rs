@@ -58,7 +58,7 @@
 //!
 //! # Behaviour decisions
 //!
-//! * **AUTH first.** Between [`EdgeSession::handle_connected`] and the AUTH response only
+//! * **AUTH first.** Between [`Input::Connected`](crate::Input::Connected) and the AUTH response only
 //!   the AUTH message goes out: requests are queued (or refused, see
 //!   [`EdgeConfig::queue_until_authenticated`]), BINDs wait, platform requests are not
 //!   answered (counted in [`Stats::ignored_messages`](crate::Stats)). Responses with other ids are
@@ -119,22 +119,22 @@
 //!   the timeout, silently (no second `Unbound`), and again after each further timeout,
 //!   unless the name is registered again meanwhile (its BIND decides) or the connection
 //!   ends (the platform then releases everything anyway).
-//! * **Keep-alive:** the first ping goes out `ping_interval` after `handle_connected` (not
+//! * **Keep-alive:** the first ping goes out `ping_interval` after `Input::Connected` (not
 //!   right after connecting as the SDK does: the AUTH round trip already proves the link),
 //!   then every `ping_interval`; if no pong arrives within `pong_timeout` of a ping, the
 //!   session sends `Close{1000, "Normal Close Pong timeout"}` and reports
-//!   [`DisconnectReason::PongTimeout`] when `handle_closed` follows.
+//!   [`DisconnectReason::PongTimeout`] when `Input::Closed` follows.
 //! * **AUTH failure** (non-SUCCESS or no answer within `request_timeout`, measured from
-//!   `handle_connected`; it fires at exactly that deadline, not before):
-//!   [`EdgeEvent::AuthFailed`], then `Close{1000, ..}`; `handle_closed` then reports
+//!   `Input::Connected`; it fires at exactly that deadline, not before):
+//!   [`EdgeEvent::AuthFailed`], then `Close{1000, ..}`; `Input::Closed` then reports
 //!   [`DisconnectReason::AuthFailed`]. The session never re-sends AUTH on the same socket
 //!   (the SDK does); the runtime reconnects.
 //! * **Once the session asked for a close** (AUTH failure, pong timeout, `close`) it ignores
-//!   inbound messages and timers until `handle_closed`.
+//!   inbound messages and timers until `Input::Closed`.
 //! * **Closing/Closed:** `close` ends waiting requests with [`RequestError::Closed`], hands
 //!   back queued ones as [`EdgeEvent::Unsent`], UNBINDs every registered thing (responses
 //!   not awaited) and sends `Close{1000, "Normal Close Shutting down"}`. In `Closed` (and
-//!   `Closing`) the session is inert: `handle_connected`, `bind`, `unbind`, `close` do
+//!   `Closing`) the session is inert: `Input::Connected`, `bind`, `unbind`, `close` do
 //!   nothing, `request` fails with [`RequestError::Closed`], `respond` with
 //!   [`RespondError::NotConnected`]. A new session is needed to connect again.
 //! * **Queued requests** (made before authentication) survive lost connections: they go

@@ -167,12 +167,40 @@ mod tests {
     use crate::codec::{Body, Header, Message, Response, Value};
     use crate::conventions::PropertyUpdate;
     use crate::edge::{Credentials, EdgeConfig};
-    use crate::Transmit;
+    use crate::{Drained, Input, Transmit};
 
     const SID: u32 = 77;
 
-    fn sent(edge: &mut EdgeSession) -> Vec<Message> {
-        std::iter::from_fn(|| edge.poll_transmit())
+    /// The edge under test and its outputs drained but not looked at yet.
+    struct Edge {
+        session: EdgeSession,
+        out: Drained<EdgeEvent>,
+    }
+
+    impl std::ops::Deref for Edge {
+        type Target = EdgeSession;
+        fn deref(&self) -> &EdgeSession {
+            &self.session
+        }
+    }
+
+    impl std::ops::DerefMut for Edge {
+        fn deref_mut(&mut self) -> &mut EdgeSession {
+            &mut self.session
+        }
+    }
+
+    impl Edge {
+        fn drain(&mut self) {
+            self.out.drain(|| self.session.poll_output());
+        }
+    }
+
+    fn sent(edge: &mut Edge) -> Vec<Message> {
+        edge.drain();
+        edge.out
+            .transmits
+            .drain(..)
             .filter_map(|t| match t {
                 Transmit::Message(b) => Some(Message::decode(b).unwrap().value),
                 _ => None,
@@ -180,7 +208,7 @@ mod tests {
             .collect()
     }
 
-    fn answer(edge: &mut EdgeSession, now: Instant, id: u32, status: StatusCode) {
+    fn answer(edge: &mut Edge, now: Instant, id: u32, status: StatusCode) {
         let msg = Message {
             header: Header::new(id, SID),
             body: Body::Response(Response {
@@ -189,7 +217,8 @@ mod tests {
                 content: None,
             }),
         };
-        edge.handle_message(now, msg.encode().unwrap()).unwrap();
+        edge.handle_input(now, Input::Message(msg.encode().unwrap()))
+            .unwrap();
     }
 
     fn push(thing: &str, v: i32) -> Request {
@@ -215,8 +244,11 @@ mod tests {
     }
 
     /// Feeds every pending event to the replay, returning those it did not take.
-    fn events(edge: &mut EdgeSession, replay: &mut Replay) -> Vec<EdgeEvent> {
-        std::iter::from_fn(|| edge.poll_event())
+    fn events(edge: &mut Edge, replay: &mut Replay) -> Vec<EdgeEvent> {
+        edge.drain();
+        edge.out
+            .events
+            .drain(..)
             .filter(|e| !replay.handle_event(e))
             .collect()
     }
@@ -224,7 +256,10 @@ mod tests {
     #[test]
     fn replay_never_precedes_the_bind_of_its_thing_and_uses_fresh_ids_and_the_session_id() {
         let now = Instant::now();
-        let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("k".into())));
+        let mut edge = Edge {
+            session: EdgeSession::new(EdgeConfig::new(Credentials::AppKey("k".into()))),
+            out: Drained::new(),
+        };
         let mut replay = Replay::new(OfflineQueue::default());
         edge.bind(now, ["A"]);
         for v in 0..3 {
@@ -233,7 +268,7 @@ mod tests {
             replay.store(&push("B", 10 + v)).unwrap();
         }
         assert_eq!(replay.pump(now, &mut edge), 0, "not connected");
-        edge.handle_connected(now);
+        edge.handle_input(now, Input::Connected).unwrap();
         let auth = sent(&mut edge);
         assert_eq!(auth.len(), 1);
         answer(
@@ -312,12 +347,12 @@ mod tests {
             Some(ReplayOutcome::Refused { status, .. }) if status == StatusCode::BAD_REQUEST
         ));
         assert_eq!(replay.queue().len(), 4);
-        edge.handle_closed(now);
+        edge.handle_input(now, Input::Closed).unwrap();
         events(&mut edge, &mut replay);
         assert_eq!(replay.pump(now, &mut edge), 0, "disconnected");
 
         // Next connection: AUTH, BIND, then the 4 unanswered ones again, in order.
-        edge.handle_connected(now);
+        edge.handle_input(now, Input::Connected).unwrap();
         let auth = sent(&mut edge);
         answer(
             &mut edge,

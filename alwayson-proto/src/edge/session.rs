@@ -6,13 +6,14 @@ use super::{AuthFailure, BindResult, DisconnectReason, EdgeConfig, EdgeEvent, Ed
 use crate::codec::{Body, Header, Message, Request, Response, StatusCode, WireString};
 use crate::driving::{Input, Output, Stats};
 use crate::request::RequestError;
+use crate::transmit::close_reason;
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL};
 use bytes::Bytes;
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
-/// Close reason sent by [`EdgeSession::close`] (the SDK's shutdown text).
+/// The SDK's close reason when it shuts down (what the runtimes pass to [`EdgeSession::close`]).
 pub const CLOSE_REASON_SHUTDOWN: &str = "Normal Close Shutting down";
 /// Close reason sent when no pong arrived in time (the SDK's text).
 pub const CLOSE_REASON_PONG_TIMEOUT: &str = "Normal Close Pong timeout";
@@ -199,7 +200,7 @@ impl EdgeSession {
 
     /// Where the session is in its lifecycle. The state changes from
     /// [`EdgeState::Authenticating`]/[`EdgeState::Authenticated`] to
-    /// [`EdgeState::Disconnected`] only in [`EdgeSession::handle_closed`], also when the
+    /// [`EdgeState::Disconnected`] only on [`Input::Closed`], also when the
     /// session itself asked for the close (AUTH failure, pong timeout).
     pub fn state(&self) -> EdgeState {
         if self.closed {
@@ -225,7 +226,11 @@ impl EdgeSession {
 
     /// One binary websocket message. Decode and reassembly errors are returned; the session
     /// and the connection stay usable. Ignored when not connected or closing.
-    pub fn handle_message(&mut self, now: Instant, bytes: Bytes) -> Result<(), InboundError> {
+    pub(super) fn handle_message(
+        &mut self,
+        now: Instant,
+        bytes: Bytes,
+    ) -> Result<(), InboundError> {
         match &self.conn {
             Some(c) if c.closing.is_none() && !self.app_closing => {}
             _ => return Ok(()),
@@ -266,7 +271,7 @@ impl EdgeSession {
     /// policy gives up (AUTH refused on the first connect, attempts exhausted) the session
     /// closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
     /// [`EdgeEvent::Closed`]. Ignored when not connected.
-    pub fn handle_closed(&mut self, now: Instant) {
+    pub(super) fn handle_closed(&mut self, now: Instant) {
         let Some(conn) = self.conn.take() else {
             return;
         };
@@ -305,9 +310,34 @@ impl EdgeSession {
         }
     }
 
-    /// Something happened to the websocket at `now` (one function for every input; the
-    /// `handle_*` methods it calls document each). Only [`Input::Message`] can fail.
-    /// [`Input::Ping`] does nothing (the runtime answers pings itself).
+    /// Something happened to the websocket at `now`: the one entry point for every input
+    /// (the same [`Input`]s, with the same arguments, as
+    /// [`PlatformSession::handle_input`](crate::PlatformSession::handle_input)). Drain
+    /// [`poll_output`](Self::poll_output) afterwards.
+    ///
+    /// * [`Input::Connected`]: sends AUTH (session id `FFFFFFFF`, fresh request id) and
+    ///   nothing else until its response. Ignored once the session is closing or closed; a
+    ///   connection still open (the runtime missed its `Closed`) is ended first, as lost.
+    /// * [`Input::Message`]: one binary websocket message. Decode and reassembly errors are
+    ///   returned (the only input that can fail); the session and the connection stay
+    ///   usable, except that garbage answering AUTH fails the connection
+    ///   ([`AuthFailure::Malformed`], retried). Ignored when not connected or closing.
+    /// * [`Input::Pong`]: the keep-alive check is satisfied. [`Input::Ping`]: nothing (the
+    ///   runtime answers pings itself).
+    /// * [`Input::Closed`] / [`Input::PeerClosed`]: the websocket is gone. Requests waiting
+    ///   for a response end with [`RequestError::Disconnected`] (the platform may have seen
+    ///   them: not resent), queued ones stay queued for the next connection until their
+    ///   deadline, unanswered platform requests are forgotten, then
+    ///   [`EdgeEvent::Disconnected`] (or [`EdgeEvent::Closed`] after
+    ///   [`close`](Self::close)). Counts as a failure for the reconnect policy; when the
+    ///   policy gives up (AUTH refused on the first connect, attempts exhausted) the session
+    ///   closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
+    ///   [`EdgeEvent::Closed`]. Ignored when not connected.
+    /// * [`Input::ConnectFailed`]: a connect attempt failed; counts for the reconnect
+    ///   policy (and may exhaust it). Ignored while connected or once closed.
+    /// * [`Input::Timeout`]: processes every deadline at or before `now` (AUTH and request
+    ///   timeouts, the pong deadline, the next ping, BIND retries, multipart expiry, the
+    ///   bounded close). Early or late is harmless.
     pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
         match input {
             Input::Connected => self.handle_connected(now),
@@ -347,7 +377,7 @@ impl EdgeSession {
 
     /// Processes every deadline at or before `now`: AUTH and request timeouts, the pong
     /// deadline, the next ping, multipart expiry. May be called early or late.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    pub(super) fn handle_timeout(&mut self, now: Instant) {
         if self.closed {
             return;
         }
@@ -401,10 +431,11 @@ impl EdgeSession {
     /// Closes for good: requests waiting for a response end with [`RequestError::Closed`],
     /// queued ones come back as [`EdgeEvent::Unsent`]; if authenticated, every registered
     /// thing is UNBOUND (one or more UNBIND messages, responses not awaited), then
-    /// `Transmit::Close{1000, "Normal Close Shutting down"}`; state
-    /// [`EdgeState::Closing`] until [`EdgeSession::handle_closed`], then
+    /// `Transmit::Close{1000, reason}` (the reason cut to 110 bytes; the SDK sends
+    /// [`CLOSE_REASON_SHUTDOWN`]); state [`EdgeState::Closing`] until [`Input::Closed`], then
     /// [`EdgeState::Closed`] and [`EdgeEvent::Closed`]. When not connected: closed at once.
-    pub fn close(&mut self, now: Instant) {
+    /// The same arguments as [`PlatformSession::close`](crate::PlatformSession::close).
+    pub fn close(&mut self, now: Instant, reason: &str) {
         if self.closed || self.app_closing {
             return;
         }
@@ -429,7 +460,7 @@ impl EdgeSession {
             conn.closing = Some(DisconnectReason::ConnectionLost);
             self.transmits.push_back(Transmit::Close {
                 code: CLOSE_NORMAL,
-                reason: CLOSE_REASON_SHUTDOWN.to_owned(),
+                reason: close_reason(reason),
             });
         }
         self.conn = Some(conn);
@@ -439,20 +470,10 @@ impl EdgeSession {
 
     // ---------------------------------------------------------------- outputs
 
-    /// The next thing to put on the websocket, in order.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next event for the application.
-    pub fn poll_event(&mut self) -> Option<EdgeEvent> {
-        self.next_event()
-    }
-
     /// The earliest deadline (AUTH/BIND/UNBIND/request timeouts, next ping, pong deadline,
-    /// multipart expiry); call [`EdgeSession::handle_timeout`] when it passes. `None` when
+    /// multipart expiry); call [`Input::Timeout`] when it passes. `None` when
     /// nothing is scheduled (not connected, closing, closed).
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub(super) fn poll_timeout(&self) -> Option<Instant> {
         if self.closed {
             return None;
         }

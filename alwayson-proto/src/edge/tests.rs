@@ -9,7 +9,7 @@ use crate::codec::{
 };
 use crate::multipart::{split, Reassembler, ReassemblyLimits, Split};
 use crate::request::{RequestError, RespondError};
-use crate::{Input, Output, RequestIds, Transmit, CLOSE_NORMAL};
+use crate::{Drained, Input, Output, RequestIds, Transmit, CLOSE_NORMAL};
 use bytes::Bytes;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,8 @@ struct H {
     reassembler: Reassembler,
     /// Raw websocket messages seen, for size checks.
     raw: Vec<Bytes>,
+    /// Outputs drained but not looked at yet, by kind (each kind in order).
+    drained: Drained<EdgeEvent>,
 }
 
 fn config() -> EdgeConfig {
@@ -88,23 +90,54 @@ impl H {
             now: t0,
             reassembler: Reassembler::new(ReassemblyLimits::default()),
             raw: Vec::new(),
+            drained: Drained::new(),
         }
     }
 
-    /// Sets the clock to `t0 + at` and runs `handle_timeout`.
+    /// Feeds `input` at the current time.
+    fn input(&mut self, input: Input) -> Result<(), crate::InboundError> {
+        self.edge.handle_input(self.now, input)
+    }
+
+    /// Drains every output into `self.drained`.
+    fn drain(&mut self) {
+        self.drained.drain(|| self.edge.poll_output());
+    }
+
+    /// The deadline `poll_output` reports now (outputs drained are kept for `sent`/`events`).
+    fn timeout(&mut self) -> Option<Instant> {
+        self.drain();
+        self.drained.timeout
+    }
+
+    /// Sets the clock to `t0 + at` and feeds `Input::Timeout`.
     fn at(&mut self, at: Duration) {
         self.now = self.t0 + at;
-        self.edge.handle_timeout(self.now);
+        self.input(Input::Timeout).unwrap();
     }
 
     fn connect(&mut self) {
-        self.edge.handle_connected(self.now);
+        self.input(Input::Connected).unwrap();
+    }
+
+    /// The websocket is gone.
+    fn closed(&mut self) {
+        self.input(Input::Closed).unwrap();
+    }
+
+    fn pong(&mut self) {
+        self.input(Input::Pong).unwrap();
+    }
+
+    fn message(&mut self, bytes: Bytes) -> Result<(), crate::InboundError> {
+        self.input(Input::Message(bytes))
     }
 
     /// Drains and decodes every transmit.
     fn sent(&mut self) -> Vec<Out> {
+        self.drain();
         let mut out = Vec::new();
-        while let Some(t) = self.edge.poll_transmit() {
+        while let Some(t) = self.drained.transmits.pop_front() {
             match t {
                 Transmit::Ping => out.push(Out::Ping),
                 Transmit::Close { code, reason } => out.push(Out::Close(code, reason)),
@@ -138,12 +171,13 @@ impl H {
     }
 
     fn all_events(&mut self) -> Vec<EdgeEvent> {
-        std::iter::from_fn(|| self.edge.poll_event()).collect()
+        self.drain();
+        self.drained.events.drain(..).collect()
     }
 
     fn feed(&mut self, msg: &Message) -> Result<(), crate::InboundError> {
         let bytes = msg.encode().expect("test message encodes");
-        self.edge.handle_message(self.now, bytes)
+        self.message(bytes)
     }
 
     fn feed_ok(&mut self, msg: &Message) {
@@ -252,8 +286,8 @@ fn auth_rejected_fails_and_closes() {
         h.sent(),
         vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_AUTH_REJECTED.into())]
     );
-    assert_eq!(h.edge.poll_timeout(), None);
-    h.edge.handle_closed(h.now);
+    assert_eq!(h.timeout(), None);
+    h.closed();
     // Refused on the first connect: final (the credentials are wrong).
     assert_eq!(
         h.events(),
@@ -277,7 +311,7 @@ fn auth_times_out_exactly_at_the_request_timeout() {
     let mut h = H::new(config());
     h.connect();
     h.sent();
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(10)));
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(10)));
     h.at(ms(9_999));
     assert!(h.events().is_empty());
     assert!(h.sent().is_empty());
@@ -290,7 +324,7 @@ fn auth_times_out_exactly_at_the_request_timeout() {
         h.sent(),
         vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_AUTH_TIMEOUT.into())]
     );
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(
         h.events(),
         vec![EdgeEvent::Disconnected {
@@ -553,7 +587,7 @@ fn late_bind_success_after_unbind_does_not_bind_again() {
     // Nothing is retried for it either.
     h.at(Duration::from_secs(60));
     assert!(h.sent().iter().all(|o| !matches!(o, Out::Msg(_))));
-    h.edge.handle_pong(h.now);
+    h.pong();
 
     // Same when C is registered again and refused: a timed-out BIND answered only after the
     // UNBIND and the new BIND went out says nothing about the current state.
@@ -591,7 +625,7 @@ fn late_bind_success_after_a_reconnect_is_ignored() {
     let mut h = H::new(config());
     h.bound(&["A"]);
     let id = time_out_bind(&mut h, &["C"]);
-    h.edge.handle_closed(h.now);
+    h.closed();
     h.events();
     h.connect();
     let auth = h.sent()[0].msg().clone();
@@ -621,7 +655,7 @@ fn timed_out_bind_is_sent_again_one_request_timeout_later() {
     let mut h = H::new(config());
     h.bound(&["A"]);
     let first = time_out_bind(&mut h, &["C"]); // times out at 10 s
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(20)));
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(20)));
     h.at(Duration::from_millis(19_999));
     assert!(h.sent().is_empty());
     h.at(Duration::from_secs(20));
@@ -818,7 +852,7 @@ fn requests_correlate_by_id_time_out_and_late_responses_are_counted() {
         matches!(&ev[1], EdgeEvent::Response { id, result: Ok(r) } if *id == a && r.status == StatusCode::NOT_FOUND)
     );
     // c times out at 1 s + 10 s, not before.
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(11_000)));
+    assert_eq!(h.timeout(), Some(h.t0 + ms(11_000)));
     h.at(ms(10_999));
     assert!(h.events().is_empty());
     h.at(ms(11_000));
@@ -893,7 +927,7 @@ fn disconnect_ends_pending_requests_and_keeps_queued_ones() {
     h.feed_ok(&platform_request(77, "A"));
     h.sent();
     h.events();
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(
         h.events(),
         vec![
@@ -907,7 +941,7 @@ fn disconnect_ends_pending_requests_and_keeps_queued_ones() {
         ]
     );
     assert_eq!(h.edge.state(), EdgeState::Disconnected);
-    assert_eq!(h.edge.poll_timeout(), None);
+    assert_eq!(h.timeout(), None);
     // The unanswered platform request is forgotten.
     assert_eq!(
         h.edge.respond(h.now, 77, Response::success()),
@@ -918,7 +952,7 @@ fn disconnect_ends_pending_requests_and_keeps_queued_ones() {
     h.edge.read_property(h.now, "A", "x").unwrap();
     h.connect();
     h.edge.read_property(h.now, "A", "y").unwrap();
-    h.edge.handle_closed(h.now);
+    h.closed();
     let ev = h.events();
     assert_eq!(
         ev,
@@ -940,7 +974,7 @@ fn reconnect_reauthenticates_and_rebinds_everything_registered() {
     assert!(matches!(sent[1].msg().body, Body::Unbind(_)));
     assert_eq!(names(sent[1].msg()), ["B"]);
     let last_id = sent[1].msg().header.request_id;
-    h.edge.handle_closed(h.now);
+    h.closed();
     let ev = h.events();
     assert!(ev.contains(&EdgeEvent::Unbound { name: "B".into() }));
     assert!(!ev
@@ -1042,14 +1076,8 @@ fn incoming_auth_bind_unbind_get_bad_request() {
 fn decode_errors_are_returned_and_the_session_survives() {
     let mut h = H::new(config());
     h.bound(&["A"]);
-    assert!(h
-        .edge
-        .handle_message(h.now, Bytes::from_static(&[1, 0x1F, 0, 0]))
-        .is_err());
-    assert!(h
-        .edge
-        .handle_message(h.now, Bytes::from_static(&[1, 0x40, 0, 0, 0]))
-        .is_err());
+    assert!(h.message(Bytes::from_static(&[1, 0x1F, 0, 0])).is_err());
+    assert!(h.message(Bytes::from_static(&[1, 0x40, 0, 0, 0])).is_err());
     assert_eq!(h.edge.state(), EdgeState::Authenticated);
     assert!(h.sent().is_empty());
     // Trailing bytes after a complete body are tolerated and counted.
@@ -1057,7 +1085,7 @@ fn decode_errors_are_returned_and_the_session_survives() {
     h.sent();
     let mut bytes = response(id, StatusCode::SUCCESS).encode().unwrap().to_vec();
     bytes.extend_from_slice(&[0; 5]);
-    h.edge.handle_message(h.now, bytes.into()).unwrap();
+    h.message(bytes.into()).unwrap();
     assert!(matches!(
         h.events().as_slice(),
         [EdgeEvent::Response { result: Ok(_), .. }]
@@ -1069,17 +1097,17 @@ fn decode_errors_are_returned_and_the_session_survives() {
 fn ping_every_interval_and_pong_timeout_closes() {
     let mut h = H::new(config());
     h.bound(&["A"]);
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(55)));
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(55)));
     h.at(ms(54_999));
     assert!(h.sent().is_empty());
     h.at(ms(55_000));
     assert_eq!(h.sent(), vec![Out::Ping]);
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(65)));
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(65)));
     h.now = h.t0 + ms(56_000);
-    h.edge.handle_pong(h.now);
+    h.pong();
     h.at(ms(70_000));
     assert!(h.sent().is_empty());
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(110)));
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(110)));
     // Called late: one ping, not a burst.
     h.at(ms(112_000));
     assert_eq!(h.sent(), vec![Out::Ping]);
@@ -1091,8 +1119,8 @@ fn ping_every_interval_and_pong_timeout_closes() {
         vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_PONG_TIMEOUT.into())]
     );
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.poll_timeout(), None);
-    h.edge.handle_closed(h.now);
+    assert_eq!(h.timeout(), None);
+    h.closed();
     assert_eq!(
         h.events(),
         vec![EdgeEvent::Disconnected {
@@ -1107,7 +1135,7 @@ fn close_unbinds_everything_then_closes() {
     h.bound(&["A", "B"]);
     let pending = h.edge.read_property(h.now, "A", "x").unwrap();
     h.sent();
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     assert_eq!(h.edge.state(), EdgeState::Closing);
     assert_eq!(
         h.events(),
@@ -1129,23 +1157,23 @@ fn close_unbinds_everything_then_closes() {
         h.edge.request(h.now, Request::read_property("A", "x")),
         Err(RequestError::Closed)
     );
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.events(), vec![EdgeEvent::Closed]);
     assert_eq!(h.edge.state(), EdgeState::Closed);
     // Closed is final.
     h.connect();
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     assert!(h.sent().is_empty());
     assert!(h.events().is_empty());
     assert_eq!(h.edge.state(), EdgeState::Closed);
-    assert_eq!(h.edge.poll_timeout(), None);
+    assert_eq!(h.timeout(), None);
 }
 
 #[test]
 fn close_while_disconnected_is_immediate_and_hands_back_the_queue() {
     let mut h = H::new(config());
     let q = h.edge.read_property(h.now, "A", "x").unwrap();
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     let ev = h.events();
     assert!(matches!(&ev[0], EdgeEvent::Unsent { id, .. } if *id == q));
     assert_eq!(ev[1], EdgeEvent::Closed);
@@ -1218,10 +1246,10 @@ fn multipart_request_from_the_platform_is_reassembled() {
     assert!(chunks.len() >= 3);
     let n = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
-        h.edge.handle_message(h.now, chunk).unwrap();
+        h.message(chunk).unwrap();
         if i + 1 < n {
             assert!(h.events().is_empty());
-            assert!(h.edge.poll_timeout().is_some());
+            assert!(h.timeout().is_some());
         }
     }
     let ev = h.events();
@@ -1251,12 +1279,12 @@ fn incomplete_multipart_message_expires() {
     let Split::Chunks(chunks) = split(&msg, 1024).unwrap() else {
         panic!("expected chunks")
     };
-    h.edge.handle_message(h.now, chunks[0].clone()).unwrap();
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + Duration::from_secs(5)));
+    h.message(chunks[0].clone()).unwrap();
+    assert_eq!(h.timeout(), Some(h.t0 + Duration::from_secs(5)));
     h.at(Duration::from_secs(5));
     // The rest no longer completes the message (the first chunk is gone).
     for chunk in chunks.iter().skip(1) {
-        let _ = h.edge.handle_message(h.now, chunk.clone());
+        let _ = h.message(chunk.clone());
     }
     assert!(h.events().is_empty());
 }
@@ -1402,22 +1430,22 @@ mod prop {
                     outstanding.clear();
                 }
                 Op::Closed => {
-                    h.edge.handle_closed(h.now);
+                    h.closed();
                     outstanding.clear();
                 }
-                Op::Pong => h.edge.handle_pong(h.now),
+                Op::Pong => h.pong(),
                 Op::Advance(d) => {
                     offset += ms(d);
                     h.at(offset);
                     // Everything due has been handled: no busy loop for the runtime.
-                    prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
+                    prop_assert!(!matches!(h.timeout(), Some(t) if t <= h.now));
                 }
                 Op::AtDeadline => {
-                    if let Some(t) = h.edge.poll_timeout() {
+                    if let Some(t) = h.timeout() {
                         prop_assert!(t >= h.t0);
                         offset = offset.max(t - h.t0);
                         h.at(offset);
-                        prop_assert!(!matches!(h.edge.poll_timeout(), Some(t) if t <= h.now));
+                        prop_assert!(!matches!(h.timeout(), Some(t) if t <= h.now));
                     }
                 }
                 Op::Request(t) => {
@@ -1433,7 +1461,7 @@ mod prop {
                     let ticket = h.edge.unbind(h.now, [THINGS[t as usize]]);
                     prop_assert!(tickets.insert(ticket, 0).is_none(), "ticket reused");
                 }
-                Op::Close => h.edge.close(h.now),
+                Op::Close => h.edge.close(h.now, CLOSE_REASON_SHUTDOWN),
                 Op::Answer(i, status) => {
                     if !outstanding.is_empty() {
                         let m = outstanding.remove(i % outstanding.len());
@@ -1452,7 +1480,7 @@ mod prop {
                     }
                 }
                 Op::Garbage(bytes) => {
-                    let _ = h.edge.handle_message(h.now, bytes.into());
+                    let _ = h.message(bytes.into());
                 }
                 Op::UnknownResponse(id) => {
                     let _ = h.feed(&response(id, StatusCode::SUCCESS));
@@ -1510,8 +1538,8 @@ mod prop {
             }
         }
         // Finish: close and report the socket gone; everything must have ended.
-        h.edge.close(h.now);
-        h.edge.handle_closed(h.now);
+        h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
+        h.closed();
         prop_assert_eq!(h.edge.state(), EdgeState::Closed);
         for e in h.all_events() {
             match e {
@@ -1564,15 +1592,15 @@ fn answer_auth(h: &mut H, status: StatusCode) {
 fn queued_requests_inside_their_timeout_go_out_after_reconnect_with_their_ids() {
     let mut h = H::new(config());
     h.bound(&["A"]);
-    h.edge.handle_closed(h.now);
+    h.closed();
     h.events();
     // Disconnected: queued with deadline t0 + 10 s (request timeout) and t0 + 6 s + 10 s.
     let early = h.edge.read_property(h.now, "A", "x").unwrap();
     h.at(ms(6_000));
     let late = h.edge.read_property(h.now, "A", "y").unwrap();
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(10_000)));
+    assert_eq!(h.timeout(), Some(h.t0 + ms(10_000)));
     h.connect();
-    h.edge.handle_closed(h.now); // another failed connection: still queued
+    h.closed(); // another failed connection: still queued
     h.sent();
     h.events();
     h.at(ms(10_000));
@@ -1612,9 +1640,9 @@ fn close_hands_back_requests_still_queued() {
     let mut h = H::new(config());
     h.connect();
     let q = h.edge.read_property(h.now, "A", "x").unwrap();
-    h.edge.handle_closed(h.now);
+    h.closed();
     h.events();
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     let ev = h.events();
     assert!(
         matches!(&ev[0], EdgeEvent::Unsent { id, .. } if *id == q),
@@ -1657,20 +1685,20 @@ fn reconnect_delays_grow_to_the_cap_and_reset_only_after_a_stable_period() {
     );
     // A platform that closes right after AUTH (and BIND): the delays stay at the cap.
     h.at(ms(29_999));
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.failures(), 7);
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(500)));
     // A connection that stayed authenticated for the stable period starts them over.
     h.connect();
     answer_auth(&mut h, StatusCode::SUCCESS);
     h.at(ms(60_000));
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.failures(), 1, "a lost connection is a failure");
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(50)));
     // A refusal after an earlier success is retried like any failure.
     h.connect();
     answer_auth(&mut h, StatusCode::UNAUTHORIZED);
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.state(), EdgeState::Disconnected);
     assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.now + ms(100)));
 }
@@ -1694,7 +1722,7 @@ fn garbage_answering_auth_is_a_connection_failure_not_a_refusal() {
         h.sent().as_slice(),
         [Out::Close(_, reason)] if reason == CLOSE_REASON_AUTH_MALFORMED
     ));
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.state(), EdgeState::Disconnected);
     assert_eq!(
         h.events(),
@@ -1712,7 +1740,7 @@ fn garbage_answering_auth_is_a_connection_failure_not_a_refusal() {
         h.events(),
         vec![EdgeEvent::AuthFailed(AuthFailure::TimedOut)]
     );
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.failures(), 2);
     assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
 }
@@ -1722,7 +1750,7 @@ fn an_auth_timeout_on_the_first_connect_is_retried() {
     let mut h = H::new(config());
     h.connect();
     h.at(ms(10_000));
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(h.edge.state(), EdgeState::Disconnected);
     assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
 }
@@ -1736,7 +1764,7 @@ fn reconnect_gives_up_after_max_attempts_and_after_close() {
     h.edge.handle_input(h.now, Input::ConnectFailed).unwrap();
     assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(_)));
     h.connect();
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert_eq!(
         h.edge.reconnect(h.now, 0),
         Reconnect::GiveUp(GiveUp::Attempts(2))
@@ -1749,7 +1777,7 @@ fn reconnect_gives_up_after_max_attempts_and_after_close() {
     assert_eq!(h.edge.state(), EdgeState::Closed);
 
     let mut h = H::new(config());
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     assert_eq!(
         h.edge.reconnect(h.now, 0),
         Reconnect::GiveUp(GiveUp::Closed)
@@ -1760,19 +1788,19 @@ fn reconnect_gives_up_after_max_attempts_and_after_close() {
 fn close_is_bounded_by_the_close_timeout() {
     let mut h = H::new(config());
     h.bound(&["A"]);
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     h.sent();
     h.events();
     assert_eq!(h.edge.state(), EdgeState::Closing);
-    assert_eq!(h.edge.poll_timeout(), Some(h.t0 + ms(5_000)));
+    assert_eq!(h.timeout(), Some(h.t0 + ms(5_000)));
     h.at(ms(4_999));
     assert_eq!(h.edge.state(), EdgeState::Closing);
     h.at(ms(5_000));
     assert_eq!(h.events(), vec![EdgeEvent::Closed]);
     assert_eq!(h.edge.state(), EdgeState::Closed);
-    assert_eq!(h.edge.poll_timeout(), None);
+    assert_eq!(h.timeout(), None);
     // The websocket finally going away changes nothing.
-    h.edge.handle_closed(h.now);
+    h.closed();
     assert!(h.events().is_empty());
 }
 
@@ -1875,10 +1903,10 @@ fn bind_and_unbind_tickets_complete_once_their_names_are_answered() {
         }]
     );
     // Open tickets end before Closed.
-    h.edge.handle_closed(h.now);
+    h.closed();
     h.all_events();
     let t6 = h.edge.bind(h.now, ["D"]);
-    h.edge.close(h.now);
+    h.edge.close(h.now, CLOSE_REASON_SHUTDOWN);
     assert_eq!(
         h.all_events(),
         [

@@ -5,7 +5,7 @@
 //!
 //! * **AUTH first.** The first message must be AUTH (`0x14`); anything else (including
 //!   bytes that do not decode) queues `Transmit::Close{1008}` and nothing is answered;
-//!   `Closed{AuthNotFirst(code)}` follows [`PlatformSession::handle_closed`].
+//!   `Closed{AuthNotFirst(code)}` follows [`Input::Closed`](crate::Input::Closed).
 //! * **Auth deadline.** Starts when the session is created ([`PlatformConfig::auth_timeout`],
 //!   15 s): without an *accepted* AUTH by then, the session closes (1008) with
 //!   [`CloseReason::AuthTimeout`] — a slow application decision counts against it too.
@@ -48,7 +48,7 @@
 //! * **Closing.** Every close (protocol, timeout, [`PlatformSession::close`]) queues one
 //!   `Transmit::Close` and at once ends waiting requests (`Disconnected`, or `Closed` for a
 //!   local close). Things are released, `Unbound` is emitted per thing and then the final
-//!   `Closed{reason}` once, when the runtime reports [`PlatformSession::handle_closed`]
+//!   `Closed{reason}` once, when the runtime feeds [`Input::Closed`](crate::Input::Closed)
 //!   (the websocket is really gone) — so the runtime must call it for every connection.
 //!   Release only touches things still bound to *this* connection.
 //!

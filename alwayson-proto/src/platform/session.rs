@@ -12,6 +12,7 @@ use crate::codec::{
 use crate::driving::{Input, Output, Stats};
 use crate::multipart::MIN_CHUNK_SIZE;
 use crate::request::{RequestError, RespondError};
+use crate::transmit::close_reason;
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
 use bytes::Bytes;
@@ -25,9 +26,6 @@ pub const MAX_QUEUED_WHILE_AUTH_PENDING: usize = 64;
 /// How many recently timed-out request ids are remembered to tell a late response from one
 /// that matches nothing.
 const RECENT_TIMEOUTS: usize = 256;
-
-/// Longest close reason sent (the reference SDK keeps ≤ 110 bytes, sdk-quirks.md Q38).
-const MAX_CLOSE_REASON: usize = 110;
 
 /// Most refused names listed in the reason of a refused BIND's response.
 const MAX_NAMES_IN_REASON: usize = 8;
@@ -103,16 +101,19 @@ pub struct PlatformSession {
 }
 
 impl PlatformSession {
-    /// A session for a websocket that opened at `now` (the auth and idle deadlines start
-    /// here), identified by `id` (unique among live connections of `registry`), whose AUTH
-    /// the application decides ([`AuthPolicy::Application`]). Prefer
-    /// [`Endpoint::accept`](super::Endpoint::accept), which also negotiates the frame size,
-    /// applies a credential policy and takes the wall-clock time: a session made here
-    /// derives the wall-clock times of [`handle_input`](Self::handle_input) (things'
-    /// `last_connection`) from the Unix epoch at `now`; pass real ones with
-    /// [`handle_message`](Self::handle_message) / [`handle_closed`](Self::handle_closed).
+    /// A session for a websocket that opened at `now` (wall-clock `wall`; the auth and idle
+    /// deadlines start here), identified by `id` (unique among live connections of
+    /// `registry`), whose AUTH the application decides ([`AuthPolicy::Application`]).
+    /// Prefer [`Endpoint::accept`](super::Endpoint::accept), which also negotiates the frame
+    /// size and applies a credential policy.
+    ///
+    /// `wall` is the session's only wall-clock input: the wall-clock time of a later input
+    /// (things' `last_connection`) is `wall` plus the monotonic time elapsed since `now`, so
+    /// both sessions take the same inputs with the same arguments
+    /// (`handle_input(now, input)`).
     pub fn new(
         now: Instant,
+        wall: SystemTime,
         id: ConnectionId,
         config: PlatformConfig,
         registry: ThingRegistry,
@@ -120,7 +121,7 @@ impl PlatformSession {
         let chunk_size = config.chunk_size;
         Self::accepted(
             now,
-            SystemTime::UNIX_EPOCH,
+            wall,
             id,
             config,
             registry,
@@ -210,7 +211,7 @@ impl PlatformSession {
         self.session_id.is_some() && self.phase == Phase::Open
     }
 
-    /// Whether `handle_closed` ran (the `Closed` event was emitted).
+    /// Whether [`Input::Closed`] was handled (the `Closed` event was emitted).
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed
     }
@@ -229,7 +230,7 @@ impl PlatformSession {
     /// Returns an error when the bytes do not decode or a chunk is refused; the connection
     /// survives that unless this was the first message (AUTH-first violation: a close is
     /// queued). Messages arriving after a close was queued are ignored.
-    pub fn handle_message(
+    fn handle_message(
         &mut self,
         now: Instant,
         wall: SystemTime,
@@ -412,7 +413,7 @@ impl PlatformSession {
 
     /// A websocket ping arrived at `now`: the connection is alive. (The runtime answers
     /// the ping with a pong itself.)
-    pub fn handle_ping(&mut self, now: Instant) {
+    fn handle_ping(&mut self, now: Instant) {
         if self.phase == Phase::Open {
             self.idle_deadline = now.checked_add(self.config.idle_timeout);
         }
@@ -422,8 +423,7 @@ impl PlatformSession {
     /// waiting requests, releases every thing still bound to this connection (at wall-clock
     /// time `wall`), emits `Unbound` per thing and then `Closed` once. Later calls do
     /// nothing.
-    pub fn handle_closed(&mut self, now: Instant, wall: SystemTime) {
-        let _ = now;
+    fn handle_closed(&mut self, wall: SystemTime) {
         let reason = match std::mem::replace(&mut self.phase, Phase::Closed) {
             Phase::Closed => return,
             Phase::Closing(reason) => reason,
@@ -444,7 +444,7 @@ impl PlatformSession {
 
     /// Processes every deadline at or before `now`: request timeouts, reassembly expiry, the
     /// auth deadline and the idle deadline. Calling it early or late is harmless.
-    pub fn handle_timeout(&mut self, now: Instant) {
+    fn handle_timeout(&mut self, now: Instant) {
         if self.phase != Phase::Open {
             return;
         }
@@ -490,24 +490,41 @@ impl PlatformSession {
         }
     }
 
-    /// Something happened to the websocket at `now`: a message, a ping or pong (liveness),
-    /// the close, a deadline. Only [`Input::Message`] can fail (bytes that do not decode, a
-    /// refused chunk); see [`handle_message`](Self::handle_message).
-    /// [`Input::Connected`] and [`Input::ConnectFailed`] do nothing: the session is created
-    /// open.
+    /// Something happened to the websocket at `now`: the one entry point for every input
+    /// (the same [`Input`]s, with the same arguments, as
+    /// [`EdgeSession::handle_input`](crate::EdgeSession::handle_input)). Drain
+    /// [`poll_output`](Self::poll_output) afterwards. Wall-clock times (things'
+    /// `last_connection`) are derived from the one given at creation.
+    ///
+    /// * [`Input::Message`]: one binary websocket message. Returns an error when the bytes
+    ///   do not decode or a chunk is refused (the only input that can fail); the connection
+    ///   survives that unless this was the first message (AUTH-first violation: a close is
+    ///   queued). Ignored once a close was queued. Refreshes the idle deadline.
+    /// * [`Input::Ping`] / [`Input::Pong`]: the connection is alive (refreshes the idle
+    ///   deadline; the runtime answers pings itself).
+    /// * [`Input::Closed`] / [`Input::PeerClosed`]: the websocket is gone (after a queued
+    ///   close, a peer close or an IO error). Fails waiting requests, releases every thing
+    ///   still bound to this connection, emits `Unbound` per thing and then `Closed` once
+    ///   (with the peer's code and reason for `PeerClosed` when no close of ours was under
+    ///   way). Later inputs do nothing.
+    /// * [`Input::Timeout`]: processes every deadline at or before `now`: request
+    ///   timeouts, reassembly expiry, the auth deadline and the idle deadline. Early or late
+    ///   is harmless.
+    /// * [`Input::Connected`] and [`Input::ConnectFailed`] do nothing: the session is
+    ///   created open.
     pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
         let wall = self.wall_at(now);
         match input {
             Input::Connected | Input::ConnectFailed => {}
             Input::Message(bytes) => return self.handle_message(now, wall, bytes),
             Input::Ping | Input::Pong => self.handle_ping(now),
-            Input::Closed => self.handle_closed(now, wall),
+            Input::Closed => self.handle_closed(wall),
             Input::PeerClosed { code, reason } => {
                 if self.phase == Phase::Open {
                     // Not a close of ours: the peer's words are the reason.
                     self.phase = Phase::Closing(CloseReason::PeerClosed { code, reason });
                 }
-                self.handle_closed(now, wall)
+                self.handle_closed(wall)
             }
             Input::Timeout => self.handle_timeout(now),
         }
@@ -568,7 +585,7 @@ impl PlatformSession {
     }
 
     /// Rejects the pending AUTH with request id `request_id`: answers `0x81` UNAUTHORIZED,
-    /// then queues a close (1008); `Closed{AuthRejected}` follows `handle_closed`.
+    /// then queues a close (1008); `Closed{AuthRejected}` follows [`Input::Closed`].
     pub fn reject_auth(&mut self, now: Instant, request_id: u32) -> Result<(), RespondError> {
         let _ = now;
         if self.phase != Phase::Open {
@@ -662,7 +679,8 @@ impl PlatformSession {
 
     /// Closes the connection: queues `Transmit::Close{1000, reason}` and fails waiting
     /// requests with [`RequestError::Closed`]; `Closed{Local(reason)}` follows
-    /// `handle_closed`. Does nothing if a close is already under way.
+    /// [`Input::Closed`]. Does nothing if a close is already under way. The same arguments
+    /// as [`EdgeSession::close`](crate::EdgeSession::close).
     pub fn close(&mut self, now: Instant, reason: &str) {
         let _ = now;
         self.queue_close(CloseReason::Local(reason.to_owned()));
@@ -683,7 +701,7 @@ impl PlatformSession {
             CloseReason::ConnectionLost | CloseReason::PeerClosed { .. } => {
                 (CLOSE_NORMAL, String::new())
             }
-            CloseReason::Local(text) => (CLOSE_NORMAL, truncate(text, MAX_CLOSE_REASON)),
+            CloseReason::Local(text) => (CLOSE_NORMAL, close_reason(text)),
         };
         let error = match reason {
             CloseReason::Local(_) => RequestError::Closed,
@@ -716,20 +734,10 @@ impl PlatformSession {
         self.recent_timeouts.push_back(id);
     }
 
-    /// The next websocket message (or close) to send.
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next event for the application.
-    pub fn poll_event(&mut self) -> Option<PlatformEvent> {
-        self.events.pop_front()
-    }
-
-    /// When [`handle_timeout`](Self::handle_timeout) should be called next: the earliest of
+    /// When [`Input::Timeout`] is due next: the earliest of
     /// the auth deadline (until authenticated), the idle deadline, request deadlines and
     /// multipart reassembly expiry. `None` once a close is under way.
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    fn poll_timeout(&self) -> Option<Instant> {
         if self.phase != Phase::Open {
             return None;
         }
@@ -747,7 +755,7 @@ impl PlatformSession {
 
 impl Drop for PlatformSession {
     /// Safety net for a runtime that drops a session without reporting
-    /// [`handle_closed`](PlatformSession::handle_closed): the things still bound to this
+    /// [`Input::Closed`]: the things still bound to this
     /// connection are released (`is_connected` false) so they can be bound elsewhere. Their
     /// `last_connection` is left as it was, since the crate has no clock of its own.
     fn drop(&mut self) {
@@ -776,18 +784,6 @@ fn refused_reason(refused: &[WireString]) -> String {
     text
 }
 
-/// `text` cut to at most `max` bytes on a character boundary.
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -810,13 +806,6 @@ mod tests {
         }
         assert_eq!(session_id_for(0), 1);
         assert_eq!(session_id_for(41), 42);
-    }
-
-    #[test]
-    fn truncate_respects_char_boundaries() {
-        assert_eq!(truncate("abc", 2), "ab");
-        assert_eq!(truncate("é", 1), "");
-        assert_eq!(truncate("abc", 10), "abc");
     }
 
     #[test]

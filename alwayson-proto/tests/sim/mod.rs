@@ -17,7 +17,9 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use alwayson_proto::conventions::UPDATE_SUBSCRIBED_PROPERTY_VALUES;
-use alwayson_proto::edge::{EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Reconnect};
+use alwayson_proto::edge::{
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Reconnect, CLOSE_REASON_SHUTDOWN,
+};
 use alwayson_proto::platform::{
     AuthPolicy, CloseReason, ConnectionEvent, ConnectionId, Endpoint, Handshake, PlatformConfig,
     PlatformEvent, PlatformSession, ThingRegistry,
@@ -730,7 +732,7 @@ impl Sim {
     /// `EdgeSession::close` on node `n`.
     pub fn edge_close(&mut self, n: usize) {
         let now = self.now;
-        self.nodes[n].edge.close(now);
+        self.nodes[n].edge.close(now, CLOSE_REASON_SHUTDOWN);
         self.settle();
     }
 
