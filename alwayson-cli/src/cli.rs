@@ -126,6 +126,11 @@ pub struct PlatformArgs {
     /// (C SDK 1.3.1 edges silently drop those: use 16384 for them). Default: no limit.
     #[arg(long, value_name = "BYTES")]
     pub edge_max_message_size: Option<usize>,
+    /// Body bytes of incomplete multipart messages all connections may hold together; a
+    /// chunk beyond it is refused with a SERVICE_UNAVAILABLE answer (each connection is also
+    /// held to 16 messages of 1 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub reassembly_budget: usize,
 }
 
 /// `alwayson edge` options.

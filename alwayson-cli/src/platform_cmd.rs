@@ -149,6 +149,7 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
         .auth_timeout(args.auth_timeout)
         .idle_timeout(args.idle_timeout)
         .bind_policy(args.bind_policy.into())
+        .reassembly_budget(args.reassembly_budget)
         .edge_request_handler(emulator.edge_requests());
     if let Some(size) = args.edge_max_message_size {
         builder = builder.edge_max_message_size(size);

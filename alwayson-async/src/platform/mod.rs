@@ -443,6 +443,14 @@ impl<R: Runtime> PlatformBuilder<R> {
         self
     }
 
+    /// Body bytes of incomplete multipart messages all connections may hold together
+    /// ([`PlatformConfig::reassembly_budget`]); a chunk beyond it is refused with a
+    /// SERVICE_UNAVAILABLE answer and logged. Default 64 MiB.
+    pub fn reassembly_budget(mut self, bytes: usize) -> Self {
+        self.config.reassembly_budget = bytes;
+        self
+    }
+
     /// Refuse multipart messages to edges unless `chunk count × chunk size ≤ size`
     /// ([`alwayson_proto::RequestError::ExceedsPeerLimit`]): what an SDK edge checks before it
     /// silently drops a message (sdk-quirks.md Q9). Use 16384 for C SDK 1.3.1 edges with

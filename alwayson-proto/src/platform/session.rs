@@ -10,7 +10,7 @@ use crate::codec::{
     WireString,
 };
 use crate::driving::{Input, Output, Stats};
-use crate::multipart::MIN_CHUNK_SIZE;
+use crate::multipart::{ReassemblyBudget, MIN_CHUNK_SIZE};
 use crate::request::{RequestError, RespondError};
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
@@ -97,6 +97,7 @@ pub struct PlatformSession {
     late_responses: u64,
     unmatched_responses: u64,
     dropped_messages: u64,
+    unanswered_malformed: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<PlatformEvent>,
     endpoint_events: VecDeque<EndpointEvent>,
@@ -166,6 +167,7 @@ impl PlatformSession {
             late_responses: 0,
             unmatched_responses: 0,
             dropped_messages: 0,
+            unanswered_malformed: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             endpoint_events: VecDeque::new(),
@@ -180,6 +182,12 @@ impl PlatformSession {
             .unwrap_or(wall)
     }
 
+    /// Counts this session's incomplete inbound multipart messages against `budget`, shared
+    /// with the endpoint's other sessions (before any message arrives).
+    pub(crate) fn share_reassembly_budget(&mut self, budget: ReassemblyBudget) {
+        self.wire.set_budget(budget);
+    }
+
     /// The chunk size of messages to this edge (negotiated by the endpoint).
     pub fn chunk_size(&self) -> u16 {
         self.wire.chunk_size
@@ -191,6 +199,7 @@ impl PlatformSession {
             late_responses: self.late_responses,
             unmatched_responses: self.unmatched_responses,
             dropped_messages: self.dropped_messages,
+            unanswered_malformed: self.unanswered_malformed,
             ..Stats::default()
         }
     }
@@ -265,12 +274,32 @@ impl PlatformSession {
                 }
             };
         }
-        match self.wire.receive(now, bytes)? {
-            None => Ok(()),
-            Some(decoded) => {
+        let peeked = Header::peek(&bytes);
+        match self.wire.receive(now, bytes) {
+            Ok(None) => Ok(()),
+            Ok(Some(decoded)) => {
                 self.dispatch(now, wall, decoded.value);
                 Ok(())
             }
+            Err(e) => {
+                self.refused_inbound(peeked, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A message after AUTH was refused with `e`: answered with the error when the
+    /// connection is authenticated, its header was readable and its code expects an answer
+    /// (the edge need not wait for its timeout); counted in
+    /// [`Stats::unanswered_malformed`] otherwise (nothing but AUTH answers goes out before
+    /// authentication).
+    fn refused_inbound(&mut self, peeked: Option<(MessageCode, Header)>, e: &InboundError) {
+        let answer = peeked
+            .filter(|_| self.session_id.is_some())
+            .and_then(|(code, header)| Some((header, e.answer_for(code)?)));
+        match answer {
+            Some((header, answer)) => self.send_response(header, answer),
+            None => self.unanswered_malformed += 1,
         }
     }
 
