@@ -251,3 +251,49 @@ fn poll(edge: &mut EdgeSession, auth_id: &mut Option<u32>) -> Output<alwayson_pr
     }
     out
 }
+
+#[test]
+fn the_bind_cap_refuses_names_beyond_it_with_a_reason_naming_it() {
+    let mut config = PlatformConfig::default();
+    config.max_things_per_connection = 3;
+    let mut p = Platform::new(config);
+    let (id, mut s) = p.login();
+    let sid = session_id_for(id);
+    let bind = |rid: u32, names: &[&str]| {
+        Message {
+            header: Header::new(rid, sid),
+            body: Body::Bind(alwayson_proto::Bind {
+                gateway: None,
+                names: names.iter().map(|n| (*n).into()).collect(),
+            }),
+        }
+        .encode()
+        .unwrap()
+    };
+    s.handle_input(p.now, Input::Message(bind(2, &["A", "B"])))
+        .unwrap();
+    let (messages, _) = drain(&mut s);
+    assert_eq!(answer(&messages, 2).unwrap().0, StatusCode::SUCCESS);
+    // Two more names and one already held: one fits, one does not.
+    s.handle_input(p.now, Input::Message(bind(3, &["A", "C", "D", "D"])))
+        .unwrap();
+    let (messages, events) = drain(&mut s);
+    let (status, reason) = answer(&messages, 3).unwrap();
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(reason, "at most 3 things per connection; not bound: D");
+    assert!(events.contains(&PlatformEvent::BindCapReached {
+        limit: 3,
+        refused: 1
+    }));
+    let names: Vec<String> = s
+        .bound_things()
+        .iter()
+        .map(|n| n.to_str_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["A", "B", "C"]);
+    assert!(p.endpoint.registry().get("D").is_none());
+    // A re-BIND of names already held is not refused by the cap.
+    s.handle_input(p.now, Input::Message(bind(4, &["C", "A"])))
+        .unwrap();
+    assert_eq!(answer(&drain(&mut s).0, 4).unwrap().0, StatusCode::SUCCESS);
+}

@@ -250,6 +250,9 @@ impl<R: Runtime> Conn<R> {
                 })
             }
 
+            PlatformEvent::BindCapReached { limit, refused } => {
+                tracing::warn!(conn, peer = %self.info.peer, limit, refused, "BIND beyond the per-connection cap: names refused");
+            }
             PlatformEvent::Unbound { name } => self.shared.notify(PlatformNotice::Unbound {
                 conn,
                 name: name.to_str_lossy().into_owned(),

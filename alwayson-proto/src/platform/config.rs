@@ -47,6 +47,9 @@ pub struct PlatformConfig {
     /// [`ReassemblyBudget`](crate::multipart::ReassemblyBudget)); a chunk beyond it is
     /// refused with an error answer. Default 64 MiB.
     pub reassembly_budget: usize,
+    /// Most things one connection may hold bound; names beyond it in a BIND are refused
+    /// (`0x83`, the reason names the cap). Default 10 000.
+    pub max_things_per_connection: usize,
 }
 
 impl Default for PlatformConfig {
@@ -60,6 +63,7 @@ impl Default for PlatformConfig {
             edge_max_message_size: None,
             reassembly: ReassemblyLimits::default(),
             reassembly_budget: ReassemblyBudget::DEFAULT,
+            max_things_per_connection: 10_000,
         }
     }
 }

@@ -352,7 +352,14 @@ impl PlatformSession {
         match message.body {
             Body::Bind(bind) => {
                 let mut refused = Vec::new();
+                // A set: a BIND of many names beyond the cap stays O(n log n).
+                let mut over_cap = BTreeSet::new();
+                let cap = self.config.max_things_per_connection;
                 for name in bind.names {
+                    if self.bound.len() >= cap && !self.bound.contains(&name) {
+                        over_cap.insert(name);
+                        continue;
+                    }
                     match self.registry.bind(self.id, &name, wall) {
                         BindOutcome::Bound => {
                             self.bound.insert(name.clone());
@@ -381,10 +388,29 @@ impl PlatformSession {
                         }
                     }
                 }
-                let response = if refused.is_empty() {
-                    Response::success()
-                } else {
-                    Response::error(StatusCode::FORBIDDEN, refused_reason(&refused))
+                let over_cap: Vec<WireString> = over_cap.into_iter().collect();
+                if !over_cap.is_empty() {
+                    self.events.push_back(PlatformEvent::BindCapReached {
+                        limit: cap,
+                        refused: over_cap.len(),
+                    });
+                }
+                let response = match (refused.is_empty(), over_cap.is_empty()) {
+                    (true, true) => Response::success(),
+                    (false, true) => {
+                        Response::error(StatusCode::FORBIDDEN, refused_reason(&refused))
+                    }
+                    (true, false) => {
+                        Response::error(StatusCode::FORBIDDEN, over_cap_reason(cap, &over_cap))
+                    }
+                    (false, false) => Response::error(
+                        StatusCode::FORBIDDEN,
+                        format!(
+                            "{}; {}",
+                            over_cap_reason(cap, &over_cap),
+                            refused_reason(&refused)
+                        ),
+                    ),
                 };
                 self.send_response(header, response);
             }
@@ -790,19 +816,28 @@ impl Drop for PlatformSession {
 /// [`MAX_NAMES_IN_REASON`], then a count).
 fn refused_reason(refused: &[WireString]) -> String {
     let mut text = String::from("bound on another connection: ");
-    for (i, name) in refused.iter().take(MAX_NAMES_IN_REASON).enumerate() {
+    push_names(&mut text, refused);
+    text
+}
+
+/// The reason of a BIND refused for the bind cap: the cap, then the names not bound.
+fn over_cap_reason(cap: usize, names: &[WireString]) -> String {
+    let mut text = format!("at most {cap} things per connection; not bound: ");
+    push_names(&mut text, names);
+    text
+}
+
+/// Appends at most [`MAX_NAMES_IN_REASON`] names, then a count of the rest.
+fn push_names(text: &mut String, names: &[WireString]) {
+    for (i, name) in names.iter().take(MAX_NAMES_IN_REASON).enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(&name.to_str_lossy());
+        text.push_str(&truncate(&name.to_str_lossy(), 64));
     }
-    if refused.len() > MAX_NAMES_IN_REASON {
-        text.push_str(&format!(
-            " and {} more",
-            refused.len() - MAX_NAMES_IN_REASON
-        ));
+    if names.len() > MAX_NAMES_IN_REASON {
+        text.push_str(&format!(" and {} more", names.len() - MAX_NAMES_IN_REASON));
     }
-    text
 }
 
 /// `text` cut to at most `max` bytes on a character boundary.
