@@ -70,7 +70,7 @@ pub use store::PropertyStore;
 pub use watch::Watch;
 
 pub use alwayson_proto;
-pub use alwayson_proto::platform::CloseReason;
+pub use alwayson_proto::platform::{CloseReason, Retention};
 pub use alwayson_proto::{
     Auth, BindPolicy, ConnectionId, InfoTable, PropertyUpdate, Request, Response, StatusCode,
     ThingStatus, Value, WireString,

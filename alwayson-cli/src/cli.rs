@@ -126,6 +126,23 @@ pub struct PlatformArgs {
     /// (C SDK 1.3.1 edges silently drop those: use 16384 for them). Default: no limit.
     #[arg(long, value_name = "BYTES")]
     pub edge_max_message_size: Option<usize>,
+    /// Body bytes of incomplete multipart messages all connections may hold together; a
+    /// chunk beyond it is refused with a SERVICE_UNAVAILABLE answer (each connection is also
+    /// held to 16 messages of 1 MiB).
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20)]
+    pub reassembly_budget: usize,
+    /// Most things one connection may bind; further names in a BIND are refused (0x83,
+    /// the reason names the cap).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_things_per_connection: usize,
+    /// Forget a thing that is not bound and has not been seen (BIND, UNBIND, disconnect)
+    /// for this long (e.g. 24h, 30m).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = parse_duration)]
+    pub forget_unbound_after: Duration,
+    /// Most things the registry remembers; beyond it the unbound things seen longest ago
+    /// are forgotten first (bound things never are).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_things: usize,
 }
 
 /// `alwayson edge` options.

@@ -138,6 +138,14 @@ impl Running {
     }
 }
 
+/// The registry's retention from the command line.
+fn retention(args: &PlatformArgs) -> alwayson_proto::platform::Retention {
+    let mut r = alwayson_proto::platform::Retention::default();
+    r.forget_after = Some(args.forget_unbound_after);
+    r.max_things = args.max_things;
+    r
+}
+
 /// Starts the platform emulator as `alwayson platform` configures it.
 pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
     let model = ThingModel::default();
@@ -149,6 +157,9 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
         .auth_timeout(args.auth_timeout)
         .idle_timeout(args.idle_timeout)
         .bind_policy(args.bind_policy.into())
+        .reassembly_budget(args.reassembly_budget)
+        .max_things_per_connection(args.max_things_per_connection)
+        .registry_retention(retention(args))
         .edge_request_handler(emulator.edge_requests());
     if let Some(size) = args.edge_max_message_size {
         builder = builder.edge_max_message_size(size);

@@ -306,3 +306,39 @@ pub async fn puts_of_unknown_properties_or_other_types_are_refused<E: Runtime, P
     })
     .await;
 }
+
+/// Conformance test `a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives`:
+/// with a platform-wide reassembly budget of 100 kB, an edge's 300 kB write (multipart, under
+/// the per-connection 1 MiB) is refused with a SERVICE_UNAVAILABLE answer naming the budget
+/// (not left to time out), and the same connection then writes a small value.
+pub async fn a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives<
+    E: Runtime,
+    P: Runtime,
+>() {
+    use alwayson_async::{Error, StatusCode};
+    bounded::<E, _>(async {
+        let p = platform::<P>()
+            .reassembly_budget(100_000)
+            .start()
+            .await
+            .unwrap();
+        let e = edge::<E, P>(&p).bind(["Big"]).connect().await.unwrap();
+        let big = "x".repeat(300_000);
+        match e.write_property("Big", "text", big.as_str()).await {
+            Err(Error::Status { status, reason }) => {
+                assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+                let reason = reason.unwrap_or_default();
+                assert!(reason.contains("budget"), "{reason}");
+            }
+            other => panic!("expected SERVICE_UNAVAILABLE, got {other:?}"),
+        }
+        assert_eq!(p.property_store().get("Big", "text"), None);
+        e.write_property("Big", "text", "small").await.unwrap();
+        assert_eq!(
+            p.property_store().get("Big", "text"),
+            Some(Value::from("small"))
+        );
+        e.shutdown().await;
+    })
+    .await;
+}

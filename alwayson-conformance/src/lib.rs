@@ -33,6 +33,7 @@ pub use binding::{
     second_edge_binding_the_same_thing_is_refused,
 };
 pub use hostile::{
+    a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
     auth_unanswered_or_garbled_is_retried_not_refused,
     half_sent_upgrades_are_closed_at_the_header_timeout,
     puts_of_unknown_properties_or_other_types_are_refused, raise_fd_limit,
@@ -91,6 +92,7 @@ macro_rules! conformance_suite {
             the_connection_cap_sheds_pre_auth_connections_first,
             auth_unanswered_or_garbled_is_retried_not_refused,
             puts_of_unknown_properties_or_other_types_are_refused,
+            a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
             offline_store_delivers_every_push_in_order_across_a_platform_restart,
         ]);
     };

@@ -74,6 +74,10 @@ pub struct Stats {
     pub ignored_messages: u64,
     /// Edge: inbound messages with bytes after a complete body (tolerated, sdk-quirks.md Q5/Q6).
     pub messages_with_trailing_bytes: u64,
+    /// Messages after AUTH refused (bytes that do not decode, a refused chunk) and not
+    /// answered: no readable header, or a code that takes no answer (a response). Those
+    /// with a readable request, BIND or UNBIND header are answered with the error instead.
+    pub unanswered_malformed: u64,
 }
 
 /// A session's outputs drained with `poll_output`, kept apart by kind (each kind in order;

@@ -1,8 +1,12 @@
 //! Framing of one connection, shared by both sessions: outbound messages are encoded and
 //! split into chunks, inbound websocket messages are decoded and chunks reassembled.
 
-use crate::codec::{DecodeError, Decoded, Frame, Message};
-use crate::multipart::{split, Reassembler, ReassemblyError, ReassemblyLimits, Split};
+use crate::codec::{
+    CodeKind, DecodeError, Decoded, Frame, Message, MessageCode, Response, StatusCode,
+};
+use crate::multipart::{
+    split, Reassembler, ReassemblyBudget, ReassemblyError, ReassemblyLimits, Split,
+};
 use crate::request::RequestError;
 use crate::Transmit;
 use bytes::Bytes;
@@ -20,6 +24,49 @@ pub enum InboundError {
     #[error(transparent)]
     Reassembly(#[from] ReassemblyError),
 }
+
+impl InboundError {
+    /// The status that answers a message refused with this error, when its header was
+    /// readable: `0x8D` ENTITY_TOO_LARGE for a message over the per-connection size,
+    /// `0xA3` SERVICE_UNAVAILABLE when the reassembly budget or slots are spent (a retry
+    /// later may pass), `0x80` BAD_REQUEST for bytes that do not decode or chunks that do not
+    /// agree.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            InboundError::Reassembly(ReassemblyError::TooLarge { .. }) => {
+                StatusCode::ENTITY_TOO_LARGE
+            }
+            InboundError::Reassembly(
+                ReassemblyError::OverBudget { .. } | ReassemblyError::TooManyInProgress { .. },
+            ) => StatusCode::SERVICE_UNAVAILABLE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The error answer to a refused message whose code is `code`, when that code expects
+    /// one (a request, BIND or UNBIND): [`status`](Self::status) with this error as reason
+    /// (cut to 200 bytes). `None` for responses, AUTH and KEEP_ALIVE.
+    pub fn answer_for(&self, code: MessageCode) -> Option<Response> {
+        let answerable = matches!(
+            code.kind(),
+            CodeKind::Request(_) | CodeKind::Bind | CodeKind::Unbind
+        );
+        answerable.then(|| {
+            let mut reason = self.to_string();
+            if reason.len() > MAX_ERROR_REASON {
+                let mut end = MAX_ERROR_REASON;
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                reason.truncate(end);
+            }
+            Response::error(self.status(), reason)
+        })
+    }
+}
+
+/// Longest reason of an error answer to a refused message.
+const MAX_ERROR_REASON: usize = 200;
 
 /// Encoding/splitting and decoding/reassembly for one connection.
 #[derive(Debug)]
@@ -42,6 +89,12 @@ impl Wire {
             peer_max_message_size: None,
             reassembler: Reassembler::new(limits),
         }
+    }
+
+    /// Counts inbound multipart messages in progress against `budget` too (shared with other
+    /// connections). Call before any chunk arrives.
+    pub fn set_budget(&mut self, budget: ReassemblyBudget) {
+        self.reassembler = Reassembler::with_budget(self.reassembler.limits(), budget);
     }
 
     /// Encodes `message`, splits it if needed, and queues the websocket messages.
@@ -107,6 +160,6 @@ impl Wire {
 
     /// Forgets every incomplete multipart message (on disconnect).
     pub fn reset(&mut self) {
-        self.reassembler = Reassembler::new(self.reassembler.limits());
+        self.reassembler.clear();
     }
 }

@@ -174,8 +174,15 @@ pub(crate) async fn run_connection<R: Runtime>(
 
 impl<R: Runtime> Conn<R> {
     fn input(&mut self, input: Input) {
+        let unanswered = self.session.stats().unanswered_malformed;
         if let Err(e) = self.session.handle_input(Instant::now(), input) {
-            tracing::debug!(conn = self.info.id, error = %e, "bad message from edge");
+            let answered = self.session.stats().unanswered_malformed == unanswered;
+            if self.session.is_authenticated() {
+                // An authenticated peer: its refused messages are worth a line each.
+                tracing::info!(conn = self.info.id, peer = %self.info.peer, error = %e, answered, "message from edge refused");
+            } else {
+                tracing::debug!(conn = self.info.id, error = %e, "bad message from edge");
+            }
         }
     }
 
@@ -248,6 +255,9 @@ impl<R: Runtime> Conn<R> {
                 })
             }
 
+            PlatformEvent::BindCapReached { limit, refused } => {
+                tracing::warn!(conn, peer = %self.info.peer, limit, refused, "BIND beyond the per-connection cap: names refused");
+            }
             PlatformEvent::Unbound { name } => self.shared.notify(PlatformNotice::Unbound {
                 conn,
                 name: name.to_str_lossy().into_owned(),

@@ -16,7 +16,7 @@ use crate::notices::{Notices, Publisher};
 use crate::runtime::{timeout, Runtime};
 use crate::store::{check, property_value, PropertyStore};
 use crate::watch::Watch;
-use alwayson_proto::platform::{AuthPolicy, CloseReason, Endpoint};
+use alwayson_proto::platform::{AuthPolicy, CloseReason, Endpoint, Retention};
 use alwayson_proto::{
     Auth, BindPolicy, ConnectionId, InfoTable, PlatformConfig, Request, Response, ThingRegistry,
     ThingStatus, Value,
@@ -323,6 +323,7 @@ pub struct PlatformBuilder<R> {
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
     limits: ConnectionLimits,
+    retention: Retention,
     runtime: PhantomData<fn() -> R>,
     #[cfg(feature = "legacy-tls")]
     legacy_tls: Option<(Vec<u8>, Vec<u8>)>,
@@ -341,6 +342,7 @@ impl<R> Default for PlatformBuilder<R> {
             http_handler: None,
             store: PropertyStore::new(),
             limits: ConnectionLimits::default(),
+            retention: Retention::default(),
             runtime: PhantomData,
             #[cfg(feature = "legacy-tls")]
             legacy_tls: None,
@@ -443,6 +445,29 @@ impl<R: Runtime> PlatformBuilder<R> {
         self
     }
 
+    /// Most things one connection may hold bound
+    /// ([`PlatformConfig::max_things_per_connection`]); names beyond it in a BIND are
+    /// refused (`0x83`, the reason names the cap) and logged. Default 10 000.
+    pub fn max_things_per_connection(mut self, n: usize) -> Self {
+        self.config.max_things_per_connection = n;
+        self
+    }
+
+    /// How long and how many unbound things the registry remembers ([`Retention`]: default
+    /// 24 h and 100 000 things, the oldest unbound forgotten first).
+    pub fn registry_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// Body bytes of incomplete multipart messages all connections may hold together
+    /// ([`PlatformConfig::reassembly_budget`]); a chunk beyond it is refused with a
+    /// SERVICE_UNAVAILABLE answer and logged. Default 64 MiB.
+    pub fn reassembly_budget(mut self, bytes: usize) -> Self {
+        self.config.reassembly_budget = bytes;
+        self
+    }
+
     /// Refuse multipart messages to edges unless `chunk count × chunk size ≤ size`
     /// ([`alwayson_proto::RequestError::ExceedsPeerLimit`]): what an SDK edge checks before it
     /// silently drops a message (sdk-quirks.md Q9). Use 16384 for C SDK 1.3.1 edges with
@@ -517,7 +542,7 @@ impl<R: Runtime> PlatformBuilder<R> {
         let handler = self
             .handler
             .unwrap_or_else(|| Arc::new(store.clone()) as Arc<dyn EdgeRequestHandler>);
-        let registry = ThingRegistry::new(self.policy);
+        let registry = ThingRegistry::new(self.policy).with_retention(self.retention);
         let endpoint = Endpoint::new(self.config.clone(), registry.clone(), auth);
         let shared = Arc::new(Shared {
             endpoint: Mutex::new(endpoint),

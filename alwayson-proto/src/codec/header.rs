@@ -29,6 +29,33 @@ impl Header {
     /// The protocol version byte this crate sends.
     pub const VERSION: u8 = 1;
 
+    /// The code and header of a websocket message whose first [`HEADER_LEN`] bytes are
+    /// there, whatever follows (to answer a message whose body does not decode); `None` for
+    /// fewer bytes.
+    ///
+    /// ```
+    /// use alwayson_proto::codec::{Header, MessageCode};
+    ///
+    /// let bytes = [1, 0x02, 0, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 9, 0, 0xEE];
+    /// let (code, header) = Header::peek(&bytes).expect("15 bytes");
+    /// assert_eq!(code, MessageCode::PUT);
+    /// assert_eq!((header.request_id, header.session_id), (7, 9));
+    /// assert_eq!(Header::peek(&bytes[..14]), None);
+    /// ```
+    pub fn peek(bytes: &[u8]) -> Option<(MessageCode, Header)> {
+        let b = bytes.get(..HEADER_LEN)?;
+        let u32_at = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        Some((
+            MessageCode(b[1]),
+            Header {
+                version: b[0],
+                request_id: u32_at(2),
+                endpoint_id: u32_at(6),
+                session_id: u32_at(10),
+            },
+        ))
+    }
+
     /// A version-1 header with endpoint id 0.
     pub fn new(request_id: u32, session_id: u32) -> Self {
         Self {

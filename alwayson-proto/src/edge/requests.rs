@@ -173,19 +173,28 @@ impl EdgeSession {
     /// Sends a bare status response (body `00 FF`) if authenticated; counts the message as
     /// ignored otherwise.
     pub(super) fn answer(&mut self, request_id: u32, status: StatusCode) {
+        self.answer_with(
+            request_id,
+            Response {
+                status,
+                reason: None,
+                content: None,
+            },
+        );
+    }
+
+    /// Sends `response` (a small error answer) to request `request_id` if authenticated;
+    /// counts the message as ignored otherwise.
+    pub(super) fn answer_with(&mut self, request_id: u32, response: Response) {
         let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) else {
             self.ignored_messages = self.ignored_messages.saturating_add(1);
             return;
         };
         let message = Message {
             header: Header::new(request_id, session_id),
-            body: Body::Response(Response {
-                status,
-                reason: None,
-                content: None,
-            }),
+            body: Body::Response(response),
         };
-        // A bare response always encodes and fits.
+        // A status with a short reason always encodes and fits.
         let _ = self.wire.send(&message, &mut self.transmits);
     }
 

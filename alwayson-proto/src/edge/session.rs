@@ -152,6 +152,8 @@ pub struct EdgeSession {
     pub(super) events: VecDeque<EdgeEvent>,
     pub(super) late_responses: u64,
     pub(super) trailing_bytes: u64,
+    /// Refused messages that could not be answered ([`Stats::unanswered_malformed`]).
+    pub(super) unanswered_malformed: u64,
     pub(super) ignored_messages: u64,
 }
 
@@ -189,6 +191,7 @@ impl EdgeSession {
             events: VecDeque::new(),
             late_responses: 0,
             trailing_bytes: 0,
+            unanswered_malformed: 0,
             ignored_messages: 0,
         }
     }
@@ -235,6 +238,7 @@ impl EdgeSession {
             Some(c) if c.closing.is_none() && !self.app_closing => {}
             _ => return Ok(()),
         }
+        let peeked = Header::peek(&bytes);
         let decoded = match self.wire.receive(now, bytes) {
             Ok(Some(decoded)) => decoded,
             Ok(None) => return Ok(()),
@@ -244,6 +248,14 @@ impl EdgeSession {
                 if let Some(conn) = self.conn.as_mut().filter(|c| c.auth.is_some()) {
                     conn.auth = None;
                     self.auth_failed(AuthFailure::Malformed);
+                } else if let Some((header, answer)) =
+                    peeked.and_then(|(code, header)| Some((header, e.answer_for(code)?)))
+                {
+                    // A platform request with a readable header: answer so the platform
+                    // need not wait for its timeout.
+                    self.answer_with(header.request_id, answer);
+                } else {
+                    self.unanswered_malformed = self.unanswered_malformed.saturating_add(1);
                 }
                 return Err(e);
             }
@@ -371,6 +383,7 @@ impl EdgeSession {
             late_responses: self.late_responses,
             ignored_messages: self.ignored_messages,
             messages_with_trailing_bytes: self.trailing_bytes,
+            unanswered_malformed: self.unanswered_malformed,
             ..Stats::default()
         }
     }

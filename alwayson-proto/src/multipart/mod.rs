@@ -9,10 +9,13 @@
 //!   request entity prefix, which the SDK does not check), and is bounded by a maximum
 //!   message size (counted from the data received, not from the chunkSize field), a maximum
 //!   number of messages in progress, and expiry at a time the caller passes in. See
-//!   [`Reassembler`] for every rule.
+//!   [`Reassembler`] for every rule. A [`ReassemblyBudget`] shared by the reassemblers of
+//!   all connections bounds what they hold together.
 
+mod budget;
 mod reassemble;
 mod split;
 
-pub use reassemble::{Reassembler, ReassemblyError, ReassemblyLimits};
+pub use budget::ReassemblyBudget;
+pub use reassemble::{Reassembler, ReassemblyError, ReassemblyLimits, MAX_REFUSED_REMEMBERED};
 pub use split::{split, Split, SplitError, MIN_CHUNK_SIZE};

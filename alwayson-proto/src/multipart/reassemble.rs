@@ -1,11 +1,12 @@
 //! The receiver side: chunks in any order → one complete message.
 
+use super::ReassemblyBudget;
 use crate::codec::{
     Chunk, ChunkEntity, CodeKind, DecodeError, DecodeErrorKind, Decoded, Header, Message,
     MessageCode,
 };
 use bytes::{BufMut, Bytes, BytesMut};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// Bounds on what a [`Reassembler`] holds.
@@ -60,6 +61,16 @@ pub enum ReassemblyError {
         request_id: u32,
         /// What disagreed.
         what: &'static str,
+    },
+    /// The shared [`ReassemblyBudget`] (all connections together) has no room for this
+    /// chunk; the message is discarded, and its later chunks are dropped without another
+    /// error until it would have expired.
+    #[error("multipart message {request_id} refused: the reassembly budget of {budget} bytes for all connections is spent")]
+    OverBudget {
+        /// Request id of the message.
+        request_id: u32,
+        /// The budget's limit.
+        budget: usize,
     },
     /// The reassembled body did not decode.
     #[error("reassembled message did not decode: {0}")]
@@ -161,11 +172,27 @@ fn put_prefix(buf: &mut BytesMut, entity: &ChunkEntity) {
 ///   in-progress slot.
 /// * **Expiry.** An incomplete message expires at (time of its first chunk) + `expiry`,
 ///   not refreshed by later chunks (as the SDK). It is gone at exactly that instant.
+/// * **Shared budget.** With [`Reassembler::with_budget`], the body bytes of messages in
+///   progress are also reserved in a [`ReassemblyBudget`] shared with other connections; a
+///   chunk that does not fit is [`ReassemblyError::OverBudget`] and its message discarded.
+///   The bytes go back when a message completes, is refused or expires, and on
+///   [`clear`](Reassembler::clear) or drop. The later chunks of a message refused this way
+///   (or for its size) are dropped without another error until it would have expired (at
+///   most [`MAX_REFUSED_REMEMBERED`] such messages are remembered), so one refused message
+///   gets one error, not one per chunk.
 #[derive(Debug)]
 pub struct Reassembler {
     limits: ReassemblyLimits,
     entries: HashMap<Key, Entry>,
+    budget: Option<ReassemblyBudget>,
+    /// Messages refused for their size or the budget, until their expiry.
+    refused: VecDeque<(Key, Instant)>,
+    /// Chunks dropped because their message had been refused.
+    dropped_chunks: u64,
 }
+
+/// Most refused messages whose later chunks are dropped silently (see [`Reassembler`]).
+pub const MAX_REFUSED_REMEMBERED: usize = 16;
 
 impl Default for Reassembler {
     fn default() -> Self {
@@ -179,7 +206,50 @@ impl Reassembler {
         Self {
             limits,
             entries: HashMap::new(),
+            budget: None,
+            refused: VecDeque::new(),
+            dropped_chunks: 0,
         }
+    }
+
+    /// A reassembler with these limits whose messages in progress also count against
+    /// `budget` (shared with other connections).
+    pub fn with_budget(limits: ReassemblyLimits, budget: ReassemblyBudget) -> Self {
+        let mut r = Self::new(limits);
+        r.budget = Some(budget);
+        r
+    }
+
+    /// The shared budget, if any.
+    pub fn budget(&self) -> Option<&ReassemblyBudget> {
+        self.budget.as_ref()
+    }
+
+    /// Chunks dropped silently because their message had already been refused.
+    pub fn dropped_chunks(&self) -> u64 {
+        self.dropped_chunks
+    }
+
+    /// Gives `n` bytes back to the shared budget.
+    fn release(&self, n: usize) {
+        if let Some(b) = &self.budget {
+            b.release(n);
+        }
+    }
+
+    /// Forgets the message under `key`, giving its bytes back; returns it.
+    fn discard(&mut self, key: &Key) -> Option<Entry> {
+        let entry = self.entries.remove(key)?;
+        self.release(entry.size);
+        Some(entry)
+    }
+
+    /// Remembers that the message under `key` was refused at `now`.
+    fn remember_refused(&mut self, key: Key, now: Instant) {
+        if self.refused.len() == MAX_REFUSED_REMEMBERED {
+            self.refused.pop_front();
+        }
+        self.refused.push_back((key, now + self.limits.expiry));
     }
 
     /// The limits in force.
@@ -208,24 +278,29 @@ impl Reassembler {
             ))
         })?;
         let key = (request_id, class);
+        if self.refused.iter().any(|(k, _)| *k == key) {
+            self.dropped_chunks += 1;
+            return Ok(None);
+        }
         match self.check_chunk(&chunk, class) {
             Ok(()) => {}
             Err(what) => {
-                self.entries.remove(&key);
+                self.discard(&key);
                 return Err(inconsistent(what));
             }
         }
         let limit = self.limits.max_message_size;
         let too_large = ReassemblyError::TooLarge { request_id, limit };
         if usize::from(chunk.chunk_count) - 1 > limit {
-            self.entries.remove(&key);
+            self.discard(&key);
+            self.remember_refused(key, now);
             return Err(too_large);
         }
 
         if chunk.chunk_count == 1 {
             // Complete on its own; if an entry exists under this key, the chunk counts
             // disagree.
-            if self.entries.remove(&key).is_some() {
+            if self.discard(&key).is_some() {
                 return Err(inconsistent("chunk count differs between chunks"));
             }
             let prefix = chunk.entity.as_ref().map_or(0, prefix_len);
@@ -237,6 +312,13 @@ impl Reassembler {
             return assemble(chunk.header, chunk.code, chunk.entity.as_ref(), &parts).map(Some);
         }
 
+        let budget_limit = self.budget.as_ref().map_or(0, ReassemblyBudget::limit);
+        let over_budget = ReassemblyError::OverBudget {
+            request_id,
+            budget: budget_limit,
+        };
+        let budget = self.budget.clone();
+        let reserve = |n: usize| budget.as_ref().map_or(true, |b| b.try_reserve(n));
         let entry = match self.entries.get_mut(&key) {
             Some(entry) => {
                 let what = if entry.chunk_count != chunk.chunk_count {
@@ -251,14 +333,26 @@ impl Reassembler {
                     None
                 };
                 if let Some(what) = what {
-                    self.entries.remove(&key);
+                    self.discard(&key);
                     return Err(inconsistent(what));
                 }
                 let old = entry.parts.get(&chunk.chunk_id).map_or(0, Bytes::len);
                 let size = entry.size - old + chunk.data.len();
                 if size > limit {
-                    self.entries.remove(&key);
+                    self.discard(&key);
+                    self.remember_refused(key, now);
                     return Err(too_large);
+                }
+                if size > entry.size && !reserve(size - entry.size) {
+                    self.discard(&key);
+                    self.remember_refused(key, now);
+                    return Err(over_budget);
+                }
+                if size < entry.size {
+                    let freed = entry.size - size;
+                    if let Some(b) = &budget {
+                        b.release(freed);
+                    }
                 }
                 entry.size = size;
                 entry.parts.insert(chunk.chunk_id, chunk.data);
@@ -273,6 +367,10 @@ impl Reassembler {
                     return Err(ReassemblyError::TooManyInProgress {
                         limit: self.limits.max_in_progress,
                     });
+                }
+                if !reserve(size) {
+                    self.remember_refused(key, now);
+                    return Err(over_budget);
                 }
                 let mut parts = BTreeMap::new();
                 parts.insert(chunk.chunk_id, chunk.data);
@@ -290,7 +388,7 @@ impl Reassembler {
         if entry.parts.len() < usize::from(entry.chunk_count) {
             return Ok(None);
         }
-        match self.entries.remove(&key) {
+        match self.discard(&key) {
             Some(e) => assemble(e.header, e.code, e.entity.as_ref(), &e.parts).map(Some),
             None => Ok(None), // unreachable: the entry was just updated
         }
@@ -315,8 +413,17 @@ impl Reassembler {
 
     /// Drops every incomplete message whose expiry is at or before `now`; returns how many.
     pub fn expire(&mut self, now: Instant) -> usize {
+        self.refused.retain(|(_, expires)| *expires > now);
         let before = self.entries.len();
-        self.entries.retain(|_, e| e.expires > now);
+        let mut freed = 0;
+        self.entries.retain(|_, e| {
+            let keep = e.expires > now;
+            if !keep {
+                freed += e.size;
+            }
+            keep
+        });
+        self.release(freed);
         before - self.entries.len()
     }
 
@@ -337,7 +444,16 @@ impl Reassembler {
 
     /// Drops every message in progress (e.g. when the connection closes).
     pub fn clear(&mut self) {
+        self.release(self.buffered_bytes());
         self.entries.clear();
+        self.refused.clear();
+    }
+}
+
+impl Drop for Reassembler {
+    /// Gives the bytes of messages still in progress back to the shared budget.
+    fn drop(&mut self) {
+        self.release(self.buffered_bytes());
     }
 }
 
@@ -509,5 +625,54 @@ mod tests {
         assert_eq!(r.next_expiry(), Some(t1 + Duration::from_secs(50)));
         assert_eq!(r.expire(t50 + Duration::from_secs(60)), 2);
         assert_eq!(r.next_expiry(), None);
+    }
+
+    #[test]
+    fn the_shared_budget_bounds_all_reassemblers_and_is_given_back() {
+        let budget = ReassemblyBudget::new(10);
+        let mut a = Reassembler::with_budget(limits(1000, 8), budget.clone());
+        let mut b = Reassembler::with_budget(limits(1000, 8), budget.clone());
+        let now = Instant::now();
+        assert_eq!(a.push(now, chunk(1, 0x40, 1, 3, b"abcd")), Ok(None));
+        assert_eq!(b.push(now, chunk(1, 0x40, 1, 3, b"efgh")), Ok(None));
+        assert_eq!(budget.used(), 8);
+        // 3 more bytes for `b` do not fit: its message is discarded and its bytes returned.
+        assert_eq!(
+            b.push(now, chunk(1, 0x40, 2, 3, b"ijk")),
+            Err(ReassemblyError::OverBudget {
+                request_id: 1,
+                budget: 10
+            })
+        );
+        assert_eq!(b.in_progress(), 0);
+        assert_eq!(budget.used(), 4);
+        // The rest of the refused message is dropped without another error.
+        assert_eq!(b.push(now, chunk(1, 0x40, 3, 3, b"l")), Ok(None));
+        assert_eq!(b.in_progress(), 0);
+        assert_eq!(b.dropped_chunks(), 1);
+        // A new message of `b` fits again.
+        assert_eq!(b.push(now, chunk(2, 0x40, 1, 2, b"xy")), Ok(None));
+        assert_eq!(budget.used(), 6);
+        // `a` completes: its bytes go back (the body does not decode, which is beside
+        // the point here).
+        let _ = a.push(now, chunk(1, 0x40, 2, 3, b"e"));
+        let _ = a.push(now, chunk(1, 0x40, 3, 3, b"f"));
+        assert_eq!(a.in_progress(), 0);
+        assert_eq!(budget.used(), 2);
+        // Expiry and drop give the rest back.
+        assert_eq!(b.push(now, chunk(3, 0x40, 1, 2, b"zz")), Ok(None));
+        assert_eq!(budget.used(), 4);
+        assert_eq!(b.expire(now + Duration::from_secs(50)), 2);
+        assert_eq!(budget.used(), 0);
+        assert_eq!(a.push(now, chunk(4, 0x40, 1, 2, b"abc")), Ok(None));
+        assert_eq!(budget.used(), 3);
+        drop(a);
+        assert_eq!(budget.used(), 0);
+        // After its expiry a refused message's id may start over.
+        let later = now + Duration::from_secs(51);
+        assert_eq!(b.push(later, chunk(1, 0x40, 1, 3, b"abc")), Ok(None));
+        assert_eq!(b.in_progress(), 1);
+        b.clear();
+        assert_eq!(budget.used(), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! Platform session settings and the bind protection policy.
 
-use crate::multipart::ReassemblyLimits;
+use crate::multipart::{ReassemblyBudget, ReassemblyLimits};
 use std::time::Duration;
 
 /// Identifies one websocket connection on the platform (chosen by the runtime, unique).
@@ -40,8 +40,16 @@ pub struct PlatformConfig {
     /// C SDK 1.3.1 edges with default settings (at most 2 chunks of 8192); 2.x edges accept
     /// 1 MiB. Default `None` (no guard beyond `max_message_size`).
     pub edge_max_message_size: Option<usize>,
-    /// Bounds for inbound multipart reassembly.
+    /// Bounds for inbound multipart reassembly, per connection.
     pub reassembly: ReassemblyLimits,
+    /// Body bytes of incomplete inbound multipart messages held by *all* connections of an
+    /// [`Endpoint`](super::Endpoint) together (one
+    /// [`ReassemblyBudget`](crate::multipart::ReassemblyBudget)); a chunk beyond it is
+    /// refused with an error answer. Default 64 MiB.
+    pub reassembly_budget: usize,
+    /// Most things one connection may hold bound; names beyond it in a BIND are refused
+    /// (`0x83`, the reason names the cap). Default 10 000.
+    pub max_things_per_connection: usize,
 }
 
 impl Default for PlatformConfig {
@@ -54,6 +62,8 @@ impl Default for PlatformConfig {
             max_message_size: 1024 * 1024,
             edge_max_message_size: None,
             reassembly: ReassemblyLimits::default(),
+            reassembly_budget: ReassemblyBudget::DEFAULT,
+            max_things_per_connection: 10_000,
         }
     }
 }

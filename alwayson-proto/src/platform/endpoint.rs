@@ -2,7 +2,7 @@
 
 use super::{AuthPolicy, ConnectionId, PlatformConfig, PlatformSession, ThingRegistry};
 use crate::codec::WireString;
-use crate::multipart::MIN_CHUNK_SIZE;
+use crate::multipart::{ReassemblyBudget, MIN_CHUNK_SIZE};
 use crate::request::RequestError;
 use std::collections::BTreeSet;
 use std::time::{Instant, SystemTime};
@@ -61,7 +61,9 @@ pub enum ConnectionEvent {
 /// What spans the connections of one platform: it hands out connection ids and sessions
 /// (negotiating each edge's frame size and giving each the credential policy), owns the
 /// [`ThingRegistry`], routes a request for a thing to the connection that holds it, and
-/// relays a thing moved between connections.
+/// relays a thing moved between connections. Its sessions share one
+/// [`ReassemblyBudget`] of [`PlatformConfig::reassembly_budget`] bytes for incomplete
+/// multipart messages.
 ///
 /// Sessions are driven independently (one task per connection is fine); the endpoint only
 /// sees what spans them, through [`EndpointEvent`]s in and [`ConnectionEvent`]s out,
@@ -93,12 +95,14 @@ pub struct Endpoint {
     node: u16,
     next: u64,
     live: BTreeSet<ConnectionId>,
+    budget: ReassemblyBudget,
 }
 
 impl Endpoint {
     /// An endpoint (node 0) whose sessions use `config` and `auth`, sharing `registry`.
     pub fn new(config: PlatformConfig, registry: ThingRegistry, auth: AuthPolicy) -> Self {
         Self {
+            budget: ReassemblyBudget::new(config.reassembly_budget),
             config,
             registry,
             auth,
@@ -135,6 +139,11 @@ impl Endpoint {
         &self.registry
     }
 
+    /// The multipart reassembly budget all sessions of this endpoint share.
+    pub fn reassembly_budget(&self) -> &ReassemblyBudget {
+        &self.budget
+    }
+
     /// Connections accepted here and not closed yet (their [`EndpointEvent::Closed`] not
     /// handled).
     pub fn connections(&self) -> impl Iterator<Item = ConnectionId> + '_ {
@@ -169,7 +178,7 @@ impl Endpoint {
         }
         let id = (u64::from(self.node) << NODE_SHIFT) | self.next;
         let chunk_size = self.negotiate_chunk_size(handshake);
-        let session = PlatformSession::accepted(
+        let mut session = PlatformSession::accepted(
             now,
             wall,
             id,
@@ -178,6 +187,7 @@ impl Endpoint {
             self.auth.clone(),
             chunk_size,
         );
+        session.share_reassembly_budget(self.budget.clone());
         self.live.insert(id);
         (id, session)
     }

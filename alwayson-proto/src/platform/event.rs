@@ -64,6 +64,14 @@ pub enum PlatformEvent {
         /// The connection holding it.
         holder: ConnectionId,
     },
+    /// A BIND named more things than the connection may hold
+    /// ([`super::PlatformConfig::max_things_per_connection`]): `refused` names were not bound.
+    BindCapReached {
+        /// The cap.
+        limit: usize,
+        /// How many names of the BIND were refused for it.
+        refused: usize,
+    },
     /// Last-in-wins: a thing moved here from connection `from` (reported right after its
     /// [`PlatformEvent::Bound`]). Informational: the old holder learns it through the
     /// [`super::Endpoint`] ([`super::EndpointEvent::ThingMoved`]).

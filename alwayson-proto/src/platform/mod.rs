@@ -33,6 +33,9 @@
 //!   the edge keeps asking, the re-BIND is idempotent for the names it already holds, and
 //!   it gets the refused thing as soon as the holder lets go. Answering `0x40` would leave
 //!   the edge believing it serves a thing whose requests are routed elsewhere.
+//! * **Bind cap.** A connection holds at most [`PlatformConfig::max_things_per_connection`]
+//!   things; names beyond it are not bound, [`PlatformEvent::BindCapReached`] reports them,
+//!   and the BIND is answered `0x83` with a reason naming the cap.
 //! * **UNBIND** of a name that is not bound here (unknown, or bound on another connection)
 //!   is answered `0x40` and changes nothing: UNBIND expresses "I no longer serve this",
 //!   which is already true, and a failure code would make the SDK reconnect for nothing.
@@ -117,5 +120,5 @@ pub use auth::{AuthCheck, AuthPolicy};
 pub use config::{BindPolicy, ConnectionId, PlatformConfig};
 pub use endpoint::{ConnectionEvent, Endpoint, EndpointEvent, Handshake, NODE_SHIFT};
 pub use event::{CloseReason, PlatformEvent};
-pub use registry::{ThingRegistry, ThingStatus};
+pub use registry::{Retention, ThingRegistry, ThingStatus};
 pub use session::{session_id_for, PlatformSession, MAX_QUEUED_WHILE_AUTH_PENDING};

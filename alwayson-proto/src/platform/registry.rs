@@ -2,9 +2,9 @@
 
 use super::{BindPolicy, ConnectionId};
 use crate::codec::WireString;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// A thing as the platform sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,13 +19,87 @@ pub struct ThingStatus {
     pub connection: Option<ConnectionId>,
 }
 
+/// How long, and how many, things a [`ThingRegistry`] remembers once they are not bound.
+/// Bound things are never forgotten (each connection's count is capped by
+/// [`PlatformConfig::max_things_per_connection`](super::PlatformConfig::max_things_per_connection)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Retention {
+    /// Forget a thing not bound and not seen (BIND, UNBIND, disconnect) for this long.
+    /// Default 24 h; `None`: never for its age.
+    pub forget_after: Option<Duration>,
+    /// Most things known (bound or not); beyond it the unbound things seen longest ago are
+    /// forgotten first. Default 100 000.
+    pub max_things: usize,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            forget_after: Some(Duration::from_secs(24 * 3600)),
+            max_things: 100_000,
+        }
+    }
+}
+
+impl Retention {
+    /// Keeps every thing for ever (the registry grows with every name ever bound).
+    pub fn forever() -> Self {
+        Self {
+            forget_after: None,
+            max_things: usize::MAX,
+        }
+    }
+}
+
+/// The map and the order in which unbound things are forgotten.
+#[derive(Debug, Default)]
+struct Inner {
+    things: HashMap<WireString, ThingStatus>,
+    /// Unbound things by (last seen, name): the front is forgotten first.
+    unbound: BTreeSet<(SystemTime, WireString)>,
+    forgotten: u64,
+}
+
+/// The key of an unbound thing in [`Inner::unbound`].
+fn seen(t: &ThingStatus) -> (SystemTime, WireString) {
+    (
+        t.last_connection.unwrap_or(SystemTime::UNIX_EPOCH),
+        t.name.clone(),
+    )
+}
+
+impl Inner {
+    /// Forgets unbound things older than `forget_after` at `wall`, then the oldest unbound
+    /// beyond `max_things`. Amortised: each forgotten thing is popped once.
+    fn forget(&mut self, retention: Retention, wall: Option<SystemTime>) {
+        let cutoff = retention
+            .forget_after
+            .zip(wall)
+            .and_then(|(age, wall)| wall.checked_sub(age));
+        while let Some((at, _)) = self.unbound.first() {
+            let too_old = cutoff.is_some_and(|c| *at <= c);
+            if !too_old && self.things.len() <= retention.max_things {
+                break;
+            }
+            if let Some((_, name)) = self.unbound.pop_first() {
+                self.things.remove(name.as_bytes());
+                self.forgotten += 1;
+            }
+        }
+    }
+}
+
 /// Which things are bound on which connection, shared by every
 /// [`PlatformSession`](super::PlatformSession) of a platform.
 ///
 /// Cheap to clone (a handle over one `Arc<Mutex<…>>`); touched only by BIND, UNBIND,
 /// disconnect, platform→edge requests and look-ups, never per inbound message. A thing stays
 /// in the registry after it is unbound (`is_connected == false`) so that its
-/// `last_connection` remains visible. The lock is never held across a call into user code,
+/// `last_connection` remains visible, until its [`Retention`] lets it go: not seen for
+/// `forget_after`, or the oldest unbound beyond `max_things` (checked whenever a BIND,
+/// UNBIND or disconnect touches the registry, with that message's wall-clock time, and by
+/// [`forget_expired`](Self::forget_expired)). The lock is never held across a call into user code,
 /// and a poisoned lock is recovered (the map is always left consistent), so no method
 /// panics.
 ///
@@ -38,8 +112,9 @@ pub struct ThingStatus {
 /// ([`snapshot`](Self::snapshot), [`bound_to`](Self::bound_to)).
 #[derive(Debug, Clone, Default)]
 pub struct ThingRegistry {
-    inner: Arc<Mutex<HashMap<WireString, ThingStatus>>>,
+    inner: Arc<Mutex<Inner>>,
     policy: BindPolicy,
+    retention: Retention,
 }
 
 /// What [`ThingRegistry::bind`] did with one name.
@@ -67,7 +142,34 @@ impl ThingRegistry {
         Self {
             inner: Arc::default(),
             policy,
+            retention: Retention::default(),
         }
+    }
+
+    /// This registry, forgetting unbound things as `retention` says (before it is shared).
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// How long and how many unbound things are remembered.
+    pub fn retention(&self) -> Retention {
+        self.retention
+    }
+
+    /// Forgets the unbound things [`Retention`] lets go at wall-clock time `wall`; returns
+    /// how many. (BIND, UNBIND and disconnects do this too; call it to sweep an idle
+    /// registry.)
+    pub fn forget_expired(&self, wall: SystemTime) -> usize {
+        let mut inner = self.lock();
+        let before = inner.things.len();
+        inner.forget(self.retention, Some(wall));
+        before - inner.things.len()
+    }
+
+    /// Things forgotten so far.
+    pub fn forgotten(&self) -> u64 {
+        self.lock().forgotten
     }
 
     /// The bind policy every session sharing this registry applies.
@@ -75,31 +177,35 @@ impl ThingRegistry {
         self.policy
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<WireString, ThingStatus>> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Look-up: the status of one thing (by its name's bytes), if it was ever bound.
     pub fn get(&self, name: impl AsRef<[u8]>) -> Option<ThingStatus> {
-        self.lock().get(name.as_ref()).cloned()
+        self.lock().things.get(name.as_ref()).cloned()
     }
 
     /// List: every thing ever bound, sorted by name (bytewise).
     pub fn snapshot(&self) -> Vec<ThingStatus> {
-        let mut all: Vec<ThingStatus> = self.lock().values().cloned().collect();
+        let mut all: Vec<ThingStatus> = self.lock().things.values().cloned().collect();
         all.sort_by(|a, b| a.name.cmp(&b.name));
         all
     }
 
     /// Look-up: the connection a thing (by its name's bytes) is bound on, if any.
     pub fn connection_of(&self, name: impl AsRef<[u8]>) -> Option<ConnectionId> {
-        self.lock().get(name.as_ref()).and_then(|t| t.connection)
+        self.lock()
+            .things
+            .get(name.as_ref())
+            .and_then(|t| t.connection)
     }
 
     /// The names bound on connection `conn`, sorted (bytewise).
     pub fn bound_to(&self, conn: ConnectionId) -> Vec<WireString> {
         let mut names: Vec<WireString> = self
             .lock()
+            .things
             .values()
             .filter(|t| t.connection == Some(conn))
             .map(|t| t.name.clone())
@@ -110,12 +216,12 @@ impl ThingRegistry {
 
     /// Number of things known (bound or not).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().things.len()
     }
 
     /// Whether no thing was ever bound.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().things.is_empty()
     }
 
     /// Claim: binds `name` to `conn` at wall-clock time `wall`, applying the policy.
@@ -125,14 +231,20 @@ impl ThingRegistry {
         name: &WireString,
         wall: SystemTime,
     ) -> BindOutcome {
-        let mut map = self.lock();
-        match map.get_mut(name.as_bytes()) {
+        let mut inner = self.lock();
+        let Inner {
+            things, unbound, ..
+        } = &mut *inner;
+        match things.get_mut(name.as_bytes()) {
             Some(t) => match t.connection {
                 Some(c) if c == conn => BindOutcome::AlreadyBound,
                 Some(holder) if self.policy == BindPolicy::FirstInWins => {
                     BindOutcome::Refused { holder }
                 }
                 previous => {
+                    if previous.is_none() {
+                        unbound.remove(&seen(t));
+                    }
                     t.connection = Some(conn);
                     t.is_connected = true;
                     t.last_connection = Some(wall);
@@ -143,7 +255,7 @@ impl ThingRegistry {
                 }
             },
             None => {
-                map.insert(
+                things.insert(
                     name.clone(),
                     ThingStatus {
                         name: name.clone(),
@@ -152,6 +264,7 @@ impl ThingRegistry {
                         connection: Some(conn),
                     },
                 );
+                inner.forget(self.retention, Some(wall));
                 BindOutcome::Bound
             }
         }
@@ -159,12 +272,17 @@ impl ThingRegistry {
 
     /// Release: unbinds `name` if it is bound to `conn`; returns whether it was.
     pub(crate) fn unbind(&self, conn: ConnectionId, name: &[u8], wall: SystemTime) -> bool {
-        let mut map = self.lock();
-        match map.get_mut(name) {
+        let mut inner = self.lock();
+        let Inner {
+            things, unbound, ..
+        } = &mut *inner;
+        match things.get_mut(name) {
             Some(t) if t.connection == Some(conn) => {
                 t.connection = None;
                 t.is_connected = false;
                 t.last_connection = Some(wall);
+                unbound.insert(seen(t));
+                inner.forget(self.retention, Some(wall));
                 true
             }
             _ => false,
@@ -175,16 +293,21 @@ impl ThingRegistry {
     /// alone), setting `last_connection` to `wall` when given; returns how many were
     /// released.
     pub(crate) fn release_all(&self, conn: ConnectionId, wall: Option<SystemTime>) -> usize {
-        let mut map = self.lock();
+        let mut inner = self.lock();
+        let Inner {
+            things, unbound, ..
+        } = &mut *inner;
         let mut released = 0;
-        for t in map.values_mut().filter(|t| t.connection == Some(conn)) {
+        for t in things.values_mut().filter(|t| t.connection == Some(conn)) {
             t.connection = None;
             t.is_connected = false;
             if wall.is_some() {
                 t.last_connection = wall;
             }
+            unbound.insert(seen(t));
             released += 1;
         }
+        inner.forget(self.retention, wall);
         released
     }
 }
@@ -306,5 +429,48 @@ mod tests {
         assert_eq!(reg.bind(1, &name, wall(1)), BindOutcome::Bound);
         assert_eq!(reg.connection_of([0xff, 0xfe]), Some(1));
         assert_eq!(reg.bound_to(1), vec![name]);
+    }
+
+    #[test]
+    fn unbound_things_are_forgotten_by_age_and_beyond_the_count_oldest_first() {
+        let reg = ThingRegistry::default().with_retention(Retention {
+            forget_after: Some(Duration::from_secs(100)),
+            max_things: 3,
+        });
+        for (i, name) in ["A", "B", "C"].into_iter().enumerate() {
+            reg.bind(1, &ws(name), wall(i as u64));
+        }
+        // Bound things are never forgotten, even beyond the count.
+        reg.bind(2, &ws("D"), wall(3));
+        assert_eq!(reg.len(), 4);
+        // Unbinding makes them candidates: over the count, the oldest unbound goes first.
+        assert!(reg.unbind(1, b"B", wall(10)));
+        assert_eq!(reg.len(), 3, "B forgotten: 4 > 3");
+        assert!(reg.get("B").is_none());
+        assert_eq!(reg.release_all(1, Some(wall(20))), 2);
+        assert_eq!(reg.len(), 3);
+        reg.bind(2, &ws("E"), wall(30));
+        // 4 things: the oldest unbound (A and C were both seen at 20; A sorts first) goes.
+        assert_eq!(reg.len(), 3);
+        assert!(reg.get("A").is_none());
+        assert!(reg.get("C").is_some());
+        // Binding an unbound thing again takes it out of the queue.
+        assert_eq!(reg.bind(3, &ws("C"), wall(40)), BindOutcome::Bound);
+        assert_eq!(reg.release_all(3, Some(wall(50))), 1);
+        // By age: C was seen at 50; at 149 it stays, at 150 it is gone.
+        assert_eq!(reg.forget_expired(wall(149)), 0);
+        assert_eq!(reg.forget_expired(wall(150)), 1);
+        assert!(reg.get("C").is_none());
+        let names: Vec<_> = reg.snapshot().into_iter().map(|s| s.name).collect();
+        assert_eq!(names, vec![ws("D"), ws("E")], "bound ones stay for ever");
+        assert_eq!(reg.forgotten(), 3);
+        // Retention::forever keeps everything.
+        let all = ThingRegistry::default().with_retention(Retention::forever());
+        for i in 0..50 {
+            all.bind(1, &WireString::from(format!("T{i}")), wall(i));
+        }
+        all.release_all(1, Some(wall(1_000_000)));
+        assert_eq!(all.forget_expired(wall(u32::MAX.into())), 0);
+        assert_eq!(all.len(), 50);
     }
 }

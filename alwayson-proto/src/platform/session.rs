@@ -10,7 +10,7 @@ use crate::codec::{
     WireString,
 };
 use crate::driving::{Input, Output, Stats};
-use crate::multipart::MIN_CHUNK_SIZE;
+use crate::multipart::{ReassemblyBudget, MIN_CHUNK_SIZE};
 use crate::request::{RequestError, RespondError};
 use crate::transmit::close_reason;
 use crate::wire::{InboundError, Wire};
@@ -95,6 +95,7 @@ pub struct PlatformSession {
     late_responses: u64,
     unmatched_responses: u64,
     dropped_messages: u64,
+    unanswered_malformed: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<PlatformEvent>,
     endpoint_events: VecDeque<EndpointEvent>,
@@ -167,6 +168,7 @@ impl PlatformSession {
             late_responses: 0,
             unmatched_responses: 0,
             dropped_messages: 0,
+            unanswered_malformed: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             endpoint_events: VecDeque::new(),
@@ -181,6 +183,12 @@ impl PlatformSession {
             .unwrap_or(wall)
     }
 
+    /// Counts this session's incomplete inbound multipart messages against `budget`, shared
+    /// with the endpoint's other sessions (before any message arrives).
+    pub(crate) fn share_reassembly_budget(&mut self, budget: ReassemblyBudget) {
+        self.wire.set_budget(budget);
+    }
+
     /// The chunk size of messages to this edge (negotiated by the endpoint).
     pub fn chunk_size(&self) -> u16 {
         self.wire.chunk_size
@@ -192,6 +200,7 @@ impl PlatformSession {
             late_responses: self.late_responses,
             unmatched_responses: self.unmatched_responses,
             dropped_messages: self.dropped_messages,
+            unanswered_malformed: self.unanswered_malformed,
             ..Stats::default()
         }
     }
@@ -266,12 +275,32 @@ impl PlatformSession {
                 }
             };
         }
-        match self.wire.receive(now, bytes)? {
-            None => Ok(()),
-            Some(decoded) => {
+        let peeked = Header::peek(&bytes);
+        match self.wire.receive(now, bytes) {
+            Ok(None) => Ok(()),
+            Ok(Some(decoded)) => {
                 self.dispatch(now, wall, decoded.value);
                 Ok(())
             }
+            Err(e) => {
+                self.refused_inbound(peeked, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// A message after AUTH was refused with `e`: answered with the error when the
+    /// connection is authenticated, its header was readable and its code expects an answer
+    /// (the edge need not wait for its timeout); counted in
+    /// [`Stats::unanswered_malformed`] otherwise (nothing but AUTH answers goes out before
+    /// authentication).
+    fn refused_inbound(&mut self, peeked: Option<(MessageCode, Header)>, e: &InboundError) {
+        let answer = peeked
+            .filter(|_| self.session_id.is_some())
+            .and_then(|(code, header)| Some((header, e.answer_for(code)?)));
+        match answer {
+            Some((header, answer)) => self.send_response(header, answer),
+            None => self.unanswered_malformed += 1,
         }
     }
 
@@ -324,7 +353,14 @@ impl PlatformSession {
         match message.body {
             Body::Bind(bind) => {
                 let mut refused = Vec::new();
+                // A set: a BIND of many names beyond the cap stays O(n log n).
+                let mut over_cap = BTreeSet::new();
+                let cap = self.config.max_things_per_connection;
                 for name in bind.names {
+                    if self.bound.len() >= cap && !self.bound.contains(&name) {
+                        over_cap.insert(name);
+                        continue;
+                    }
                     match self.registry.bind(self.id, &name, wall) {
                         BindOutcome::Bound => {
                             self.bound.insert(name.clone());
@@ -353,10 +389,29 @@ impl PlatformSession {
                         }
                     }
                 }
-                let response = if refused.is_empty() {
-                    Response::success()
-                } else {
-                    Response::error(StatusCode::FORBIDDEN, refused_reason(&refused))
+                let over_cap: Vec<WireString> = over_cap.into_iter().collect();
+                if !over_cap.is_empty() {
+                    self.events.push_back(PlatformEvent::BindCapReached {
+                        limit: cap,
+                        refused: over_cap.len(),
+                    });
+                }
+                let response = match (refused.is_empty(), over_cap.is_empty()) {
+                    (true, true) => Response::success(),
+                    (false, true) => {
+                        Response::error(StatusCode::FORBIDDEN, refused_reason(&refused))
+                    }
+                    (true, false) => {
+                        Response::error(StatusCode::FORBIDDEN, over_cap_reason(cap, &over_cap))
+                    }
+                    (false, false) => Response::error(
+                        StatusCode::FORBIDDEN,
+                        format!(
+                            "{}; {}",
+                            over_cap_reason(cap, &over_cap),
+                            refused_reason(&refused)
+                        ),
+                    ),
                 };
                 self.send_response(header, response);
             }
@@ -769,19 +824,28 @@ impl Drop for PlatformSession {
 /// [`MAX_NAMES_IN_REASON`], then a count).
 fn refused_reason(refused: &[WireString]) -> String {
     let mut text = String::from("bound on another connection: ");
-    for (i, name) in refused.iter().take(MAX_NAMES_IN_REASON).enumerate() {
+    push_names(&mut text, refused);
+    text
+}
+
+/// The reason of a BIND refused for the bind cap: the cap, then the names not bound.
+fn over_cap_reason(cap: usize, names: &[WireString]) -> String {
+    let mut text = format!("at most {cap} things per connection; not bound: ");
+    push_names(&mut text, names);
+    text
+}
+
+/// Appends at most [`MAX_NAMES_IN_REASON`] names, then a count of the rest.
+fn push_names(text: &mut String, names: &[WireString]) {
+    for (i, name) in names.iter().take(MAX_NAMES_IN_REASON).enumerate() {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(&name.to_str_lossy());
+        text.push_str(&truncate(&name.to_str_lossy(), 64));
     }
-    if refused.len() > MAX_NAMES_IN_REASON {
-        text.push_str(&format!(
-            " and {} more",
-            refused.len() - MAX_NAMES_IN_REASON
-        ));
+    if names.len() > MAX_NAMES_IN_REASON {
+        text.push_str(&format!(" and {} more", names.len() - MAX_NAMES_IN_REASON));
     }
-    text
 }
 
 #[cfg(test)]
