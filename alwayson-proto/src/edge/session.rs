@@ -152,6 +152,8 @@ pub struct EdgeSession {
     pub(super) late_responses: u64,
     pub(super) trailing_bytes: u64,
     pub(super) ignored_messages: u64,
+    /// Duty-cycle timing (when [`EdgeConfig::duty_cycle`] is set).
+    pub(super) duty: super::duty_cycle::DutyState,
 }
 
 impl EdgeSession {
@@ -189,6 +191,7 @@ impl EdgeSession {
             late_responses: 0,
             trailing_bytes: 0,
             ignored_messages: 0,
+            duty: Default::default(),
         }
     }
 
@@ -283,6 +286,7 @@ impl EdgeSession {
             .closing
             .clone()
             .unwrap_or(DisconnectReason::ConnectionLost);
+        let duty_off = reason == DisconnectReason::DutyCycleOff;
         let refused = match reason {
             DisconnectReason::AuthFailed(failure @ AuthFailure::Rejected(_))
                 if !self.authenticated_once =>
@@ -298,6 +302,9 @@ impl EdgeSession {
             self.failures = 0;
         }
         self.end_connection(conn, reason);
+        if duty_off {
+            return; // planned: not a failure
+        }
         self.failures = self.failures.saturating_add(1);
         match refused {
             Some(failure) => self.give_up(GiveUp::AuthRefused(failure)),
@@ -309,6 +316,7 @@ impl EdgeSession {
     /// `handle_*` methods it calls document each). Only [`Input::Message`] can fail.
     /// [`Input::Ping`] does nothing (the runtime answers pings itself).
     pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
+        self.duty_observe(now);
         match input {
             Input::Connected => self.handle_connected(now),
             Input::Message(bytes) => return self.handle_message(now, bytes),
@@ -369,7 +377,7 @@ impl EdgeSession {
             _ => return,
         }
         self.wire.expire(now);
-        if self.auth_timeout(now) || self.pong_timeout(now) {
+        if self.duty_off_if_due(now) || self.auth_timeout(now) || self.pong_timeout(now) {
             return;
         }
         self.expire_in_flight(now);
@@ -474,6 +482,7 @@ impl EdgeSession {
             conn.in_flight.values().filter_map(|f| f.deadline).min(),
             conn.timed_out.iter().filter_map(|t| t.retry_at).min(),
             self.wire.next_expiry(),
+            self.duty_deadline(),
         ]
         .into_iter()
         .flatten()
