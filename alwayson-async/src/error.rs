@@ -65,6 +65,11 @@ pub enum Error {
     /// Invalid configuration.
     #[error("configuration error: {0}")]
     Config(String),
+    /// The HTTP proxy could not be reached, refused the tunnel (407 or another status),
+    /// or closed or garbled its answer; names the proxy, never its password. A connection
+    /// failure, retried by the reconnect policy.
+    #[error(transparent)]
+    Proxy(#[from] crate::edge::ProxyError),
     /// The offline store refused the message (full, too large) or could not write it.
     #[error(transparent)]
     Offline(#[from] crate::edge::offline::OfflineError),

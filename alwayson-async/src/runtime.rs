@@ -56,8 +56,16 @@ pub(crate) async fn sleep_until<R: Runtime>(deadline: Option<Instant>) {
 
 /// `f`'s output, or `None` when `d` passes first.
 pub(crate) async fn timeout<R: Runtime, F: Future>(d: Duration, f: F) -> Option<F::Output> {
+    timeout_at::<R, F>(deadline_after(d), f).await
+}
+
+/// `f`'s output, or `None` when `deadline` passes first (never when it is `None`).
+pub(crate) async fn timeout_at<R: Runtime, F: Future>(
+    deadline: Option<Instant>,
+    f: F,
+) -> Option<F::Output> {
     let f = std::pin::pin!(f);
-    let sleep = std::pin::pin!(sleep_until::<R>(deadline_after(d)));
+    let sleep = std::pin::pin!(sleep_until::<R>(deadline));
     match futures_util::future::select(f, sleep).await {
         futures_util::future::Either::Left((out, _)) => Some(out),
         futures_util::future::Either::Right(((), _)) => None,

@@ -182,6 +182,14 @@ pub struct EdgeArgs {
     /// Most bytes the offline store holds; beyond it new pushes are refused (logged).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, requires = "offline_store")]
     pub offline_max_bytes: usize,
+    /// Connect through this HTTP proxy, http://[USER:PASSWORD@]HOST:PORT (CONNECT tunnel for
+    /// ws:// and wss://, Basic authentication). The password is never logged.
+    #[arg(long, value_name = "URL", value_parser = parse_proxy, conflicts_with = "proxy_from_env")]
+    pub proxy: Option<String>,
+    /// Take the proxy from HTTPS_PROXY (wss://) or HTTP_PROXY (ws://), honouring NO_PROXY
+    /// (lower-case names too).
+    #[arg(long)]
+    pub proxy_from_env: bool,
 }
 
 /// `alwayson decode` input.
@@ -206,6 +214,13 @@ pub fn parse_app_key(s: &str) -> Result<String, String> {
 /// Parses a `--push-rule`.
 pub fn parse_rule_spec(s: &str) -> Result<RuleSpec, String> {
     s.parse()
+}
+
+/// Checks a `--proxy` URL (the error shows it without its password).
+pub fn parse_proxy(s: &str) -> Result<String, String> {
+    alwayson_tokio::edge::Proxy::parse(s)
+        .map(|_| s.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 /// Checks that a URL is ws:// or wss:// with a host.

@@ -15,6 +15,7 @@ use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
 use alwayson_proto::edge::AuthFailure;
 use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
+use alwayson_tokio::edge::ProxyError;
 use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -95,7 +96,7 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
         e @ Error::AuthUnanswered(_) => {
             CliError::unreachable(format!("cannot authenticate at {url}: {e}"))
         }
-        Error::InvalidUrl { .. } => CliError {
+        Error::InvalidUrl { .. } | Error::Proxy(ProxyError::InvalidUrl { .. }) => CliError {
             code: EXIT_USAGE,
             message: e.to_string(),
         },
@@ -167,6 +168,11 @@ impl Edge {
         }
         if self.args.insecure {
             b = b.danger_accept_invalid_certs(true);
+        }
+        if let Some(proxy) = &self.args.proxy {
+            b = b.proxy(proxy);
+        } else if self.args.proxy_from_env {
+            b = b.proxy_from_env();
         }
         let client = match (&self.args.offline_store, self.args.wait) {
             // A self-reconnecting client's connect() waits for the platform: bound it

@@ -276,6 +276,63 @@ fn unreachable_platform_exits_4() {
 }
 
 #[test]
+fn proxy_refusals_exit_4_naming_the_proxy_without_its_password() {
+    use std::io::{Read, Write};
+    // A proxy that answers every CONNECT with 407.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_addr = proxy.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for mut conn in proxy.incoming().flatten() {
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n");
+        }
+    });
+    let url = format!("http://edge:hunter2@{proxy_addr}");
+    let mut e = edge("127.0.0.1:1", KEY, &["--proxy", &url]);
+    assert_eq!(e.wait_exit(T), Some(4), "stderr:\n{}", e.stderr());
+    let err = e.stderr();
+    assert!(
+        err.contains(&format!(
+            "proxy http://edge@{proxy_addr} refused the credentials"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("407") && !err.contains("hunter2"), "{err}");
+
+    // --proxy-from-env: HTTP_PROXY names a port with nothing behind it.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut cmd = common::bin();
+    cmd.args([
+        "edge",
+        "ws://127.0.0.1:1/Thingworx/WS",
+        "--app-key",
+        KEY,
+        "--bind",
+        "T",
+        "--proxy-from-env",
+    ])
+    .env_remove("http_proxy")
+    .env_remove("no_proxy")
+    .env_remove("NO_PROXY")
+    .env("HTTP_PROXY", format!("http://u:hunter2@{dead}"));
+    let mut e = Proc::spawn(cmd);
+    assert_eq!(e.wait_exit(T), Some(4), "stderr:\n{}", e.stderr());
+    let err = e.stderr();
+    assert!(
+        err.contains(&format!("cannot reach proxy http://u@{dead}")),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
 fn waiting_edge_connects_late_and_reconnects_after_a_platform_restart() {
     // --wait: the edge keeps trying until a platform appears on the port
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -21,6 +21,7 @@ mod keepalive;
 mod lifecycle;
 mod multipart;
 mod offline;
+mod proxy;
 mod tls;
 
 pub use auth::{
@@ -50,6 +51,10 @@ pub use lifecycle::{
 };
 pub use multipart::one_mebibyte_blob_round_trip;
 pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
+pub use proxy::{
+    no_proxy_is_honoured, proxy_basic_auth_right_and_wrong,
+    proxy_down_is_retried_until_it_comes_up, ws_and_wss_go_through_an_http_proxy,
+};
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -94,6 +99,10 @@ macro_rules! conformance_suite {
             puts_of_unknown_properties_or_other_types_are_refused,
             a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
             offline_store_delivers_every_push_in_order_across_a_platform_restart,
+            ws_and_wss_go_through_an_http_proxy,
+            proxy_basic_auth_right_and_wrong,
+            proxy_down_is_retried_until_it_comes_up,
+            no_proxy_is_honoured,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -1,7 +1,8 @@
 //! The edge's websocket: URL, TCP, TLS and the upgrade request.
 
+use super::proxy::{self, Proxy};
 use crate::error::{Error, Result};
-use crate::runtime::{timeout, Runtime};
+use crate::runtime::{deadline_after, timeout_at, Runtime};
 use crate::wsio::{Io, Ws};
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::http::HeaderValue;
@@ -20,6 +21,8 @@ pub(crate) struct Target {
     pub max_frame_size: u16,
     pub ws_config: WebSocketConfig,
     pub connect_timeout: Duration,
+    /// Tunnel through this HTTP proxy (CONNECT host:port).
+    pub proxy: Option<Proxy>,
 }
 
 /// The parts of a `ws://` / `wss://` URL. A URL without a path gets `/Thingworx/WS`.
@@ -78,17 +81,23 @@ fn io_or_tls(e: std::io::Error) -> Error {
     }
 }
 
-/// TCP connect, TLS handshake, websocket upgrade with `appKey` and `Max-Frame-Size`
-/// headers (session-lifecycle.md §3.1), all within the connect timeout.
+/// TCP connect (directly or through the proxy's tunnel), TLS handshake, websocket upgrade
+/// with `appKey` and `Max-Frame-Size` headers (session-lifecycle.md §3.1), all within the
+/// connect timeout.
 pub(crate) async fn open<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
-    let limit = target.connect_timeout;
-    timeout::<R, _>(limit, open_inner::<R>(target))
+    let deadline = deadline_after(target.connect_timeout);
+    let tcp = match &target.proxy {
+        Some(p) => proxy::connect::<R>(p, &target.host, target.port, deadline).await?,
+        None => timeout_at::<R, _>(deadline, R::connect(&target.host, target.port))
+            .await
+            .ok_or(Error::Timeout)??,
+    };
+    timeout_at::<R, _>(deadline, handshake::<R>(&target, tcp))
         .await
         .ok_or(Error::Timeout)?
 }
 
-async fn open_inner<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
-    let tcp = R::connect(&target.host, target.port).await?;
+async fn handshake<R: Runtime>(target: &Target, tcp: R::TcpStream) -> Result<Box<Ws>> {
     let io: Box<dyn Io> = match &target.tls {
         Some((connector, name)) => Box::new(
             connector

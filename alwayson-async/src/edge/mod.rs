@@ -4,11 +4,13 @@
 mod driver;
 mod link;
 pub mod offline;
+pub mod proxy;
 mod thing;
 
 pub use alwayson_proto::edge::OfflineStats;
 pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
 pub use offline::OfflineStore;
+pub use proxy::{Proxy, ProxyEnv, ProxyError};
 pub use thing::{HandlerError, Thing};
 
 use crate::backoff::Reconnect;
@@ -348,7 +350,15 @@ pub struct EdgeClientBuilder<R> {
     connect_timeout: Duration,
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
+    proxy: ProxySetting,
     runtime: PhantomData<fn() -> R>,
+}
+
+/// How the edge reaches the platform: directly or through an HTTP proxy.
+enum ProxySetting {
+    Direct,
+    Url(std::result::Result<Proxy, ProxyError>),
+    Env(ProxyEnv),
 }
 
 impl<R: Runtime> EdgeClientBuilder<R> {
@@ -369,8 +379,43 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
             offline: None,
+            proxy: ProxySetting::Direct,
             runtime: PhantomData,
         }
+    }
+
+    /// Connect through this HTTP proxy, `http://[user[:password]@]host[:port]`, with
+    /// `CONNECT` (for `ws://` and `wss://`; TLS runs inside the tunnel) and Basic
+    /// authentication when credentials are given. An invalid URL fails
+    /// [`connect`](Self::connect) with [`Error::Proxy`]; a proxy that is down, answers 407
+    /// or another refusal, or closes is a connection failure, retried with backoff.
+    ///
+    /// ```no_run
+    /// # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+    /// let edge = alwayson_async::EdgeClient::<R>::builder("wss://twx.example.com/Thingworx/WS")
+    ///     .app_key("my-app-key")
+    ///     .proxy("http://edge:secret@proxy.example:3128")
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn proxy(mut self, url: impl AsRef<str>) -> Self {
+        self.proxy = ProxySetting::Url(Proxy::parse(url.as_ref()));
+        self
+    }
+
+    /// Use the proxy that `HTTPS_PROXY` (`wss://`) or `HTTP_PROXY` (`ws://`) name, unless
+    /// `NO_PROXY` exempts the platform's host (lower-case names too; see [`ProxyEnv`]).
+    /// The environment is read only when this is called: without it, it is ignored.
+    pub fn proxy_from_env(self) -> Self {
+        self.proxy_env(ProxyEnv::from_env())
+    }
+
+    /// Like [`proxy_from_env`](Self::proxy_from_env) with variables the application
+    /// supplies ([`ProxyEnv::from_vars`]).
+    pub fn proxy_env(mut self, env: ProxyEnv) -> Self {
+        self.proxy = ProxySetting::Env(env);
+        self
     }
 
     /// Keep pushes and events in this store ([`OfflineStore::memory`] or
@@ -554,6 +599,14 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             Credentials::AppKey(k) => Some(k.to_str_lossy().into_owned()),
             _ => None,
         };
+        let proxy = match std::mem::replace(&mut self.proxy, ProxySetting::Direct) {
+            ProxySetting::Direct => None,
+            ProxySetting::Url(p) => Some(p?),
+            ProxySetting::Env(env) => env.proxy_for(&parsed.url)?,
+        };
+        if let Some(p) = &proxy {
+            tracing::debug!(proxy = %p, "connecting through an HTTP proxy");
+        }
         let target = link::Target {
             url: parsed.url,
             host: parsed.host,
@@ -563,6 +616,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             max_frame_size: config.chunk_size,
             ws_config: crate::wsio::ws_config(config.max_message_size),
             connect_timeout: self.connect_timeout,
+            proxy,
         };
         let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
         let mut names: Vec<String> = things.names().map(str::to_owned).collect();

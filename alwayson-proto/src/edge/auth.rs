@@ -23,6 +23,7 @@ impl EdgeSession {
             self.end_connection(conn, reason);
         }
         self.wire.reset();
+        self.duty_connected(now);
         let mut conn = Connection::new(after(now, self.config.ping_interval));
         let id = self.ids.next();
         let auth = Message {

@@ -68,6 +68,9 @@ pub struct EdgeConfig {
     /// session ends anyway ([`crate::EdgeEvent::Closed`]; the runtime drops the socket).
     /// Default 5 s.
     pub close_timeout: Duration,
+    /// Connect for a share of every period only ([`DutyCycle`](super::DutyCycle); see
+    /// the [`duty_cycle`](super::duty_cycle) module). Default `None`: always connected.
+    pub duty_cycle: Option<super::DutyCycle>,
 }
 
 impl EdgeConfig {
@@ -85,6 +88,7 @@ impl EdgeConfig {
             reassembly: ReassemblyLimits::default(),
             reconnect: ReconnectPolicy::default(),
             close_timeout: Duration::from_secs(5),
+            duty_cycle: None,
         }
     }
 }

@@ -41,6 +41,10 @@ pub enum DisconnectReason {
     PongTimeout,
     /// AUTH was rejected or timed out: the session asked for a close.
     AuthFailed(AuthFailure),
+    /// A duty cycle's off time started: the session UNBOUND its things and asked for a
+    /// close; it reconnects at the start of the next on time
+    /// ([`EdgeConfig::duty_cycle`](super::EdgeConfig::duty_cycle)).
+    DutyCycleOff,
 }
 
 /// What an edge session reports to the application.

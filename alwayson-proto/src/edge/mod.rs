@@ -163,6 +163,7 @@ mod auth;
 mod batch;
 mod bindings;
 mod config;
+pub mod duty_cycle;
 mod event;
 mod keepalive;
 pub mod offline;
@@ -176,6 +177,7 @@ pub mod subscribed;
 mod tests;
 
 pub use config::{Credentials, EdgeConfig};
+pub use duty_cycle::{DutyCycle, DutyCycleError, DutyPhase, CLOSE_REASON_DUTY_CYCLE};
 pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
 pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};

@@ -162,7 +162,8 @@ impl super::EdgeSession {
 
     /// When the runtime should open the next websocket, after
     /// [`EdgeEvent::Disconnected`] or [`Input::ConnectFailed`](crate::Input::ConnectFailed) (and before the first
-    /// connect, which is due at once). `draw` is a random number for the jitter (see
+    /// connect, which is due at once; with a duty cycle never inside an off time). `draw`
+    /// is a random number for the jitter (see
     /// [`ReconnectPolicy`](super::ReconnectPolicy) for the delays, what counts as a failure
     /// and what resets the count); ask once per failure, each call draws anew.
     pub fn reconnect(&self, now: Instant, draw: u64) -> Reconnect {
@@ -175,11 +176,13 @@ impl super::EdgeSession {
         if self.conn.is_some() {
             return Reconnect::Connected;
         }
-        if self.failures == 0 {
-            return Reconnect::At(now);
-        }
-        let delay = self.config.reconnect.delay(self.failures, draw);
-        match now.checked_add(delay) {
+        let delay = if self.failures == 0 {
+            Duration::ZERO
+        } else {
+            self.config.reconnect.delay(self.failures, draw)
+        };
+        // Inside a duty cycle's off time: at the start of the next on time.
+        match now.checked_add(delay).and_then(|at| self.duty_gate(at)) {
             Some(at) => Reconnect::At(at),
             // A delay past the end of time: never again.
             None => Reconnect::GiveUp(GiveUp::Attempts(self.failures)),

@@ -155,6 +155,8 @@ pub struct EdgeSession {
     /// Refused messages that could not be answered ([`Stats::unanswered_malformed`]).
     pub(super) unanswered_malformed: u64,
     pub(super) ignored_messages: u64,
+    /// Duty-cycle timing (when [`EdgeConfig::duty_cycle`] is set).
+    pub(super) duty: super::duty_cycle::DutyState,
 }
 
 impl EdgeSession {
@@ -193,6 +195,7 @@ impl EdgeSession {
             trailing_bytes: 0,
             unanswered_malformed: 0,
             ignored_messages: 0,
+            duty: Default::default(),
         }
     }
 
@@ -300,6 +303,7 @@ impl EdgeSession {
             .closing
             .clone()
             .unwrap_or(DisconnectReason::ConnectionLost);
+        let duty_off = reason == DisconnectReason::DutyCycleOff;
         let refused = match reason {
             DisconnectReason::AuthFailed(failure @ AuthFailure::Rejected(_))
                 if !self.authenticated_once =>
@@ -315,6 +319,9 @@ impl EdgeSession {
             self.failures = 0;
         }
         self.end_connection(conn, reason);
+        if duty_off {
+            return; // planned: not a failure
+        }
         self.failures = self.failures.saturating_add(1);
         match refused {
             Some(failure) => self.give_up(GiveUp::AuthRefused(failure)),
@@ -351,6 +358,7 @@ impl EdgeSession {
     ///   timeouts, the pong deadline, the next ping, BIND retries, multipart expiry, the
     ///   bounded close). Early or late is harmless.
     pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
+        self.duty_observe(now);
         match input {
             Input::Connected => self.handle_connected(now),
             Input::Message(bytes) => return self.handle_message(now, bytes),
@@ -412,7 +420,7 @@ impl EdgeSession {
             _ => return,
         }
         self.wire.expire(now);
-        if self.auth_timeout(now) || self.pong_timeout(now) {
+        if self.duty_off_if_due(now) || self.auth_timeout(now) || self.pong_timeout(now) {
             return;
         }
         self.expire_in_flight(now);
@@ -508,6 +516,7 @@ impl EdgeSession {
             conn.in_flight.values().filter_map(|f| f.deadline).min(),
             conn.timed_out.iter().filter_map(|t| t.retry_at).min(),
             self.wire.next_expiry(),
+            self.duty_deadline(),
         ]
         .into_iter()
         .flatten()

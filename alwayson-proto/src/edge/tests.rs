@@ -1926,3 +1926,98 @@ fn bind_and_unbind_tickets_complete_once_their_names_are_answered() {
         }]
     );
 }
+
+/// A duty cycle of 10 s at 50 %, simulated over several periods: UNBIND then close at each
+/// off start, reconnect at each on start (not counted as failures), re-BIND after AUTH,
+/// and a request made during the off time goes out after the BIND.
+#[test]
+fn duty_cycle_unbinds_closes_and_reconnects_every_period() {
+    let mut c = config();
+    c.duty_cycle = Some(DutyCycle::new(Duration::from_secs(10), 50).unwrap());
+    let mut h = H::new(c);
+    assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(h.t0));
+    h.bound(&["Pump1", "Pump2"]);
+    let period = Duration::from_secs(10);
+    for k in 0..4u32 {
+        let on = period * k;
+        let off = on + Duration::from_secs(5);
+        assert_eq!(h.edge.state(), EdgeState::Authenticated, "period {k}");
+        assert!(h.edge.poll_timeout().is_some_and(|t| t <= h.t0 + off));
+        // Just before the off time: nothing happens.
+        h.at(off - ms(1));
+        assert!(h.sent().iter().all(|o| *o == Out::Ping), "period {k}");
+        // The off time starts: UNBIND every thing, then close.
+        h.at(off);
+        let sent = h.sent();
+        assert_eq!(sent.len(), 2, "period {k}: {sent:?}");
+        assert!(matches!(sent[0].msg().body, Body::Unbind(_)));
+        assert_eq!(names(sent[0].msg()), ["Pump1", "Pump2"]);
+        assert_eq!(
+            sent[1],
+            Out::Close(CLOSE_NORMAL, CLOSE_REASON_DUTY_CYCLE.into())
+        );
+        h.edge.handle_input(h.now, Input::Closed).unwrap();
+        assert_eq!(
+            h.events(),
+            vec![EdgeEvent::Disconnected {
+                reason: DisconnectReason::DutyCycleOff
+            }]
+        );
+        assert_eq!(h.edge.failures(), 0, "a planned close is not a failure");
+        assert_eq!(h.edge.state(), EdgeState::Disconnected);
+        // Off time: reconnect only at the next on time.
+        let next_on = h.t0 + on + period;
+        assert_eq!(h.edge.reconnect(h.now, 12345), Reconnect::At(next_on));
+        h.at(off + Duration::from_secs(2));
+        assert_eq!(h.edge.reconnect(h.now, 0), Reconnect::At(next_on));
+        let queued = h.edge.read_property(h.now, "Pump1", "temp").unwrap();
+        assert!(h.sent().is_empty());
+        // The on time starts: connect, AUTH, BIND both things again, then the request.
+        h.at(on + period);
+        let after_auth = h.authenticate();
+        assert_eq!(after_auth.len(), 2, "period {k}: {after_auth:?}");
+        assert!(matches!(after_auth[0].msg().body, Body::Bind(_)));
+        assert_eq!(names(after_auth[0].msg()), ["Pump1", "Pump2"]);
+        assert_eq!(after_auth[1].msg().header.request_id, queued);
+        let bind_id = after_auth[0].msg().header.request_id;
+        h.feed_ok(&response(bind_id, StatusCode::SUCCESS));
+        h.feed_ok(&response(queued, StatusCode::SUCCESS));
+        let events = h.events();
+        assert!(
+            events.contains(&EdgeEvent::Bound {
+                name: "Pump2".into()
+            }),
+            "{events:?}"
+        );
+    }
+}
+
+/// With a duty cycle, a reconnect delay that would end inside an off time moves to the next
+/// on time, and a websocket that opens inside an off time is closed at once.
+#[test]
+fn duty_cycle_keeps_reconnects_out_of_the_off_time() {
+    let mut c = config();
+    c.reconnect = ReconnectPolicy::new(Duration::from_secs(1), Duration::from_secs(1));
+    c.duty_cycle = Some(DutyCycle::new(Duration::from_secs(10), 50).unwrap());
+    let mut h = H::new(c);
+    h.edge.handle_input(h.now, Input::ConnectFailed).unwrap();
+    // Early in the on time the backoff applies as usual ...
+    assert!(matches!(h.edge.reconnect(h.now, 0), Reconnect::At(t) if t == h.t0 + ms(500)));
+    // ... late in it, the retry waits for the next on time.
+    h.at(ms(4_800));
+    h.edge.handle_input(h.now, Input::ConnectFailed).unwrap();
+    assert_eq!(
+        h.edge.reconnect(h.now, u64::MAX),
+        Reconnect::At(h.t0 + Duration::from_secs(10))
+    );
+    // A connection that opens inside the off time is closed at the next timeout.
+    h.at(ms(6_000));
+    h.connect();
+    assert_eq!(h.edge.poll_timeout(), Some(h.now));
+    h.sent();
+    h.at(ms(6_000));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_DUTY_CYCLE.into())]
+    );
+}
