@@ -848,6 +848,18 @@ fn push_names(text: &mut String, names: &[WireString]) {
     }
 }
 
+/// `text` cut to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
