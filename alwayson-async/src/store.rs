@@ -103,7 +103,7 @@ pub(crate) fn property_value(property: &str, response: Response) -> Result<Value
     };
     Ok(table
         .first(property)
-        .or_else(|| table.rows.first()?.first())
+        .or_else(|| table.row(0)?.first())
         .map(|v| v.unwrap_variant().clone())
         .unwrap_or(Value::Nothing))
 }

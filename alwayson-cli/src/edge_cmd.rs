@@ -41,7 +41,7 @@ pub fn properties_table(props: &BTreeMap<String, Value>) -> InfoTable {
             .map(|(k, v)| FieldDefinition::new(k.as_str(), v.base_type()))
             .collect(),
     );
-    t.push_row(props.values().cloned().collect());
+    t.push_row(props.values().cloned());
     t
 }
 
@@ -331,6 +331,9 @@ mod tests {
         let t = properties_table(&m);
         assert_eq!(t.data_shape.fields[0].name, "a");
         assert_eq!(t.data_shape.fields[1].base_type, BaseType::Boolean);
-        assert_eq!(t.rows, vec![vec![Value::Number(1.0), Value::Boolean(true)]]);
+        assert_eq!(
+            t.to_rows(),
+            vec![vec![Value::Number(1.0), Value::Boolean(true)]]
+        );
     }
 }

@@ -67,7 +67,7 @@ pub fn show_value(v: &Value) -> String {
 
 /// A table as its rows in compact JSON (`[{"a":1.0}]`), or `(no rows)`.
 pub fn show_rows(t: &InfoTable) -> String {
-    if t.rows.is_empty() {
+    if t.is_empty() {
         return "(no rows)".into();
     }
     json::infotable_to_json(t)["rows"].to_string()

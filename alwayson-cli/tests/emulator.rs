@@ -321,7 +321,7 @@ async fn metadata_types_rest_inputs_and_outputs() {
         ))
         .await;
     let t = r.content.unwrap();
-    let rows: Vec<(String, String)> = (0..t.rows.len())
+    let rows: Vec<(String, String)> = (0..t.row_count())
         .map(|i| {
             let s = |f: &str| match t.get(i, f) {
                 Some(Value::String(_, s)) => s.to_str_lossy().into_owned(),
@@ -512,7 +512,7 @@ async fn ems_content_bodies_pushes_events_and_history() {
             )),
         ))
         .await;
-    assert_eq!(r.content.unwrap().rows.len(), 1);
+    assert_eq!(r.content.unwrap().row_count(), 1);
 
     // a property the edge does not push is read live; ?source=stored gives what was read
     let r = rest(&addr, "GET", &thing_path("/Properties/Live"), "").await;

@@ -119,8 +119,8 @@ impl Request {
         let Value::InfoTable(values) = params.first("values")? else {
             return None;
         };
-        let mut out = Vec::with_capacity(values.rows.len());
-        for row in 0..values.rows.len() {
+        let mut out = Vec::with_capacity(values.row_count());
+        for row in 0..values.row_count() {
             let (Some(Value::String(_, name)), Some(value)) =
                 (values.get(row, "name"), values.get(row, "value"))
             else {
@@ -318,7 +318,7 @@ mod tests {
         if let Some(Value::InfoTable(values)) = push
             .params
             .as_mut()
-            .and_then(|p| p.rows.get_mut(0))
+            .and_then(|p| p.row_mut(0))
             .and_then(|r| r.get_mut(0))
         {
             values.push_row(vec![Value::Integer(1), Value::Integer(2)]);

@@ -121,7 +121,7 @@ pub fn written_value(request: &Request) -> Option<Value> {
     let name = request.characteristic_name.to_str_lossy();
     params
         .first(&name)
-        .or_else(|| params.rows.first()?.first())
+        .or_else(|| params.row(0)?.first())
         .map(|v| v.unwrap_variant().clone())
 }
 

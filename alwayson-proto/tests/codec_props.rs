@@ -75,10 +75,7 @@ fn table_of(cell: BoxedStrategy<Value>) -> impl Strategy<Value = InfoTable> {
         proptest::collection::vec(field, 0..4),
         proptest::collection::vec(proptest::collection::vec(cell, 0..5), 0..4),
     )
-        .prop_map(|(fields, rows)| InfoTable {
-            data_shape: DataShape { fields },
-            rows,
-        })
+        .prop_map(|(fields, rows)| InfoTable::from_rows(DataShape { fields }, rows))
 }
 
 fn value() -> BoxedStrategy<Value> {
@@ -225,11 +222,11 @@ proptest! {
         prop_assert!(r.trailing.is_empty());
         let view = r.value;
         prop_assert_eq!(view.field_count(), t.data_shape.fields.len());
-        prop_assert_eq!(view.row_count(), t.rows.len());
+        prop_assert_eq!(view.row_count(), t.row_count());
         let fields: Vec<FieldDefinition> = view.fields().map(|f| f.to_owned()).collect();
         prop_assert_eq!(&fields, &t.data_shape.fields);
-        let rows: Vec<Row> = view.rows().map(|r| r.to_owned()).collect();
-        prop_assert_eq!(&rows, &t.rows);
+        let rows: Vec<Vec<Value>> = view.rows().map(|r| r.to_owned()).collect();
+        prop_assert_eq!(&rows, &t.to_rows());
         prop_assert_eq!(view.to_owned(), t.clone());
         let d = InfoTable::decode(enc).expect("decodes");
         prop_assert!(d.trailing.is_empty());

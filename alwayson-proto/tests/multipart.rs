@@ -800,11 +800,13 @@ fn table() -> impl Strategy<Value = InfoTable> {
             }
         };
         let row: Vec<BoxedStrategy<Value>> = kinds.iter().map(|&k| cell(k)).collect();
-        proptest::collection::vec(row, rows).prop_map(move |rows| InfoTable {
-            data_shape: alwayson_proto::DataShape {
-                fields: fields.clone(),
-            },
-            rows,
+        proptest::collection::vec(row, rows).prop_map(move |rows| {
+            InfoTable::from_rows(
+                alwayson_proto::DataShape {
+                    fields: fields.clone(),
+                },
+                rows,
+            )
         })
     })
 }

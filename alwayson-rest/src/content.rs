@@ -12,15 +12,15 @@ pub const CONTENT_FIELD: &str = "_content_";
 
 /// A JSON document as the EMS carries it: one row, one JSON field `_content_`.
 pub fn wrap_content(body: &Json) -> InfoTable {
-    InfoTable {
-        data_shape: DataShape {
+    InfoTable::from_rows(
+        DataShape {
             fields: vec![FieldDefinition::new(CONTENT_FIELD, BaseType::Json)],
         },
-        rows: vec![vec![Value::String(
+        vec![vec![Value::String(
             BaseType::Json,
             WireString::from(body.to_string()),
         )]],
-    }
+    )
 }
 
 /// Whether `params` is a wrapped body (a single field named `_content_`).
@@ -35,8 +35,7 @@ pub fn unwrap_content(params: &InfoTable) -> Option<Result<Json, JsonError>> {
         return None;
     }
     let cell = params
-        .rows
-        .first()
+        .row(0)
         .and_then(|r| r.first())
         .map(Value::unwrap_variant);
     Some(match cell {

@@ -158,8 +158,7 @@ pub fn infotable_to_json(table: &InfoTable) -> Json {
         defs.insert(name, Json::Object(def));
     }
     let rows: Vec<Json> = table
-        .rows
-        .iter()
+        .rows()
         .map(|row| {
             let obj: Map<String, Json> = table
                 .data_shape
@@ -497,10 +496,7 @@ fn infotable_from_json_at(json: &Json, path: &str, depth: usize) -> Result<InfoT
             .collect::<Result<Vec<_>, _>>()?;
         rows.push(row);
     }
-    Ok(InfoTable {
-        data_shape: DataShape { fields },
-        rows,
-    })
+    Ok(InfoTable::from_rows(DataShape { fields }, rows))
 }
 
 /// A plain name/value object (`{"a": 1, "b": "x"}`) as a one-row InfoTable: one field per
@@ -517,10 +513,7 @@ pub fn params_from_json(json: &Json) -> Result<InfoTable, JsonError> {
         fields.push(FieldDefinition::new(k.as_str(), value.base_type()));
         row.push(value);
     }
-    Ok(InfoTable {
-        data_shape: DataShape { fields },
-        rows: vec![row],
-    })
+    Ok(InfoTable::from_rows(DataShape { fields }, vec![row]))
 }
 
 /// Like [`params_from_json`], but a name for which `declared` gives a base type is read with
@@ -546,10 +539,7 @@ pub fn params_from_json_typed(
         fields.push(FieldDefinition::new(k.as_str(), base_type));
         row.push(value);
     }
-    Ok(InfoTable {
-        data_shape: DataShape { fields },
-        rows: vec![row],
-    })
+    Ok(InfoTable::from_rows(DataShape { fields }, vec![row]))
 }
 
 #[cfg(test)]
@@ -637,17 +627,17 @@ mod tests {
             name: "isPrimaryKey".into(),
             value: Value::Boolean(true),
         });
-        let t = InfoTable {
-            data_shape: DataShape {
+        let t = InfoTable::from_rows(
+            DataShape {
                 fields: vec![FieldDefinition::new("name", BaseType::String), f],
             },
             // second row is short; third has an extra cell
-            rows: vec![
+            vec![
                 vec![Value::string("a"), Value::Integer(5)],
                 vec![Value::string("b")],
                 vec![Value::string("c"), Value::Nothing, Value::Integer(9)],
             ],
-        };
+        );
         let j = infotable_to_json(&t);
         assert_eq!(
             j["dataShape"]["fieldDefinitions"]["v"],
@@ -702,7 +692,7 @@ mod tests {
         assert_eq!(t.data_shape.fields[1].base_type, BaseType::String);
         assert_eq!(t.data_shape.fields[2].base_type, BaseType::Nothing);
         assert_eq!(
-            t.rows,
+            t.to_rows(),
             vec![vec![Value::Number(1.0), Value::string("x"), Value::Nothing]]
         );
         let empty = params_from_json(&json!({})).unwrap();
@@ -770,7 +760,7 @@ mod tests {
                 .map(|(n, bt, _)| FieldDefinition::new(*n, *bt))
                 .collect(),
         );
-        t.push_row(cells.into_iter().map(|(_, _, v)| v).collect());
+        t.push_row(cells.into_iter().map(|(_, _, v)| v));
         t
     }
 
@@ -791,11 +781,11 @@ mod tests {
         let body = json!({"values": {"dataShape":{"fieldDefinitions":{"t":{"name":"t","baseType":"INTEGER"}}},"rows":[{"t":4},{}]}});
         let p = params_from_json(&body).unwrap();
         assert_eq!(p.data_shape.fields[0].base_type, BaseType::InfoTable);
-        let Value::InfoTable(nested) = &p.rows[0][0] else {
+        let Value::InfoTable(nested) = &p.row(0).expect("one row")[0] else {
             panic!("not a table")
         };
         assert_eq!(
-            nested.rows,
+            nested.to_rows(),
             vec![vec![Value::Integer(4)], vec![Value::Nothing]]
         );
     }
@@ -889,7 +879,10 @@ mod tests {
         );
         // the LSR's push: VARIANT column with typed cells
         let t = infotable_from_json(&json!({"datashape":{"fieldDefinitions":{"value":{"baseType":"VARIANT"},"name":{"baseType":"STRING"}}},"rows":[{"value":{"baseType":"NUMBER","value":21.5},"name":"Temp"}]})).unwrap();
-        assert_eq!(t.rows[0][0], Value::variant(Value::Number(21.5)));
+        assert_eq!(
+            t.row(0).expect("one row")[0],
+            Value::variant(Value::Number(21.5))
+        );
         // a declared type reads the inner value
         assert_eq!(
             typed_value_from_json(&json!({"baseType":"NUMBER","value":4}), BaseType::Integer)
@@ -934,7 +927,7 @@ mod tests {
         assert_eq!(t.data_shape.fields[0].base_type, BaseType::Integer);
         assert_eq!(t.data_shape.fields[2].base_type, BaseType::Number);
         assert_eq!(
-            t.rows[0],
+            t.row(0).expect("one row"),
             vec![Value::Integer(19), Value::DateTime(7), Value::Number(1.0)]
         );
         let err = params_from_json_typed(&json!({"count": 1.5}), declared).unwrap_err();

@@ -78,12 +78,12 @@ pub fn property_updates(rows: usize) -> InfoTable {
 /// `SteamSensor1` SERVICES, params one field `values` (INFOTABLE) whose single cell is
 /// [`property_updates`].
 pub fn push_100() -> Message {
-    let params = InfoTable {
-        data_shape: DataShape {
+    let params = InfoTable::from_rows(
+        DataShape {
             fields: vec![FieldDefinition::new("values", BaseType::InfoTable)],
         },
-        rows: vec![vec![Value::from(property_updates(PUSH_ROWS))]],
-    };
+        vec![vec![Value::from(property_updates(PUSH_ROWS))]],
+    );
     Message {
         header: Header::new(3, SESSION_ID),
         body: Body::Request(Request::new(
@@ -155,7 +155,7 @@ mod tests {
         let Some(Value::InfoTable(inner)) = params.first("values") else {
             panic!("values is not an InfoTable")
         };
-        assert_eq!(inner.rows.len(), PUSH_ROWS);
+        assert_eq!(inner.row_count(), PUSH_ROWS);
         assert_eq!(inner.data_shape.fields.len(), 4);
     }
 

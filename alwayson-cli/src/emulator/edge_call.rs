@@ -95,7 +95,7 @@ pub async fn read_property(
     Ok(content
         .and_then(|t| {
             t.first(property)
-                .or_else(|| t.rows.first()?.first())
+                .or_else(|| t.row(0)?.first())
                 .map(|v| v.unwrap_variant().clone())
         })
         .unwrap_or(Value::Nothing))

@@ -130,10 +130,7 @@ impl EdgeRequests {
                 }
             }
             Some(Err(e)) => return Response::error(StatusCode::BAD_REQUEST, e.to_string()),
-            None => match params
-                .first(property)
-                .or_else(|| params.rows.first()?.first())
-            {
+            None => match params.first(property).or_else(|| params.row(0)?.first()) {
                 Some(v) => v.unwrap_variant().clone(),
                 None => {
                     return Response::error(
@@ -219,8 +216,8 @@ fn updates_from_json(doc: &Json) -> Result<Vec<(String, Vtq)>, String> {
     }
     .ok_or("no `values` member")?;
     let table = json::infotable_from_json(values).map_err(|e| format!("values.{e}"))?;
-    let mut out = Vec::with_capacity(table.rows.len());
-    for row in 0..table.rows.len() {
+    let mut out = Vec::with_capacity(table.row_count());
+    for row in 0..table.row_count() {
         let Some(Value::String(_, name)) = table.get(row, "name").map(Value::unwrap_variant) else {
             continue;
         };

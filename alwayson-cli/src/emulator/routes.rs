@@ -9,7 +9,7 @@ use super::model::{Source, Vtq};
 use super::services::{self, Params, PLATFORM_SERVICES};
 use super::subscriptions::{property_subscriptions_table, PushRule, PushType};
 use super::Emulator;
-use alwayson_proto::{BaseType, FieldDefinition, InfoTable, Value};
+use alwayson_proto::{BaseType, DataShape, FieldDefinition, InfoTable, Value};
 use alwayson_rest::app_key::require_app_key;
 use alwayson_rest::{json, json_response, typing, JsonBody, RestError};
 use alwayson_tokio::Platform;
@@ -211,7 +211,9 @@ fn value_table(property: &str, value: Value) -> InfoTable {
 /// A stored value: the property's field plus `time` (DATETIME) and `quality` (STRING), as
 /// the EMS answers property reads (a field named like the property is not repeated).
 fn stored_response(property: &str, v: Vtq) -> Response {
-    let mut t = value_table(property, v.value);
+    let value = v.value.unwrap_variant().clone();
+    let mut fields = vec![FieldDefinition::new(property, value.base_type())];
+    let mut row = vec![value];
     for (name, bt, cell) in [
         ("time", BaseType::DateTime, Value::DateTime(v.time_ms)),
         (
@@ -221,10 +223,11 @@ fn stored_response(property: &str, v: Vtq) -> Response {
         ),
     ] {
         if name != property {
-            t.data_shape.fields.push(FieldDefinition::new(name, bt));
-            t.rows[0].push(cell);
+            fields.push(FieldDefinition::new(name, bt));
+            row.push(cell);
         }
     }
+    let t = InfoTable::from_rows(DataShape { fields }, [row]);
     source_response(&t, "stored")
 }
 
@@ -456,7 +459,7 @@ async fn invoke_service(
             .field_index(alwayson_proto::conventions::RESULT_FIELD)
         {
             result.data_shape.fields[i].base_type = bt;
-            for row in &mut result.rows {
+            for row in result.rows_mut() {
                 if let Some(cell) = row.get_mut(i) {
                     *cell = typing::coerce(std::mem::replace(cell, Value::Nothing), bt);
                 }

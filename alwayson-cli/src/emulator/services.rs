@@ -38,10 +38,10 @@ pub fn property_values(model: &ThingModel, thing: &str) -> InfoTable {
         .iter()
         .map(|(n, v)| FieldDefinition::new(n.as_str(), declared_or_own(model, thing, n, &v.value)))
         .collect();
-    InfoTable {
-        data_shape: DataShape { fields },
-        rows: vec![values.into_iter().map(|(_, v)| v.value).collect()],
-    }
+    InfoTable::from_rows(
+        DataShape { fields },
+        [values.into_iter().map(|(_, v)| v.value)],
+    )
 }
 
 fn declared_or_own(model: &ThingModel, thing: &str, property: &str, v: &Value) -> BaseType {
@@ -211,7 +211,7 @@ pub fn values_to_set(
         }
         _ => return Err(RestError::bad_request("`values` must be an object")),
     };
-    let Some(row) = table.rows.first() else {
+    let Some(row) = table.row(0) else {
         return Ok(Vec::new());
     };
     Ok(table
@@ -282,9 +282,12 @@ mod tests {
     fn values_and_vtq() {
         let m = model();
         let t = property_values(&m, "T");
-        assert_eq!(t.rows, vec![vec![Value::Number(2.0), Value::string("x")]]);
+        assert_eq!(
+            t.to_rows(),
+            vec![vec![Value::Number(2.0), Value::string("x")]]
+        );
         let t = property_values_vtq(&m, "T");
-        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.row_count(), 2);
         assert_eq!(t.get(0, "time"), Some(&Value::DateTime(30)));
     }
 
@@ -293,15 +296,18 @@ mod tests {
         let m = model();
         let p = Params::from_body(Some(json!({"maxItems": 2}))).unwrap();
         let t = query_property_history(&m, "T", &p).unwrap();
-        assert_eq!(t.rows.len(), 2);
-        assert_eq!(t.rows[0][0], Value::DateTime(30));
-        assert_eq!(t.rows[1][0], Value::DateTime(20));
+        assert_eq!(t.row_count(), 2);
+        assert_eq!(t.to_rows()[0][0], Value::DateTime(30));
+        assert_eq!(t.to_rows()[1][0], Value::DateTime(20));
         let p = Params::from_body(Some(json!({"propertyName": "a", "oldestFirst": true}))).unwrap();
         let t = query_property_history(&m, "T", &p).unwrap();
         assert_eq!(t.data_shape.fields.len(), 2);
-        assert_eq!(t.rows[0], vec![Value::DateTime(10), Value::Number(1.0)]);
+        assert_eq!(
+            t.to_rows()[0],
+            vec![Value::DateTime(10), Value::Number(1.0)]
+        );
         let p = Params::from_body(Some(json!({"startDate": "1970-01-01T00:00:00.015Z"}))).unwrap();
-        assert_eq!(query_property_history(&m, "T", &p).unwrap().rows.len(), 2);
+        assert_eq!(query_property_history(&m, "T", &p).unwrap().row_count(), 2);
         let p = Params::from_body(Some(json!({"maxItems": "lots"}))).unwrap();
         assert_eq!(
             query_property_history(&m, "T", &p).unwrap_err().status,

@@ -9,11 +9,16 @@
 //!   pass: short strings inline, longer strings and blobs shared with the input [`Bytes`]
 //!   (or copied when converting a view, which has no shared buffer).
 
+use super::infotable::RowsBuilder;
 use super::{
-    Aspect, DataShape, FieldDefinition, FieldRef, InfoTable, InfoTableRef, Row, RowRef, Value,
-    ValueRef, VariantRef, WireString,
+    Aspect, DataShape, FieldDefinition, FieldRef, InfoTable, InfoTableRef, RowRef, Value, ValueRef,
+    VariantRef, WireString,
 };
 use bytes::Bytes;
+
+/// Most cells reserved ahead from the first row of a table (a guess; beyond it a table
+/// grows as it is read).
+const MAX_RESERVED_CELLS: usize = 1 << 12;
 
 /// The bytes and nesting level of an InfoTable the grammar has just read.
 #[derive(Debug, Clone, Copy)]
@@ -32,8 +37,6 @@ pub(crate) trait Build<'a> {
     type Aspects;
     type Field;
     type Fields;
-    type Cells;
-    type Row;
     type Rows;
     type Table;
 
@@ -51,11 +54,11 @@ pub(crate) trait Build<'a> {
     fn fields(&mut self) -> Self::Fields;
     fn push_field(&mut self, fields: &mut Self::Fields, f: Self::Field);
 
-    fn cells(&mut self, count: u16, remaining: usize) -> Self::Cells;
-    fn cell(&mut self, cells: &mut Self::Cells, v: Self::Value);
-    fn row(&mut self, head: RowRef<'a>, cells: Self::Cells) -> Self::Row;
     fn rows(&mut self) -> Self::Rows;
-    fn push_row(&mut self, rows: &mut Self::Rows, r: Self::Row);
+    /// One more cell of the row being read.
+    fn cell(&mut self, rows: &mut Self::Rows, v: Self::Value);
+    /// The row being read is complete; `remaining` bytes follow it.
+    fn end_row(&mut self, rows: &mut Self::Rows, head: RowRef<'a>, remaining: usize);
 
     fn table(&mut self, span: TableSpan<'a>, fields: Self::Fields, rows: Self::Rows)
         -> Self::Table;
@@ -69,8 +72,6 @@ impl<'a> Build<'a> for View {
     type Aspects = ();
     type Field = FieldRef<'a>;
     type Fields = usize;
-    type Cells = ();
-    type Row = RowRef<'a>;
     type Rows = usize;
     type Table = InfoTableRef<'a>;
 
@@ -103,19 +104,13 @@ impl<'a> Build<'a> for View {
         *fields += 1;
     }
     #[inline(always)]
-    fn cells(&mut self, _: u16, _: usize) {}
-    #[inline(always)]
-    fn cell(&mut self, _: &mut (), _: ValueRef<'a>) {}
-    #[inline(always)]
-    fn row(&mut self, head: RowRef<'a>, _: ()) -> RowRef<'a> {
-        head
-    }
-    #[inline(always)]
     fn rows(&mut self) -> usize {
         0
     }
     #[inline(always)]
-    fn push_row(&mut self, rows: &mut usize, _: RowRef<'a>) {
+    fn cell(&mut self, _: &mut usize, _: ValueRef<'a>) {}
+    #[inline(always)]
+    fn end_row(&mut self, rows: &mut usize, _: RowRef<'a>, _: usize) {
         *rows += 1;
     }
     #[inline(always)]
@@ -168,9 +163,7 @@ impl<'a> Build<'a> for Owned<'_> {
     type Aspects = Vec<Aspect>;
     type Field = FieldDefinition;
     type Fields = Vec<FieldDefinition>;
-    type Cells = Row;
-    type Row = Row;
-    type Rows = Vec<Row>;
+    type Rows = RowsBuilder;
     type Table = InfoTable;
 
     #[inline(always)]
@@ -228,37 +221,34 @@ impl<'a> Build<'a> for Owned<'_> {
         fields.push(f);
     }
     #[inline(always)]
-    fn cells(&mut self, count: u16, remaining: usize) -> Row {
-        // Each cell takes at least 1 byte (its type byte).
-        Vec::with_capacity(usize::from(count).min(remaining))
+    fn rows(&mut self) -> RowsBuilder {
+        RowsBuilder::default()
     }
     #[inline(always)]
-    fn cell(&mut self, cells: &mut Row, v: Value) {
-        cells.push(v);
+    fn cell(&mut self, rows: &mut RowsBuilder, v: Value) {
+        rows.cell(v);
     }
     #[inline(always)]
-    fn row(&mut self, _: RowRef<'a>, cells: Row) -> Row {
-        cells
-    }
-    #[inline(always)]
-    fn rows(&mut self) -> Vec<Row> {
-        Vec::new()
-    }
-    #[inline(always)]
-    fn push_row(&mut self, rows: &mut Vec<Row>, r: Row) {
-        rows.push(r);
+    fn end_row(&mut self, rows: &mut RowsBuilder, head: RowRef<'a>, remaining: usize) {
+        rows.end_row();
+        if rows.row_count() == 1 {
+            // Reserve for the rest of the table, guessing from the first row that the
+            // rows are alike: each takes `3 + head.cells.len()` bytes of the `remaining`
+            // ones. Bounded by the input (at most one cell per remaining byte) and by
+            // `MAX_RESERVED_CELLS`; a wrong guess only costs the usual growth.
+            let rows_left = remaining / (3 + head.cells.len());
+            let cells = rows_left.saturating_mul(head.len());
+            rows.reserve(cells.min(remaining).min(MAX_RESERVED_CELLS));
+        }
     }
     #[inline(always)]
     fn table(
         &mut self,
         _: TableSpan<'a>,
         fields: Vec<FieldDefinition>,
-        rows: Vec<Row>,
+        rows: RowsBuilder,
     ) -> InfoTable {
-        InfoTable {
-            data_shape: DataShape { fields },
-            rows,
-        }
+        rows.finish(DataShape { fields })
     }
 }
 

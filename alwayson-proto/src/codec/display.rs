@@ -77,7 +77,7 @@ fn write_table(f: &mut Formatter<'_>, t: &InfoTable, indent: usize) -> fmt::Resu
         f,
         "({} field(s), {} row(s))",
         t.data_shape.fields.len(),
-        t.rows.len()
+        t.row_count()
     )?;
     pad(f, indent)?;
     f.write_str("fields:")?;
@@ -101,10 +101,10 @@ fn write_table(f: &mut Formatter<'_>, t: &InfoTable, indent: usize) -> fmt::Resu
     writeln!(f)?;
     pad(f, indent)?;
     f.write_str("rows:")?;
-    if t.rows.is_empty() {
+    if t.is_empty() {
         f.write_str(" (none)")?;
     }
-    for (i, row) in t.rows.iter().enumerate() {
+    for (i, row) in t.rows().enumerate() {
         writeln!(f)?;
         pad(f, indent + 1)?;
         write!(f, "[{i}]")?;

@@ -63,18 +63,120 @@ impl DataShape {
     }
 }
 
-/// A row: one typed value per cell, positional. The wire does not require the cell count to
-/// match the field count, nor a cell's type to match its field's declared type; both are
-/// kept as received.
-pub type Row = Vec<Value>;
-
 /// An InfoTable: a DataShape and rows. Self-delimiting on the wire (no length prefix).
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// The rows are kept in one cell vector (row after row) with an index of where each row
+/// ends, so a decoded table costs one allocation for all its cells, not one per row. Read
+/// them with [`InfoTable::rows`], [`InfoTable::row`] or [`InfoTable::get`]; add them with
+/// [`InfoTable::push_row`]. A row is positional: the wire does not require its cell count
+/// to match the field count, nor a cell's type to match its field's declared type; both
+/// are kept as received.
+#[derive(Clone, Default)]
 pub struct InfoTable {
     /// Field definitions.
     pub data_shape: DataShape,
-    /// Rows of cells.
-    pub rows: Vec<Row>,
+    /// Every row's cells, row after row.
+    cells: Vec<Value>,
+    /// Where each row ends in `cells`.
+    index: RowIndex,
+}
+
+/// Where the rows of an [`InfoTable`] end in its cell vector.
+#[derive(Debug, Clone)]
+enum RowIndex {
+    /// `count` rows of `width` cells each (the usual case: no per-row index at all).
+    Uniform { width: usize, count: usize },
+    /// Row `i` ends at `ends[i]` (rows of different lengths).
+    Ragged(Vec<usize>),
+}
+
+impl Default for RowIndex {
+    fn default() -> Self {
+        RowIndex::Uniform { width: 0, count: 0 }
+    }
+}
+
+impl RowIndex {
+    fn count(&self) -> usize {
+        match self {
+            RowIndex::Uniform { count, .. } => *count,
+            RowIndex::Ragged(ends) => ends.len(),
+        }
+    }
+
+    /// The cell range of row `i` (which must exist).
+    #[inline]
+    fn bounds(&self, i: usize) -> (usize, usize) {
+        match self {
+            RowIndex::Uniform { width, .. } => (i * width, (i + 1) * width),
+            RowIndex::Ragged(ends) => (
+                i.checked_sub(1)
+                    .and_then(|p| ends.get(p))
+                    .copied()
+                    .unwrap_or(0),
+                ends.get(i).copied().unwrap_or(0),
+            ),
+        }
+    }
+
+    /// Records one more row of `len` cells, ending at `end`.
+    #[inline]
+    fn push(&mut self, len: usize, end: usize) {
+        match self {
+            RowIndex::Uniform { width, count } if *width == len || *count == 0 => {
+                *width = len;
+                *count += 1;
+            }
+            RowIndex::Uniform { width, count } => {
+                let mut ends: Vec<usize> = (1..=*count).map(|i| i * *width).collect();
+                ends.push(end);
+                *self = RowIndex::Ragged(ends);
+            }
+            RowIndex::Ragged(ends) => ends.push(end),
+        }
+    }
+}
+
+/// Cells of one row, appended to a table's cell vector (what the decoder fills).
+#[derive(Debug, Default)]
+pub(crate) struct RowsBuilder {
+    cells: Vec<Value>,
+    index: RowIndex,
+    /// Where the row being read starts in `cells`.
+    row_start: usize,
+}
+
+impl RowsBuilder {
+    /// Reserves room for about `rows` more rows of `width` cells (a hint).
+    #[inline]
+    pub(crate) fn reserve(&mut self, cells: usize) {
+        self.cells.reserve(cells);
+    }
+
+    #[inline(always)]
+    pub(crate) fn cell(&mut self, v: Value) {
+        self.cells.push(v);
+    }
+
+    #[inline(always)]
+    pub(crate) fn end_row(&mut self) {
+        let end = self.cells.len();
+        self.index.push(end - self.row_start, end);
+        self.row_start = end;
+    }
+
+    /// Number of rows so far.
+    pub(crate) fn row_count(&self) -> usize {
+        self.index.count()
+    }
+
+    pub(crate) fn finish(self, data_shape: DataShape) -> InfoTable {
+        InfoTable {
+            data_shape,
+            cells: self.cells,
+            index: self.index,
+        }
+    }
 }
 
 impl InfoTable {
@@ -87,8 +189,23 @@ impl InfoTable {
     pub fn with_fields(fields: Vec<FieldDefinition>) -> Self {
         Self {
             data_shape: DataShape { fields },
-            rows: Vec::new(),
+            ..Self::default()
         }
+    }
+
+    /// A table with this DataShape and these rows.
+    pub fn from_rows<R>(data_shape: DataShape, rows: impl IntoIterator<Item = R>) -> Self
+    where
+        R: IntoIterator<Item = Value>,
+    {
+        let mut t = Self {
+            data_shape,
+            ..Self::default()
+        };
+        for row in rows {
+            t.push_row(row);
+        }
+        t
     }
 
     /// The one-field, one-row table used for property writes and scalar results
@@ -98,19 +215,81 @@ impl InfoTable {
             data_shape: DataShape {
                 fields: vec![FieldDefinition::new(name, value.base_type())],
             },
-            rows: vec![vec![value]],
+            cells: vec![value],
+            index: RowIndex::Uniform { width: 1, count: 1 },
         }
     }
 
-    /// Appends a row.
-    pub fn push_row(&mut self, row: Row) {
-        self.rows.push(row);
+    /// Appends a row (any number of cells).
+    pub fn push_row(&mut self, row: impl IntoIterator<Item = Value>) {
+        let start = self.cells.len();
+        self.cells.extend(row);
+        let end = self.cells.len();
+        self.index.push(end - start, end);
+    }
+
+    /// Number of rows.
+    pub fn row_count(&self) -> usize {
+        self.index.count()
+    }
+
+    /// Whether the table has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.row_count() == 0
+    }
+
+    /// The cells of row `i`.
+    pub fn row(&self, i: usize) -> Option<&[Value]> {
+        if i >= self.row_count() {
+            return None;
+        }
+        let (s, e) = self.index.bounds(i);
+        self.cells.get(s..e)
+    }
+
+    /// The cells of row `i`, mutable (the row keeps its length).
+    pub fn row_mut(&mut self, i: usize) -> Option<&mut [Value]> {
+        if i >= self.row_count() {
+            return None;
+        }
+        let (s, e) = self.index.bounds(i);
+        self.cells.get_mut(s..e)
+    }
+
+    /// The rows, in order, each a slice of cells.
+    pub fn rows(&self) -> TableRows<'_> {
+        TableRows {
+            table: self,
+            next: 0,
+            end: self.row_count(),
+        }
+    }
+
+    /// The rows, in order, each a mutable slice of cells.
+    pub fn rows_mut(&mut self) -> TableRowsMut<'_> {
+        TableRowsMut {
+            rest: &mut self.cells,
+            index: &self.index,
+            next: 0,
+            end: self.index.count(),
+        }
+    }
+
+    /// The rows copied out, one `Vec` per row (for comparisons and conversions).
+    pub fn to_rows(&self) -> Vec<Vec<Value>> {
+        self.rows().map(<[Value]>::to_vec).collect()
+    }
+
+    /// Removes every row, keeping the DataShape.
+    pub fn clear_rows(&mut self) {
+        self.cells.clear();
+        self.index = RowIndex::default();
     }
 
     /// The cell of field `name` in row `row`.
     pub fn get(&self, row: usize, name: &str) -> Option<&Value> {
         let col = self.data_shape.field_index(name)?;
-        self.rows.get(row)?.get(col)
+        self.row(row)?.get(col)
     }
 
     /// The cell of field `name` in the first row: how property values and scalar service
@@ -119,6 +298,99 @@ impl InfoTable {
         self.get(0, name)
     }
 }
+
+/// Equal when the DataShapes and the rows are (however the rows were added).
+impl PartialEq for InfoTable {
+    fn eq(&self, other: &Self) -> bool {
+        self.data_shape == other.data_shape
+            && self.row_count() == other.row_count()
+            && self.rows().eq(other.rows())
+    }
+}
+
+impl std::fmt::Debug for InfoTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InfoTable")
+            .field("data_shape", &self.data_shape)
+            .field("rows", &DebugRows(self))
+            .finish()
+    }
+}
+
+struct DebugRows<'t>(&'t InfoTable);
+
+impl std::fmt::Debug for DebugRows<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.rows()).finish()
+    }
+}
+
+/// Iterator over the rows of an [`InfoTable`]: one `&[Value]` per row.
+#[derive(Debug, Clone)]
+pub struct TableRows<'t> {
+    table: &'t InfoTable,
+    next: usize,
+    end: usize,
+}
+
+impl<'t> Iterator for TableRows<'t> {
+    type Item = &'t [Value];
+    fn next(&mut self) -> Option<&'t [Value]> {
+        if self.next >= self.end {
+            return None;
+        }
+        let (s, e) = self.table.index.bounds(self.next);
+        self.next += 1;
+        self.table.cells.get(s..e)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end - self.next;
+        (n, Some(n))
+    }
+}
+
+impl DoubleEndedIterator for TableRows<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        self.end -= 1;
+        let (s, e) = self.table.index.bounds(self.end);
+        self.table.cells.get(s..e)
+    }
+}
+
+impl ExactSizeIterator for TableRows<'_> {}
+
+/// Iterator over the rows of an [`InfoTable`]: one `&mut [Value]` per row.
+#[derive(Debug)]
+pub struct TableRowsMut<'t> {
+    /// The cells of rows `next..`.
+    rest: &'t mut [Value],
+    index: &'t RowIndex,
+    next: usize,
+    end: usize,
+}
+
+impl<'t> Iterator for TableRowsMut<'t> {
+    type Item = &'t mut [Value];
+    fn next(&mut self) -> Option<&'t mut [Value]> {
+        if self.next >= self.end {
+            return None;
+        }
+        let (s, e) = self.index.bounds(self.next);
+        self.next += 1;
+        let (row, rest) = std::mem::take(&mut self.rest).split_at_mut(e - s);
+        self.rest = rest;
+        Some(row)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end - self.next;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for TableRowsMut<'_> {}
 
 // ---------------------------------------------------------------- borrowed
 
@@ -288,8 +560,8 @@ impl<'a> RowRef<'a> {
         }
     }
 
-    /// The owned [`Row`].
-    pub fn to_owned(&self) -> Row {
+    /// The owned cells.
+    pub fn to_owned(&self) -> Vec<Value> {
         self.cells().map(|v| v.to_owned()).collect()
     }
 }
@@ -325,7 +597,7 @@ impl<'a> Iterator for Rows<'a> {
     type Item = RowRef<'a>;
     fn next(&mut self) -> Option<RowRef<'a>> {
         self.left = self.left.checked_sub(1)?;
-        read_row::<Fail, _>(&mut self.c, self.depth, &mut View).ok()?
+        read_row::<Fail, _>(&mut self.c, self.depth, &mut View, &mut 0).ok()?
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, Some(self.left))
@@ -406,29 +678,30 @@ pub(crate) fn read_field<'a, E: GrammarError, B: Build<'a>>(
     Ok(Some(b.field(head, aspects)))
 }
 
-/// One row, or `None` at the `00` that ends the rows.
+/// One row, its cells handed to `rows`, or `None` at the `00` that ends the rows.
 #[inline(always)]
 pub(crate) fn read_row<'a, E: GrammarError, B: Build<'a>>(
     c: &mut Cursor<'a>,
     depth: usize,
     b: &mut B,
-) -> Result<Option<B::Row>, E> {
+    rows: &mut B::Rows,
+) -> Result<Option<RowRef<'a>>, E> {
     if c.u8::<E>("row marker")? == 0 {
         return Ok(None);
     }
     let cell_count = c.u16::<E>("row cell count")?;
     let start = c.pos();
-    let mut cells = b.cells(cell_count, c.remaining());
     for _ in 0..cell_count {
         let v = value::read(c, depth, b)?;
-        b.cell(&mut cells, v);
+        b.cell(rows, v);
     }
     let head = RowRef {
         cell_count,
         cells: c.since(start),
         depth,
     };
-    Ok(Some(b.row(head, cells)))
+    b.end_row(rows, head, c.remaining());
+    Ok(Some(head))
 }
 
 /// An InfoTable whose own nesting level is `depth` (1 for a table at the top of a body).
@@ -444,9 +717,7 @@ pub(crate) fn read<'a, E: GrammarError, B: Build<'a>>(
     }
     let rows_at = c.pos() - start;
     let mut rows = b.rows();
-    while let Some(r) = read_row(c, depth, b)? {
-        b.push_row(&mut rows, r);
-    }
+    while read_row(c, depth, b, &mut rows)?.is_some() {}
     let span = TableSpan {
         bytes: c.since(start),
         rows_at,
@@ -482,7 +753,7 @@ pub(crate) fn table_len(t: &InfoTable, depth: usize) -> Result<usize, EncodeErro
             len = add_len(len, value_len(&a.value, depth)?)?;
         }
     }
-    for row in &t.rows {
+    for row in t.rows() {
         check_count(row.len(), "row cells")?;
         len = add_len(len, 3)?; // marker + cell count
         for v in row {
@@ -506,7 +777,7 @@ pub(crate) fn put_table<B: BufMut>(buf: &mut B, t: &InfoTable) {
         }
     }
     buf.put_u8(0x00);
-    for row in &t.rows {
+    for row in t.rows() {
         buf.put_u8(0x01);
         buf.put_u16(row.len() as u16);
         for v in row {
@@ -546,5 +817,90 @@ impl InfoTable {
         let mut buf = Vec::with_capacity(len);
         put_table(&mut buf, self);
         Ok(Bytes::from(buf))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ints(xs: &[i32]) -> Vec<Value> {
+        xs.iter().copied().map(Value::Integer).collect()
+    }
+
+    #[test]
+    fn rows_of_any_length_keep_their_cells_in_order() {
+        let mut t = InfoTable::with_fields(vec![FieldDefinition::new("a", BaseType::Integer)]);
+        assert!(t.is_empty());
+        t.push_row(ints(&[1, 2]));
+        t.push_row(ints(&[3, 4]));
+        // A shorter, an empty and a longer row switch to a per-row index.
+        t.push_row(ints(&[5]));
+        t.push_row(ints(&[]));
+        t.push_row(ints(&[6, 7, 8]));
+        assert_eq!(t.row_count(), 5);
+        let expected = vec![
+            ints(&[1, 2]),
+            ints(&[3, 4]),
+            ints(&[5]),
+            ints(&[]),
+            ints(&[6, 7, 8]),
+        ];
+        assert_eq!(t.to_rows(), expected);
+        assert_eq!(t.row(2), Some(&ints(&[5])[..]));
+        assert_eq!(t.row(5), None);
+        assert_eq!(t.rows().next_back(), Some(&ints(&[6, 7, 8])[..]));
+        assert_eq!(t.rows().len(), 5);
+        assert_eq!(t.get(4, "a"), Some(&Value::Integer(6)));
+        assert_eq!(t.get(3, "a"), None);
+        for row in t.rows_mut() {
+            for v in row {
+                if let Value::Integer(x) = v {
+                    *x *= 10;
+                }
+            }
+        }
+        assert_eq!(t.row(4), Some(&ints(&[60, 70, 80])[..]));
+        if let Some(cell) = t.row_mut(0).and_then(|r| r.first_mut()) {
+            *cell = Value::Nothing;
+        }
+        assert_eq!(t.first("a"), Some(&Value::Nothing));
+        t.clear_rows();
+        assert!(t.is_empty());
+        assert_eq!(t.row(0), None);
+    }
+
+    #[test]
+    fn equality_does_not_depend_on_how_rows_were_added() {
+        let shape = DataShape {
+            fields: vec![FieldDefinition::new("a", BaseType::Integer)],
+        };
+        let a = InfoTable::from_rows(shape.clone(), [ints(&[1]), ints(&[2])]);
+        let mut b = InfoTable::from_rows(shape.clone(), [ints(&[1, 9])]);
+        assert_ne!(a, b);
+        b.clear_rows();
+        b.push_row(ints(&[1]));
+        b.push_row(ints(&[2]));
+        assert_eq!(a, b);
+        // Empty tables are equal whatever width their rows had.
+        let mut c = InfoTable::from_rows(shape.clone(), [ints(&[1, 2, 3])]);
+        c.clear_rows();
+        assert_eq!(c, InfoTable::from_rows(shape, Vec::<Vec<Value>>::new()));
+        // Two empty rows are not one.
+        let one = InfoTable::from_rows(DataShape::default(), [ints(&[])]);
+        let two = InfoTable::from_rows(DataShape::default(), [ints(&[]), ints(&[])]);
+        assert_ne!(one, two);
+        assert_eq!(two.to_rows(), vec![ints(&[]), ints(&[])]);
+    }
+
+    #[test]
+    fn decoded_rows_match_the_encoded_ones() {
+        let mut t = InfoTable::with_fields(vec![FieldDefinition::new("a", BaseType::Integer)]);
+        for row in [ints(&[1]), ints(&[2, 3]), ints(&[]), ints(&[4])] {
+            t.push_row(row);
+        }
+        let d = InfoTable::decode(t.encode().expect("encodes")).expect("decodes");
+        assert_eq!(d.value.to_rows(), t.to_rows());
+        assert_eq!(d.value, t);
     }
 }

@@ -46,7 +46,7 @@ pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use header::{Header, AUTH_SESSION_ID, HEADER_LEN};
 pub use infotable::{
     Aspect, Aspects, Cells, DataShape, FieldDefinition, FieldRef, Fields, InfoTable, InfoTableRef,
-    Row, RowRef, Rows,
+    RowRef, Rows, TableRows, TableRowsMut,
 };
 pub use message::{
     Body, BodyRef, Decoded, DecodedRef, Frame, FrameRef, Message, MessageRef, MAX_NESTING_DEPTH,

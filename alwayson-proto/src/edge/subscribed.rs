@@ -266,7 +266,7 @@ impl SubscribedProperties {
     /// with an unknown push type are skipped. Returns how many rules were set.
     pub fn refresh(&mut self, thing: &str, table: &InfoTable) -> usize {
         let mut n = 0;
-        for row in 0..table.rows.len() {
+        for row in 0..table.row_count() {
             let Some(Value::String(_, name)) = table.get(row, "edgeName") else {
                 continue;
             };
