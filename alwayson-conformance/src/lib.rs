@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod duty_cycle;
 mod hostile;
 mod http;
 mod keepalive;
@@ -33,6 +34,7 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
 };
+pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use hostile::{
     auth_unanswered_or_garbled_is_retried_not_refused,
     half_sent_upgrades_are_closed_at_the_header_timeout,
@@ -101,6 +103,7 @@ macro_rules! conformance_suite {
             proxy_basic_auth_right_and_wrong,
             proxy_down_is_retried_until_it_comes_up,
             no_proxy_is_honoured,
+            duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
