@@ -280,6 +280,13 @@ fn read_ca(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 /// Runs `alwayson edge` until Ctrl-C / SIGTERM (exit 0), refused credentials (3) or a
 /// failed first connection (4, unless `--wait`).
 pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
+    if let Some(proxy) = &args.proxy {
+        // A usage error, shown without the password (clap would repeat the value).
+        alwayson_tokio::edge::Proxy::parse(proxy).map_err(|e| CliError {
+            code: EXIT_USAGE,
+            message: e.to_string(),
+        })?;
+    }
     let ca = args.ca_cert.as_deref().map(read_ca).transpose()?;
     let props = args
         .things

@@ -93,6 +93,7 @@ fn usage_errors_exit_2_with_one_message() {
         let err = text(&out.stderr);
         assert!(err.starts_with("error: "), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        assert!(!err.contains("u:p@"), "the proxy password is shown: {err}");
     }
 }
 
