@@ -2,6 +2,7 @@
 
 use crate::args::{parse_duration, parse_property, parse_thing_name};
 use crate::emulator::subscriptions::RuleSpec;
+use alwayson_proto::edge::DutyCycle;
 use alwayson_proto::Value;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -182,14 +183,21 @@ pub struct EdgeArgs {
     /// Most bytes the offline store holds; beyond it new pushes are refused (logged).
     #[arg(long, value_name = "BYTES", default_value_t = 16 << 20, requires = "offline_store")]
     pub offline_max_bytes: usize,
-    /// Connect through this HTTP proxy, http://[USER:PASSWORD@]HOST:PORT (CONNECT tunnel for
-    /// ws:// and wss://, Basic authentication). The password is never logged.
-    #[arg(long, value_name = "URL", value_parser = parse_proxy, conflicts_with = "proxy_from_env")]
+    /// Connect through this HTTP proxy, http://HOST:PORT or http://USER:PASSWORD@HOST:PORT
+    /// (CONNECT tunnel for ws:// and wss://, Basic authentication). The password is never
+    /// logged.
+    // Checked when connecting, not by clap: clap's error would repeat the password.
+    #[arg(long, value_name = "URL", conflicts_with = "proxy_from_env")]
     pub proxy: Option<String>,
     /// Take the proxy from HTTPS_PROXY (wss://) or HTTP_PROXY (ws://), honouring NO_PROXY
     /// (lower-case names too).
     #[arg(long)]
     pub proxy_from_env: bool,
+    /// Be connected only PCT % of every PERIOD (e.g. 1h:10): at each off time UNBIND and
+    /// close, at each on time reconnect and bind again; pushes made while off are kept (in
+    /// memory, or in --offline-store) and delivered after the BIND.
+    #[arg(long, value_name = "PERIOD:PCT", value_parser = parse_duty_cycle)]
+    pub duty_cycle: Option<DutyCycle>,
 }
 
 /// `alwayson decode` input.
@@ -216,11 +224,18 @@ pub fn parse_rule_spec(s: &str) -> Result<RuleSpec, String> {
     s.parse()
 }
 
-/// Checks a `--proxy` URL (the error shows it without its password).
-pub fn parse_proxy(s: &str) -> Result<String, String> {
-    alwayson_tokio::edge::Proxy::parse(s)
-        .map(|_| s.to_owned())
-        .map_err(|e| e.to_string())
+/// Parses `--duty-cycle PERIOD:PCT` (`10m:25`: connected 2.5 minutes of every 10).
+pub fn parse_duty_cycle(s: &str) -> Result<DutyCycle, String> {
+    let (period, percent) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{s:?} is not PERIOD:PCT, e.g. 10m:25"))?;
+    let period = parse_duration(period)?;
+    let percent: u8 = percent
+        .trim()
+        .trim_end_matches('%')
+        .parse()
+        .map_err(|_| format!("{percent:?} is not a percentage from 1 to 99"))?;
+    DutyCycle::new(period, percent).map_err(|e| e.to_string())
 }
 
 /// Checks that a URL is ws:// or wss:// with a host.

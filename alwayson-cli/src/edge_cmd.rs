@@ -12,7 +12,7 @@
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
-use alwayson_proto::edge::AuthFailure;
+use alwayson_proto::edge::{AuthFailure, DisconnectReason};
 use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
@@ -121,6 +121,9 @@ fn log_notice(n: &EdgeNotice) {
             tracing::warn!("bind of {name} refused: {status}")
         }
         EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
+        EdgeNotice::Disconnected {
+            reason: DisconnectReason::DutyCycleOff,
+        } => tracing::info!("duty cycle: off time; unbound and closed until the next on time"),
         EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
         EdgeNotice::Closed => tracing::debug!("client closed"),
         other => tracing::info!("{other:?}"),
@@ -158,8 +161,17 @@ impl Edge {
                     max_attempts: None,
                 })
             }
+            // A duty cycle reconnects on its own too (pushes wait in a memory store).
+            None if self.args.duty_cycle.is_some() => b.reconnect(Reconnect {
+                min: Duration::from_millis(500),
+                max: Duration::from_secs(30),
+                max_attempts: None,
+            }),
             None => b.reconnect(Reconnect::never()),
         };
+        if let Some(cycle) = self.args.duty_cycle {
+            b = b.duty_cycle(cycle);
+        }
         for (name, props) in &self.props {
             b = b.thing(thing_definition(name, props));
         }
@@ -174,10 +186,10 @@ impl Edge {
         } else if self.args.proxy_from_env {
             b = b.proxy_from_env();
         }
-        let client = match (&self.args.offline_store, self.args.wait) {
+        let client = match (self.self_reconnecting(), self.args.wait) {
             // A self-reconnecting client's connect() waits for the platform: bound it
             // unless --wait, so a wrong URL still fails fast.
-            (Some(_), false) => tokio::time::timeout(Duration::from_secs(10), b.connect())
+            (true, false) => tokio::time::timeout(Duration::from_secs(10), b.connect())
                 .await
                 .map_err(|_| Error::Timeout)??,
             _ => b.connect().await?,
@@ -189,6 +201,12 @@ impl Edge {
             }
         });
         Ok(client)
+    }
+
+    /// Whether the client reconnects by itself (offline store or duty cycle) instead of
+    /// this loop making a new one.
+    fn self_reconnecting(&self) -> bool {
+        self.args.offline_store.is_some() || self.args.duty_cycle.is_some()
     }
 
     async fn push_all(&self, client: &EdgeClient) {
@@ -234,7 +252,7 @@ impl Edge {
                 _ = tick => self.push_all(client).await,
                 _ = state.wait_for(|s| {
                     *s == ConnectionState::Closed
-                        || (*s == ConnectionState::Reconnecting && self.args.offline_store.is_none())
+                        || (*s == ConnectionState::Reconnecting && !self.self_reconnecting())
                 }) => return false,
             }
         }
@@ -262,6 +280,13 @@ fn read_ca(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
 /// Runs `alwayson edge` until Ctrl-C / SIGTERM (exit 0), refused credentials (3) or a
 /// failed first connection (4, unless `--wait`).
 pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
+    if let Some(proxy) = &args.proxy {
+        // A usage error, shown without the password (clap would repeat the value).
+        alwayson_tokio::edge::Proxy::parse(proxy).map_err(|e| CliError {
+            code: EXIT_USAGE,
+            message: e.to_string(),
+        })?;
+    }
     let ca = args.ca_cert.as_deref().map(read_ca).transpose()?;
     let props = args
         .things

@@ -69,6 +69,16 @@ fn usage_errors_exit_2_with_one_message() {
             "k",
             "--bind",
             "T",
+            "--duty-cycle",
+            "1m:100",
+        ],
+        &[
+            "edge",
+            "ws://127.0.0.1:1/x",
+            "--app-key",
+            "k",
+            "--bind",
+            "T",
             "--property",
             "novalue",
         ],
@@ -83,6 +93,7 @@ fn usage_errors_exit_2_with_one_message() {
         let err = text(&out.stderr);
         assert!(err.starts_with("error: "), "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        assert!(!err.contains("u:p@"), "the proxy password is shown: {err}");
     }
 }
 

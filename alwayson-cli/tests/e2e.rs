@@ -333,6 +333,36 @@ fn proxy_refusals_exit_4_naming_the_proxy_without_its_password() {
 }
 
 #[test]
+fn duty_cycle_edge_goes_off_and_binds_again() {
+    let (_plat, addr) = platform(KEY);
+    let e = edge(
+        &addr,
+        KEY,
+        &[
+            "--duty-cycle",
+            "1s:50",
+            "--push-every",
+            "100ms",
+            "--property",
+            "Temperature=1",
+        ],
+    );
+    e.wait_stderr("authenticated; bound SteamSensor1", T);
+    e.wait_stderr("duty cycle: off time", T);
+    wait_until(T, "the platform to see the edge gone", || {
+        is_connected(&addr) == Some(false)
+    });
+    // The next on time: bound again (a notice of the running client, not a new client).
+    e.wait_stderr("bound SteamSensor1\n", T);
+    wait_until(T, "the platform to see the edge back", || {
+        is_connected(&addr) == Some(true)
+    });
+    let err = e.stderr();
+    assert!(!err.contains("connection lost"), "{err}");
+    assert!(!err.contains("push of SteamSensor1 failed"), "{err}");
+}
+
+#[test]
 fn waiting_edge_connects_late_and_reconnects_after_a_platform_restart() {
     // --wait: the edge keeps trying until a platform appears on the port
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod duty_cycle;
 mod hostile;
 mod http;
 mod keepalive;
@@ -33,6 +34,7 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
 };
+pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use hostile::{
     a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
     auth_unanswered_or_garbled_is_retried_not_refused,
@@ -103,6 +105,7 @@ macro_rules! conformance_suite {
             proxy_basic_auth_right_and_wrong,
             proxy_down_is_retried_until_it_comes_up,
             no_proxy_is_honoured,
+            duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

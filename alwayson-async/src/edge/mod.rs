@@ -8,7 +8,7 @@ pub mod proxy;
 mod thing;
 
 pub use alwayson_proto::edge::OfflineStats;
-pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
+pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason, DutyCycle};
 pub use offline::OfflineStore;
 pub use proxy::{Proxy, ProxyEnv, ProxyError};
 pub use thing::{HandlerError, Thing};
@@ -351,6 +351,7 @@ pub struct EdgeClientBuilder<R> {
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
     proxy: ProxySetting,
+    duty_cycle: Option<DutyCycle>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -380,6 +381,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             things: Vec::new(),
             offline: None,
             proxy: ProxySetting::Direct,
+            duty_cycle: None,
             runtime: PhantomData,
         }
     }
@@ -421,9 +423,40 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// Keep pushes and events in this store ([`OfflineStore::memory`] or
     /// [`OfflineStore::durable`]): they are stored first, sent once their thing is bound
     /// (after each reconnect: after AUTH *and* its BIND), and leave the store when the
-    /// platform answers. Without a store they are sent directly and fail while offline.
+    /// platform answers. Without a store they are sent directly and fail while offline
+    /// (unless a [`duty_cycle`](Self::duty_cycle) is set, which uses a memory store).
     pub fn offline_store(mut self, store: OfflineStore) -> Self {
         self.offline = Some(store);
+        self
+    }
+
+    /// Be connected for a share of every period only (off by default): at the start of
+    /// each off time the edge UNBINDs its things and closes the websocket
+    /// ([`EdgeNotice::Disconnected`] with [`DisconnectReason::DutyCycleOff`]); at the start
+    /// of each on time it reconnects and binds them again. The first period starts with
+    /// the first connect. Pushes and events made during the off time go to the offline
+    /// store and are delivered after the next BIND: without
+    /// [`offline_store`](Self::offline_store), a memory store with the default limits
+    /// ([`OfflineLimits::default`](offline::OfflineLimits::default)) is used, so pushes
+    /// resolve once stored, connected or not. Other requests made during the off time
+    /// wait for the next on time up to the request timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+    /// use alwayson_async::edge::{DutyCycle, EdgeClient};
+    /// use std::time::Duration;
+    /// // Connected 6 minutes of every hour.
+    /// let cycle = DutyCycle::new(Duration::from_secs(3600), 10).expect("valid duty cycle");
+    /// let edge = EdgeClient::<R>::builder("wss://twx.example.com/Thingworx/WS")
+    ///     .app_key("my-app-key")
+    ///     .bind(["Meter1"])
+    ///     .duty_cycle(cycle)
+    ///     .connect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn duty_cycle(mut self, cycle: DutyCycle) -> Self {
+        self.duty_cycle = Some(cycle);
         self
     }
 
@@ -566,6 +599,9 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             config.max_message_size = s;
             config.reassembly.max_message_size = s;
         }
+        if let Some(cycle) = self.duty_cycle {
+            config.duty_cycle = Some(cycle);
+        }
         if config.chunk_size < alwayson_proto::multipart::MIN_CHUNK_SIZE {
             return Err(Error::Config(format!(
                 "chunk size {} is below the minimum {}",
@@ -626,10 +662,15 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             }
         }
         let request_timeout = config.request_timeout;
+        let duty_cycle_on = config.duty_cycle.is_some();
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let state = Watch::new(ConnectionState::Connecting);
         let notices = Publisher::new();
-        let offline = self.offline.take();
+        let mut offline = self.offline.take();
+        if offline.is_none() && duty_cycle_on {
+            // Pushes made during the off time wait in memory (bounded) for the next BIND.
+            offline = Some(OfflineStore::memory(offline::OfflineLimits::default()));
+        }
         let offline_stats = Watch::new(offline.as_ref().map(OfflineStore::stats));
         let (ready_tx, ready_rx) = oneshot::channel();
         let driver = Driver::<R>::new(

@@ -269,11 +269,22 @@ fn percent_decode(s: &str) -> Option<String> {
 /// apply to that port only. Names are compared without case; no name is resolved.
 ///
 /// [`EdgeClientBuilder::proxy_from_env`]: super::EdgeClientBuilder::proxy_from_env
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
     https_proxy: Option<String>,
     http_proxy: Option<String>,
     no_proxy: Option<String>,
+}
+
+impl fmt::Debug for ProxyEnv {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |v: &Option<String>| v.as_deref().map(redact);
+        f.debug_struct("ProxyEnv")
+            .field("https_proxy", &shown(&self.https_proxy))
+            .field("http_proxy", &shown(&self.http_proxy))
+            .field("no_proxy", &self.no_proxy)
+            .finish()
+    }
 }
 
 impl ProxyEnv {
@@ -575,6 +586,8 @@ mod tests {
         let p = env.proxy_for("wss://twx/Thingworx/WS").unwrap().unwrap();
         assert_eq!(p.host(), "secure");
         assert_eq!(ProxyEnv::from_vars([("X", "Y")]), ProxyEnv::default());
+        let secret = ProxyEnv::from_vars([("HTTPS_PROXY", "http://u:hunter2@p:1")]);
+        assert!(!format!("{secret:?}").contains("hunter2"), "{secret:?}");
         assert!(ProxyEnv::default()
             .proxy_for("wss://twx/Thingworx/WS")
             .unwrap()
