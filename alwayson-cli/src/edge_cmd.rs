@@ -122,6 +122,9 @@ fn log_notice(n: &EdgeNotice) {
         EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
         EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
         EdgeNotice::Closed => tracing::debug!("client closed"),
+        EdgeNotice::Lagged { missed } => {
+            tracing::warn!("{missed} notice(s) not logged (the log fell behind)")
+        }
         other => tracing::info!("{other:?}"),
     }
 }

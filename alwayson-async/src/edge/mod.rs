@@ -93,6 +93,12 @@ pub enum EdgeNotice {
     StoredMessageRefused(offline::Refusal),
     /// The client is closed for good.
     Closed,
+    /// This subscriber fell more than 1024 notices behind: `missed` notices were dropped
+    /// for it here (never silently; the others still came in order).
+    Lagged {
+        /// How many notices were dropped.
+        missed: u64,
+    },
 }
 
 /// A connected AlwaysOn edge.
@@ -574,7 +580,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let request_timeout = config.request_timeout;
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let state = Watch::new(ConnectionState::Connecting);
-        let notices = Publisher::new();
+        let notices = Publisher::new(|missed| EdgeNotice::Lagged { missed });
         let offline = self.offline.take();
         let offline_stats = Watch::new(offline.as_ref().map(OfflineStore::stats));
         let (ready_tx, ready_rx) = oneshot::channel();
