@@ -49,6 +49,7 @@ pub mod edge;
 mod error;
 mod notices;
 pub mod platform;
+mod pump;
 mod runtime;
 mod store;
 mod tls;

@@ -126,6 +126,9 @@ fn log_notice(n: &EdgeNotice) {
         } => tracing::info!("duty cycle: off time; unbound and closed until the next on time"),
         EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
         EdgeNotice::Closed => tracing::debug!("client closed"),
+        EdgeNotice::Lagged { missed } => {
+            tracing::warn!("{missed} notice(s) not logged (the log fell behind)")
+        }
         other => tracing::info!("{other:?}"),
     }
 }

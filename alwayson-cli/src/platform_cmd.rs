@@ -45,8 +45,11 @@ pub fn close_reason(r: &CloseReason) -> String {
 pub async fn watch_platform(platform: Platform, emulator: Emulator, ui: Arc<Ui>) {
     let mut rx = platform.events();
     while let Some(n) = rx.recv().await {
-        log_notice(&n);
         ui::source::platform_notice(&ui, &n);
+        if matches!(n, PlatformNotice::Lagged { .. }) {
+            continue; // logged by the page's source
+        }
+        log_notice(&n);
         if let PlatformNotice::Bound { name, .. } = n {
             let (platform, emulator) = (platform.clone(), emulator.clone());
             tokio::spawn(async move { emulator.on_bound(&platform, &name).await });

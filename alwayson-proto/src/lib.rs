@@ -20,6 +20,11 @@
 //! arguments. The runtime crates only move bytes, sleep until deadlines and carry the
 //! endpoint's events between connections.
 //!
+//! Both sessions keep what they sent and wait on in one request table (request ids,
+//! deadlines, answer matching, timeouts, late answers told from unmatched ones) and their
+//! other deadlines in one timer table of named timers; `Output::Timeout` is the earliest of
+//! the two (and of multipart reassembly expiry).
+//!
 //! ## The codec
 //!
 //! ```
@@ -115,7 +120,9 @@ pub use driving::{Drained, Input, Output, Stats};
 pub mod edge;
 pub mod platform;
 mod request;
+mod request_table;
 pub mod thing;
+mod timer_table;
 mod wire;
 
 pub use conventions::PropertyUpdate;

@@ -10,16 +10,17 @@ use super::{ConnectionState, EdgeNotice};
 use crate::backoff::Reconnect;
 use crate::error::{Error, Result};
 use crate::notices::Publisher;
+use crate::pump::Pumped;
 use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
-use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
+use crate::wsio::{linger, send_close, Ws, WsEvent};
 use alwayson_proto::edge::{
     AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
     CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
-    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
-    Value, WireString,
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Value,
+    WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -121,7 +122,6 @@ pub(crate) struct Driver<R> {
     bind_waits: HashMap<BindTicket, oneshot::Sender<Result<()>>>,
     link: Link,
     last_error: Option<Error>,
-    close_requested: Option<(u16, String)>,
     /// Shutdown began (the session bounds how long the close may take).
     closing: bool,
     shutdown_replies: Vec<oneshot::Sender<()>>,
@@ -173,7 +173,6 @@ impl<R: Runtime> Driver<R> {
                 retry_at: Some(Instant::now()),
             },
             last_error: None,
-            close_requested: None,
             closing: false,
             shutdown_replies: Vec::new(),
             finished: false,
@@ -534,72 +533,10 @@ impl<R: Runtime> Driver<R> {
         }
     }
 
-    /// Drains events and transmits until both are empty.
+    /// Drains the session (the shared [`pump`](crate::pump::pump)), then syncs the
+    /// offline store and reports what it refused.
     async fn pump(&mut self) {
-        loop {
-            let mut progressed = false;
-            let mut wrote = false;
-            loop {
-                let t = match self.session.poll_output() {
-                    Output::Event(event) => {
-                        progressed = true;
-                        self.on_event(event);
-                        continue;
-                    }
-                    Output::Transmit(t) => t,
-                    Output::Timeout(deadline) => {
-                        // Stored messages whose thing is bound go out now (after its BIND).
-                        let replayed = self
-                            .offline
-                            .as_mut()
-                            .map_or(0, |o| o.pump(Instant::now(), &mut self.session));
-                        if replayed > 0 {
-                            continue;
-                        }
-                        self.deadline = deadline;
-                        break;
-                    }
-                    _ => continue,
-                };
-                progressed = true;
-                let Link::Up(ws) = &mut self.link else {
-                    tracing::trace!("transmit dropped: not connected");
-                    continue;
-                };
-                match t {
-                    Transmit::Close { code, reason } => self.close_requested = Some((code, reason)),
-                    other => {
-                        wrote = true;
-                        if let Err(e) = send_transmit(ws, other).await {
-                            tracing::debug!(error = %e, "write failed");
-                            self.link_lost();
-                        }
-                    }
-                }
-            }
-            if wrote {
-                if let Link::Up(ws) = &mut self.link {
-                    if let Err(e) = ws.flush().await {
-                        tracing::debug!(error = %e, "flush failed");
-                        self.link_lost();
-                    }
-                }
-            }
-            if let Some((code, reason)) = self.close_requested.take() {
-                progressed = true;
-                if let Link::Up(mut ws) =
-                    std::mem::replace(&mut self.link, Link::Idle { retry_at: None })
-                {
-                    send_close::<R>(&mut ws, code, reason).await;
-                    linger::<R>(*ws);
-                    // The session learns at once; the socket lingers in the background.
-                    self.input(Input::Closed);
-                }
-            }
-            if !progressed {
-                break;
-            }
-        }
+        crate::pump::pump(self).await;
         if let Some(store) = &mut self.offline {
             store.sync();
             while let Some(refused) = store.poll_refused() {
@@ -645,5 +582,50 @@ impl<R: Runtime> Driver<R> {
             let _ = r.send(());
         }
         tracing::debug!("edge driver ended");
+    }
+}
+
+impl<R: Runtime> Pumped for Driver<R> {
+    type Event = EdgeEvent;
+
+    fn poll_output(&mut self) -> Output<EdgeEvent> {
+        self.session.poll_output()
+    }
+
+    fn on_event(&mut self, event: EdgeEvent) {
+        Driver::on_event(self, event);
+    }
+
+    /// Stored messages whose thing is bound go out now (after its BIND).
+    fn on_drained(&mut self) -> bool {
+        let replayed = self
+            .offline
+            .as_mut()
+            .map_or(0, |o| o.pump(Instant::now(), &mut self.session));
+        replayed > 0
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    fn ws(&mut self) -> Option<&mut Ws> {
+        match &mut self.link {
+            Link::Up(ws) => Some(&mut **ws),
+            _ => None,
+        }
+    }
+
+    fn write_failed(&mut self) {
+        self.link_lost();
+    }
+
+    async fn close(&mut self, code: u16, reason: String) {
+        if let Link::Up(mut ws) = std::mem::replace(&mut self.link, Link::Idle { retry_at: None }) {
+            send_close::<R>(&mut ws, code, reason).await;
+            linger::<R>(*ws);
+            // The session learns at once; the socket lingers in the background.
+            self.input(Input::Closed);
+        }
     }
 }

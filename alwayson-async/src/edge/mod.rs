@@ -95,6 +95,12 @@ pub enum EdgeNotice {
     StoredMessageRefused(offline::Refusal),
     /// The client is closed for good.
     Closed,
+    /// This subscriber fell more than 1024 notices behind: `missed` notices were dropped
+    /// for it here (never silently; the others still came in order).
+    Lagged {
+        /// How many notices were dropped.
+        missed: u64,
+    },
 }
 
 /// A connected AlwaysOn edge.
@@ -665,7 +671,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let duty_cycle_on = config.duty_cycle.is_some();
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let state = Watch::new(ConnectionState::Connecting);
-        let notices = Publisher::new();
+        let notices = Publisher::new(|missed| EdgeNotice::Lagged { missed });
         let mut offline = self.offline.take();
         if offline.is_none() && duty_cycle_on {
             // Pushes made during the off time wait in memory (bounded) for the next BIND.

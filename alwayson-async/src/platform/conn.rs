@@ -3,10 +3,11 @@
 use super::admission::Ticket;
 use super::{ConnectionInfo, PlatformNotice, Shared};
 use crate::error::{Error, Result};
+use crate::pump::Pumped;
 use crate::runtime::{sleep_until, Runtime};
-use crate::wsio::{linger, send_close, send_transmit, Ws, WsEvent};
+use crate::wsio::{linger, send_close, Ws, WsEvent};
 use alwayson_proto::platform::{CloseReason, ConnectionEvent};
-use alwayson_proto::{Input, Output, PlatformEvent, PlatformSession, Request, Response, Transmit};
+use alwayson_proto::{Input, Output, PlatformEvent, PlatformSession, Request, Response};
 use futures_channel::{mpsc, oneshot};
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::HashMap;
@@ -49,8 +50,6 @@ struct Conn<R> {
     self_tx: mpsc::Sender<ConnCommand>,
     /// The websocket is gone (or a close was sent): stop after draining events.
     gone: bool,
-    /// A close frame to send (session asked for it).
-    close: Option<(u16, String)>,
     finished: bool,
     /// We sent a close frame: let the socket linger for the peer's close.
     closed_by_us: bool,
@@ -85,7 +84,6 @@ pub(crate) async fn run_connection<R: Runtime>(
         pending: HashMap::new(),
         self_tx: tx,
         gone: false,
-        close: None,
         finished: false,
         closed_by_us: false,
         ticket,
@@ -322,59 +320,9 @@ impl<R: Runtime> Conn<R> {
         }
     }
 
-    /// Drains events and transmits until both are empty; sends a close when asked.
+    /// Drains the session (the shared [`pump`](crate::pump::pump)) over `ws`.
     async fn pump(&mut self, ws: &mut Ws) {
-        loop {
-            let mut progressed = false;
-            let mut wrote = false;
-            loop {
-                let t = match self.session.poll_output() {
-                    Output::Event(event) => {
-                        progressed = true;
-                        self.on_event(event);
-                        continue;
-                    }
-                    Output::Transmit(t) => t,
-                    Output::Timeout(deadline) => {
-                        self.deadline = deadline;
-                        break;
-                    }
-                    _ => continue,
-                };
-                progressed = true;
-                if self.gone {
-                    continue;
-                }
-                match t {
-                    Transmit::Close { code, reason } => self.close = Some((code, reason)),
-                    other => {
-                        wrote = true;
-                        if let Err(e) = send_transmit(ws, other).await {
-                            tracing::debug!(conn = self.info.id, error = %e, "write failed");
-                            self.on_ws(None);
-                        }
-                    }
-                }
-            }
-            self.relay();
-            if wrote && !self.gone {
-                if let Err(e) = ws.flush().await {
-                    tracing::debug!(conn = self.info.id, error = %e, "flush failed");
-                    self.on_ws(None);
-                }
-            }
-            if let Some((code, reason)) = self.close.take() {
-                if !self.gone {
-                    send_close::<R>(ws, code, reason).await;
-                    self.closed_by_us = true;
-                    self.on_ws(None);
-                }
-                progressed = true;
-            }
-            if !progressed {
-                break;
-            }
-        }
+        crate::pump::pump(&mut ConnIo { conn: self, ws }).await;
         if self.gone && !self.finished {
             // The session reports Closed after handle_closed; if it did not, stop anyway.
             self.shared.notify(PlatformNotice::Closed {
@@ -382,6 +330,53 @@ impl<R: Runtime> Conn<R> {
                 reason: CloseReason::ConnectionLost,
             });
             self.finished = true;
+        }
+    }
+}
+
+/// A connection task and its websocket, drained by [`pump`](crate::pump::pump).
+struct ConnIo<'a, R> {
+    conn: &'a mut Conn<R>,
+    ws: &'a mut Ws,
+}
+
+impl<R: Runtime> Pumped for ConnIo<'_, R> {
+    type Event = PlatformEvent;
+
+    fn poll_output(&mut self) -> Output<PlatformEvent> {
+        self.conn.session.poll_output()
+    }
+
+    fn on_event(&mut self, event: PlatformEvent) {
+        self.conn.on_event(event);
+    }
+
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.conn.deadline = deadline;
+    }
+
+    fn ws(&mut self) -> Option<&mut Ws> {
+        (!self.conn.gone).then_some(&mut *self.ws)
+    }
+
+    fn write_failed(&mut self) {
+        tracing::debug!(
+            conn = self.conn.info.id,
+            "websocket gone after a failed write"
+        );
+        self.conn.on_ws(None);
+    }
+
+    /// Hands the session's endpoint events on.
+    fn after_drain(&mut self) {
+        self.conn.relay();
+    }
+
+    async fn close(&mut self, code: u16, reason: String) {
+        if !self.conn.gone {
+            send_close::<R>(self.ws, code, reason).await;
+            self.conn.closed_by_us = true;
+            self.conn.on_ws(None);
         }
     }
 }

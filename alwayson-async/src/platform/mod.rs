@@ -95,6 +95,12 @@ pub enum PlatformNotice {
         /// Why.
         reason: CloseReason,
     },
+    /// This subscriber fell more than 1024 notices behind: `missed` notices were dropped
+    /// for it here (never silently; the others still came in order).
+    Lagged {
+        /// How many notices were dropped.
+        missed: u64,
+    },
 }
 
 /// State shared by the accept loop, the connection tasks and the [`Platform`] handles.
@@ -537,7 +543,7 @@ impl<R: Runtime> PlatformBuilder<R> {
         }
         let listener = R::bind(&self.listen).await?;
         let local_addr = R::local_addr(&listener)?;
-        let notices = Publisher::new();
+        let notices = Publisher::new(|missed| PlatformNotice::Lagged { missed });
         let store = self.store;
         let handler = self
             .handler

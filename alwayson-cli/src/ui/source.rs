@@ -90,9 +90,13 @@ pub fn apply(journal: &Journal, connections: &Connections, n: &PlatformNotice, n
     }
 }
 
-/// Takes one platform notice (seen now) into the page's state.
+/// Takes one platform notice (seen now) into the page's state; a lag notice (the watcher
+/// fell more than the platform's backlog behind a burst) becomes [`missed`].
 pub fn platform_notice(ui: &Ui, n: &PlatformNotice) {
-    apply(&ui.journal, &ui.connections, n, SystemTime::now());
+    match n {
+        PlatformNotice::Lagged { missed: k } => missed(ui, *k),
+        n => apply(&ui.journal, &ui.connections, n, SystemTime::now()),
+    }
 }
 
 /// Records that `k` platform notices were lost (the watcher fell behind): the stream says so
@@ -206,6 +210,27 @@ mod tests {
             ]
         );
         assert!(c.rows(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_lag_notice_reaches_the_page_as_a_lagged_event_and_a_count() {
+        let ui = Ui::new(AppKey::new("k"));
+        platform_notice(&ui, &PlatformNotice::Lagged { missed: 5 });
+        platform_notice(&ui, &PlatformNotice::Lagged { missed: 2 });
+        let b = ui.journal.read_after(0, 10);
+        let got: Vec<(&str, Json)> = b
+            .entries
+            .iter()
+            .map(|e| (e.event, serde_json::from_str(&e.data).unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("lagged", json!({"missed": 5})),
+                ("lagged", json!({"missed": 2}))
+            ]
+        );
+        assert_eq!(ui.connections.missed_count(), 7);
     }
 
     #[test]

@@ -20,18 +20,25 @@ impl EdgeSession {
                 .closing
                 .clone()
                 .unwrap_or(DisconnectReason::ConnectionLost);
-            self.end_connection(conn, reason);
+            self.end_connection(reason);
         }
         self.wire.reset();
         self.duty_connected(now);
-        let mut conn = Connection::new(after(now, self.config.ping_interval));
-        let id = self.ids.next();
+        let mut conn = Connection::new();
+        self.stop_connection_timers();
+        self.timers
+            .set_after(EdgeTimer::Ping, now, self.config.ping_interval);
+        let id = self.requests.next_id();
         let auth = Message {
             header: Header::new(id, AUTH_SESSION_ID),
             body: Body::Auth(self.config.credentials.to_auth()),
         };
         match self.wire.send(&auth, &mut self.transmits) {
-            Ok(()) => conn.auth = Some((id, after(now, self.config.request_timeout))),
+            Ok(()) => {
+                conn.auth = Some(id);
+                self.timers
+                    .set_after(EdgeTimer::Auth, now, self.config.request_timeout);
+            }
             Err(_) => {
                 // Credentials that cannot be encoded (more than 255 claims, absurd lengths):
                 // reported as a local BAD_REQUEST rejection.
@@ -87,12 +94,10 @@ impl EdgeSession {
         let Some(conn) = &mut self.conn else {
             return false;
         };
-        if let Some((_, Some(deadline))) = conn.auth {
-            if deadline <= now {
-                conn.auth = None;
-                self.auth_failed(AuthFailure::TimedOut);
-                return true;
-            }
+        if conn.auth.is_some() && self.timers.take_due(EdgeTimer::Auth, now) {
+            conn.auth = None;
+            self.auth_failed(AuthFailure::TimedOut);
+            return true;
         }
         false
     }

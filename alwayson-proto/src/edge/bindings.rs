@@ -6,6 +6,7 @@ use super::session::*;
 use super::{BindResult, BindTicket, EdgeEvent};
 use crate::codec::{Bind, Body, Header, Message, StatusCode, WireString};
 use crate::request::RequestError;
+use crate::request_table::RequestTable;
 use std::collections::HashSet;
 use std::time::Instant;
 
@@ -49,12 +50,16 @@ impl Connection {
     /// taken out of the BINDs/UNBINDs in flight and of the timed-out ones, whose answers
     /// (and retries) no longer apply to them. Returns the names taken out of UNBINDs whose
     /// end is reported: their [`EdgeEvent::Unbound`] is due now, before the newer outcome.
-    pub(super) fn supersede(&mut self, names: &[WireString]) -> Vec<WireString> {
+    pub(super) fn supersede(
+        &mut self,
+        in_flight: &mut RequestTable<Waiting>,
+        names: &[WireString],
+    ) -> Vec<WireString> {
         let mut unbound = Vec::new();
-        if !self.in_flight.is_empty() {
+        if !in_flight.is_empty() {
             let set: HashSet<&WireString> = names.iter().collect();
-            for f in self.in_flight.values_mut() {
-                match &mut f.waiting {
+            for waiting in in_flight.values_mut() {
+                match waiting {
                     Waiting::Request => {}
                     Waiting::Bind { names, .. } => names.retain(|n| !set.contains(n)),
                     Waiting::Unbind { names, report } => names.retain(|n| {
@@ -261,7 +266,7 @@ impl EdgeSession {
             for name in &removed {
                 c.bound.remove(name);
             }
-            let unbound = c.supersede(&removed);
+            let unbound = c.supersede(&mut self.requests, &removed);
             self.events
                 .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
         }
@@ -323,7 +328,7 @@ impl EdgeSession {
             return;
         };
         for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
-            let id = self.ids.next();
+            let id = self.requests.next_id();
             let message = Message {
                 header: Header::new(id, session_id),
                 body: Body::Bind(Bind {
@@ -334,18 +339,16 @@ impl EdgeSession {
             match self.wire.send(&message, &mut self.transmits) {
                 Ok(()) => {
                     if let Some(c) = &mut self.conn {
-                        let unbound = c.supersede(&batch);
+                        let unbound = c.supersede(&mut self.requests, &batch);
                         self.events
                             .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
                         c.binding.extend(batch.iter().cloned());
-                        c.in_flight.insert(
+                        self.requests.insert(
                             id,
-                            InFlight {
-                                deadline: after(now, self.config.request_timeout),
-                                waiting: Waiting::Bind {
-                                    several: batch.len() > 1,
-                                    names: batch,
-                                },
+                            after(now, self.config.request_timeout),
+                            Waiting::Bind {
+                                several: batch.len() > 1,
+                                names: batch,
                             },
                         );
                     }
@@ -370,12 +373,12 @@ impl EdgeSession {
         mode: UnbindMode,
     ) {
         if let Some(c) = &mut self.conn {
-            let unbound = c.supersede(&names);
+            let unbound = c.supersede(&mut self.requests, &names);
             self.events
                 .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
         }
         for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
-            let id = self.ids.next();
+            let id = self.requests.next_id();
             let message = Message {
                 header: Header::new(id, session_id),
                 body: Body::Unbind(Bind {
@@ -390,15 +393,13 @@ impl EdgeSession {
                 UnbindMode::Silent => false,
             };
             match (&mut self.conn, sent) {
-                (Some(c), true) => {
-                    c.in_flight.insert(
+                (Some(_), true) => {
+                    self.requests.insert(
                         id,
-                        InFlight {
-                            deadline: after(now, self.config.request_timeout),
-                            waiting: Waiting::Unbind {
-                                names: batch,
-                                report,
-                            },
+                        after(now, self.config.request_timeout),
+                        Waiting::Unbind {
+                            names: batch,
+                            report,
                         },
                     );
                 }
@@ -415,15 +416,9 @@ impl EdgeSession {
         let Some(conn) = &mut self.conn else {
             return;
         };
-        let mut expired: Vec<(Instant, u32)> = conn
-            .in_flight
-            .iter()
-            .filter_map(|(&id, f)| f.deadline.filter(|d| *d <= now).map(|d| (d, id)))
-            .collect();
-        expired.sort_unstable();
-        for (_, id) in expired {
-            if let Some(f) = conn.in_flight.remove(&id) {
-                match f.waiting {
+        for (id, waiting) in self.requests.expire(now) {
+            {
+                match waiting {
                     Waiting::Request => self.events.push_back(EdgeEvent::Response {
                         id,
                         result: Err(RequestError::Timeout),

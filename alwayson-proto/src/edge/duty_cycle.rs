@@ -192,9 +192,8 @@ impl EdgeSession {
             return false;
         };
         conn.auth = None;
-        conn.next_ping = None;
-        conn.pong_deadline = None;
         conn.closing = Some(DisconnectReason::DutyCycleOff);
+        self.stop_connection_timers();
         self.transmits.push_back(Transmit::Close {
             code: CLOSE_NORMAL,
             reason: CLOSE_REASON_DUTY_CYCLE.to_owned(),

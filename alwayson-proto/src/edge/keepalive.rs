@@ -9,8 +9,8 @@ impl EdgeSession {
     /// A websocket pong arrived: the keep-alive check is satisfied.
     pub(super) fn handle_pong(&mut self, now: Instant) {
         let _ = now;
-        if let Some(conn) = &mut self.conn {
-            conn.pong_deadline = None;
+        if self.conn.is_some() {
+            self.timers.stop(EdgeTimer::Pong);
         }
     }
 
@@ -19,8 +19,7 @@ impl EdgeSession {
         let Some(conn) = &mut self.conn else {
             return false;
         };
-        if conn.pong_deadline.is_some_and(|d| d <= now) {
-            conn.pong_deadline = None;
+        if self.timers.take_due(EdgeTimer::Pong, now) {
             conn.closing = Some(DisconnectReason::PongTimeout);
             self.transmits.push_back(Transmit::Close {
                 code: CLOSE_NORMAL,
@@ -33,15 +32,17 @@ impl EdgeSession {
 
     /// Sends the websocket ping when due (and starts the pong deadline).
     pub(super) fn ping_if_due(&mut self, now: Instant) {
-        let Some(conn) = &mut self.conn else {
+        if self.conn.is_none() {
             return;
-        };
-        if conn.next_ping.is_some_and(|t| t <= now) {
+        }
+        if self.timers.is_due(EdgeTimer::Ping, now) {
             self.transmits.push_back(Transmit::Ping);
-            if conn.pong_deadline.is_none() {
-                conn.pong_deadline = after(now, self.config.pong_timeout);
+            if self.timers.get(EdgeTimer::Pong).is_none() {
+                self.timers
+                    .set_after(EdgeTimer::Pong, now, self.config.pong_timeout);
             }
-            conn.next_ping = after(now, self.config.ping_interval);
+            self.timers
+                .set_after(EdgeTimer::Ping, now, self.config.ping_interval);
         }
     }
 }

@@ -34,7 +34,7 @@ impl EdgeSession {
             return Err(RequestError::Closed);
         }
         if let Some(session_id) = self.conn.as_ref().and_then(Connection::live_session_id) {
-            let id = self.ids.next();
+            let id = self.requests.next_id();
             self.send_request(now, id, session_id, request)?;
             return Ok(id);
         }
@@ -60,7 +60,7 @@ impl EdgeSession {
                 max: self.config.max_message_size,
             });
         }
-        let id = self.ids.next();
+        let id = self.requests.next_id();
         self.queue
             .push_back((id, request, now.checked_add(self.config.request_timeout)));
         Ok(id)
@@ -210,13 +210,11 @@ impl EdgeSession {
             body: Body::Request(request),
         };
         self.wire.send(&message, &mut self.transmits)?;
-        if let Some(c) = &mut self.conn {
-            c.in_flight.insert(
+        if self.conn.is_some() {
+            self.requests.insert(
                 id,
-                InFlight {
-                    deadline: after(now, self.config.request_timeout),
-                    waiting: Waiting::Request,
-                },
+                after(now, self.config.request_timeout),
+                Waiting::Request,
             );
         }
         Ok(())

@@ -6,11 +6,13 @@ use super::{AuthFailure, BindResult, DisconnectReason, EdgeConfig, EdgeEvent, Ed
 use crate::codec::{Body, Header, Message, Request, Response, StatusCode, WireString};
 use crate::driving::{Input, Output, Stats};
 use crate::request::RequestError;
+use crate::request_table::{Answer, RequestTable};
+use crate::timer_table::{Timer, TimerTable};
 use crate::transmit::close_reason;
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL};
 use bytes::Bytes;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 /// The SDK's close reason when it shuts down (what the runtimes pass to [`EdgeSession::close`]).
@@ -23,6 +25,25 @@ pub const CLOSE_REASON_AUTH_REJECTED: &str = "Normal Close Authentication reject
 pub const CLOSE_REASON_AUTH_TIMEOUT: &str = "Normal Close Authentication timed out";
 /// Close reason sent when the answer to AUTH could not be decoded.
 pub const CLOSE_REASON_AUTH_MALFORMED: &str = "Normal Close Authentication answer malformed";
+
+/// The edge's timers (request deadlines are in the [`RequestTable`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum EdgeTimer {
+    /// No answer to AUTH by then: the connection fails ([`AuthFailure::TimedOut`]).
+    Auth,
+    /// The next websocket ping is due.
+    Ping,
+    /// The pong for the oldest unanswered ping is overdue: close.
+    Pong,
+    /// `close` was called while connected: the session ends by then at the latest.
+    Close,
+}
+
+impl Timer for EdgeTimer {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// `now + d`, or `None` ("never") when that is not representable.
 pub(super) fn after(now: Instant, d: Duration) -> Option<Instant> {
@@ -48,25 +69,17 @@ pub(super) enum Waiting {
     },
 }
 
-#[derive(Debug)]
-pub(super) struct InFlight {
-    /// `None`: the deadline is not representable (never times out).
-    pub(super) deadline: Option<Instant>,
-    pub(super) waiting: Waiting,
-}
-
 /// State of one websocket connection, from `handle_connected` to `handle_closed`.
 #[derive(Debug)]
 pub(super) struct Connection {
-    /// The AUTH request id and deadline while its response is awaited.
-    pub(super) auth: Option<(u32, Option<Instant>)>,
+    /// The AUTH request id while its response is awaited (its deadline is
+    /// [`EdgeTimer::Auth`]).
+    pub(super) auth: Option<u32>,
     /// When AUTH succeeded (the reconnect delays start over if this connection stays up
     /// for the policy's stable period).
     pub(super) authenticated_at: Option<Instant>,
     /// Set by the AUTH success response.
     pub(super) session_id: Option<u32>,
-    /// Outbound messages awaiting a response, by request id.
-    pub(super) in_flight: BTreeMap<u32, InFlight>,
     /// Names in BINDs that are in flight (each in exactly one of them).
     pub(super) binding: HashSet<WireString>,
     /// Names whose BIND succeeded on this connection.
@@ -78,28 +91,21 @@ pub(super) struct Connection {
     pub(super) timed_out: VecDeque<TimedOut>,
     /// Platform request ids the application has not answered yet.
     pub(super) from_platform: HashSet<u32>,
-    /// When the next websocket ping is due.
-    pub(super) next_ping: Option<Instant>,
-    /// When the pong for the oldest unanswered ping is overdue.
-    pub(super) pong_deadline: Option<Instant>,
     /// Set once the session asked the runtime to close this connection: inputs are ignored
     /// until `handle_closed`, which reports this reason.
     pub(super) closing: Option<DisconnectReason>,
 }
 
 impl Connection {
-    pub(super) fn new(next_ping: Option<Instant>) -> Self {
+    pub(super) fn new() -> Self {
         Self {
             auth: None,
             authenticated_at: None,
             session_id: None,
-            in_flight: BTreeMap::new(),
             binding: HashSet::new(),
             bound: HashSet::new(),
             timed_out: VecDeque::new(),
             from_platform: HashSet::new(),
-            next_ping,
-            pong_deadline: None,
             closing: None,
         }
     }
@@ -121,7 +127,10 @@ impl Connection {
 #[derive(Debug)]
 pub struct EdgeSession {
     pub(super) config: EdgeConfig,
-    pub(super) ids: RequestIds,
+    /// Request ids, and what the edge sent on the current connection and waits on.
+    pub(super) requests: RequestTable<Waiting>,
+    /// AUTH, ping, pong and close deadlines.
+    pub(super) timers: TimerTable<EdgeTimer, 4>,
     pub(super) wire: Wire,
     /// The current websocket, if any.
     pub(super) conn: Option<Connection>,
@@ -143,8 +152,6 @@ pub struct EdgeSession {
     pub(super) authenticated_once: bool,
     /// Why the session stopped reconnecting on its own (it is closed for good).
     pub(super) gave_up: Option<GiveUp>,
-    /// `close` was called while connected: the session ends at this time at the latest.
-    pub(super) close_deadline: Option<Instant>,
     /// `bind` / `unbind` calls waiting for their names' outcomes.
     pub(super) tickets: Vec<Ticket>,
     pub(super) next_ticket: u64,
@@ -175,7 +182,8 @@ impl EdgeSession {
         );
         Self {
             config,
-            ids,
+            requests: RequestTable::new(ids),
+            timers: TimerTable::default(),
             wire,
             conn: None,
             app_closing: false,
@@ -186,7 +194,6 @@ impl EdgeSession {
             failures: 0,
             authenticated_once: false,
             gave_up: None,
-            close_deadline: None,
             tickets: Vec::new(),
             next_ticket: 0,
             transmits: VecDeque::new(),
@@ -250,6 +257,7 @@ impl EdgeSession {
                 // refusal of the credentials.
                 if let Some(conn) = self.conn.as_mut().filter(|c| c.auth.is_some()) {
                     conn.auth = None;
+                    self.timers.stop(EdgeTimer::Auth);
                     self.auth_failed(AuthFailure::Malformed);
                 } else if let Some((header, answer)) =
                     peeked.and_then(|(code, header)| Some((header, e.answer_for(code)?)))
@@ -291,10 +299,11 @@ impl EdgeSession {
             return;
         };
         self.wire.reset();
+        self.stop_connection_timers();
         if self.app_closing {
             // `close` already ended everything that was waiting.
             self.app_closing = false;
-            self.close_deadline = None;
+            self.timers.stop(EdgeTimer::Close);
             self.closed = true;
             self.events.push_back(EdgeEvent::Closed);
             return;
@@ -318,7 +327,7 @@ impl EdgeSession {
         if stable {
             self.failures = 0;
         }
-        self.end_connection(conn, reason);
+        self.end_connection(reason);
         if duty_off {
             return; // planned: not a failure
         }
@@ -403,12 +412,12 @@ impl EdgeSession {
             return;
         }
         if self.app_closing {
-            if self.close_deadline.is_some_and(|d| d <= now) {
+            if self.timers.take_due(EdgeTimer::Close, now) {
                 // The websocket did not close in time: the session ends anyway.
                 self.conn = None;
+                self.stop_connection_timers();
                 self.wire.reset();
                 self.app_closing = false;
-                self.close_deadline = None;
                 self.closed = true;
                 self.events.push_back(EdgeEvent::Closed);
             }
@@ -466,13 +475,12 @@ impl EdgeSession {
             self.events.push_back(EdgeEvent::Closed);
             return;
         };
-        let in_flight = std::mem::take(&mut conn.in_flight);
+        let in_flight = self.requests.take_all();
         self.end_in_flight(in_flight, RequestError::Closed);
         self.hand_back_queue();
         conn.from_platform.clear();
         conn.auth = None;
-        conn.next_ping = None;
-        conn.pong_deadline = None;
+        self.stop_connection_timers();
         if let Some(session_id) = conn.live_session_id() {
             let names = self.registered.clone();
             self.send_unbinds(now, session_id, names, UnbindMode::Untracked);
@@ -486,7 +494,8 @@ impl EdgeSession {
         }
         self.conn = Some(conn);
         self.app_closing = true;
-        self.close_deadline = now.checked_add(self.config.close_timeout);
+        self.timers
+            .set_after(EdgeTimer::Close, now, self.config.close_timeout);
     }
 
     // ---------------------------------------------------------------- outputs
@@ -499,7 +508,7 @@ impl EdgeSession {
             return None;
         }
         if self.app_closing {
-            return self.close_deadline;
+            return self.timers.get(EdgeTimer::Close);
         }
         let queued = self.queue.iter().filter_map(|(_, _, d)| *d).min();
         let Some(conn) = self.conn.as_ref() else {
@@ -510,10 +519,8 @@ impl EdgeSession {
         }
         [
             queued,
-            conn.auth.and_then(|(_, d)| d),
-            conn.next_ping,
-            conn.pong_deadline,
-            conn.in_flight.values().filter_map(|f| f.deadline).min(),
+            self.timers.next(),
+            self.requests.next_deadline(),
             conn.timed_out.iter().filter_map(|t| t.retry_at).min(),
             self.wire.next_expiry(),
             self.duty_deadline(),
@@ -530,9 +537,10 @@ impl EdgeSession {
         let Some(conn) = &mut self.conn else {
             return;
         };
-        if let Some((auth_id, _)) = conn.auth {
+        if let Some(auth_id) = conn.auth {
             if id == auth_id {
                 conn.auth = None;
+                self.timers.stop(EdgeTimer::Auth);
                 if response.status.is_success() {
                     self.authenticated(now, header.session_id);
                 } else {
@@ -543,7 +551,7 @@ impl EdgeSession {
             }
             return;
         }
-        let Some(f) = conn.in_flight.remove(&id) else {
+        let Answer::Pending(waiting) = self.requests.answer(id) else {
             self.late_responses = self.late_responses.saturating_add(1);
             if let Some(i) = conn.timed_out.iter().position(|t| t.id == id) {
                 // A late UNBIND answer: nothing to do (removed locally already; the
@@ -554,7 +562,7 @@ impl EdgeSession {
             }
             return;
         };
-        match f.waiting {
+        match waiting {
             Waiting::Request => self.events.push_back(EdgeEvent::Response {
                 id,
                 result: Ok(response),
@@ -596,18 +604,23 @@ impl EdgeSession {
 
     /// Ends everything waiting on a connection that is gone, then reports why. Queued
     /// requests stay queued (until their deadline) for the next connection.
-    pub(super) fn end_connection(&mut self, conn: Connection, reason: DisconnectReason) {
-        self.end_in_flight(conn.in_flight, RequestError::Disconnected);
+    pub(super) fn end_connection(&mut self, reason: DisconnectReason) {
+        self.stop_connection_timers();
+        let in_flight = self.requests.take_all();
+        self.end_in_flight(in_flight, RequestError::Disconnected);
         self.events.push_back(EdgeEvent::Disconnected { reason });
     }
 
-    pub(super) fn end_in_flight(
-        &mut self,
-        in_flight: BTreeMap<u32, InFlight>,
-        error: RequestError,
-    ) {
-        for (id, f) in in_flight {
-            match f.waiting {
+    /// Stops the timers of the current connection (AUTH, ping, pong).
+    pub(super) fn stop_connection_timers(&mut self) {
+        for timer in [EdgeTimer::Auth, EdgeTimer::Ping, EdgeTimer::Pong] {
+            self.timers.stop(timer);
+        }
+    }
+
+    pub(super) fn end_in_flight(&mut self, in_flight: Vec<(u32, Waiting)>, error: RequestError) {
+        for (id, waiting) in in_flight {
+            match waiting {
                 Waiting::Request => self.events.push_back(EdgeEvent::Response {
                     id,
                     result: Err(error.clone()),

@@ -12,6 +12,8 @@ use crate::codec::{
 use crate::driving::{Input, Output, Stats};
 use crate::multipart::{ReassemblyBudget, MIN_CHUNK_SIZE};
 use crate::request::{RequestError, RespondError};
+use crate::request_table::{Answer, RequestTable};
+use crate::timer_table::{Timer, TimerTable};
 use crate::transmit::close_reason;
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
@@ -22,10 +24,6 @@ use std::time::{Instant, SystemTime};
 /// Most messages held while an AUTH decision is pending; later ones are dropped (counted in
 /// [`Stats::dropped_messages`]).
 pub const MAX_QUEUED_WHILE_AUTH_PENDING: usize = 64;
-
-/// How many recently timed-out request ids are remembered to tell a late response from one
-/// that matches nothing.
-const RECENT_TIMEOUTS: usize = 256;
 
 /// Most refused names listed in the reason of a refused BIND's response.
 const MAX_NAMES_IN_REASON: usize = 8;
@@ -45,6 +43,21 @@ pub fn session_id_for(id: ConnectionId) -> u32 {
     };
     // The modulo keeps the value below 0xFFFF_FFFE, so +1 stays in 1..=0xFFFF_FFFE.
     ((folded % 0xFFFF_FFFE) as u32) + 1
+}
+
+/// The platform session's timers.
+#[derive(Debug, Clone, Copy)]
+enum PlatformTimer {
+    /// No AUTH accepted by then: close ([`CloseReason::AuthTimeout`]).
+    Auth,
+    /// Nothing received by then: close ([`CloseReason::IdleTimeout`]).
+    Idle,
+}
+
+impl Timer for PlatformTimer {
+    fn index(self) -> usize {
+        self as usize
+    }
 }
 
 /// Where the session is in its life.
@@ -80,18 +93,14 @@ pub struct PlatformSession {
     pending_auth: Option<(u32, u32)>,
     /// Messages received while an AUTH decision was pending, with their wall-clock time.
     held: VecDeque<(Message, SystemTime)>,
-    /// `None`: not representable (never).
-    auth_deadline: Option<Instant>,
-    /// `None`: not representable (never).
-    idle_deadline: Option<Instant>,
+    /// The auth deadline (until an AUTH is accepted) and the idle deadline.
+    timers: TimerTable<PlatformTimer, 2>,
     /// Names this session believes bound to it (sorted for deterministic events).
     bound: BTreeSet<WireString>,
     /// Edge requests waiting for `respond`: request id → the request's endpoint id.
     inbound: HashMap<u32, u32>,
-    /// Platform requests waiting for a response: request id → deadline (`None`: never).
-    outstanding: HashMap<u32, Option<Instant>>,
-    ids: RequestIds,
-    recent_timeouts: VecDeque<u32>,
+    /// Platform requests waiting for a response (and their ids).
+    requests: RequestTable<()>,
     late_responses: u64,
     unmatched_responses: u64,
     dropped_messages: u64,
@@ -147,6 +156,9 @@ impl PlatformSession {
             config.reassembly,
         );
         wire.peer_max_message_size = config.edge_max_message_size;
+        let mut timers = TimerTable::default();
+        timers.set_after(PlatformTimer::Auth, now, config.auth_timeout);
+        timers.set_after(PlatformTimer::Idle, now, config.idle_timeout);
         Self {
             id,
             registry,
@@ -158,13 +170,10 @@ impl PlatformSession {
             session_id: None,
             pending_auth: None,
             held: VecDeque::new(),
-            auth_deadline: now.checked_add(config.auth_timeout),
-            idle_deadline: now.checked_add(config.idle_timeout),
+            timers,
             bound: BTreeSet::new(),
             inbound: HashMap::new(),
-            outstanding: HashMap::new(),
-            ids: RequestIds::new(),
-            recent_timeouts: VecDeque::new(),
+            requests: RequestTable::new(RequestIds::new()),
             late_responses: 0,
             unmatched_responses: 0,
             dropped_messages: 0,
@@ -248,7 +257,8 @@ impl PlatformSession {
         if self.phase != Phase::Open {
             return Ok(());
         }
-        self.idle_deadline = now.checked_add(self.config.idle_timeout);
+        self.timers
+            .set_after(PlatformTimer::Idle, now, self.config.idle_timeout);
         if !self.seen_auth {
             // AUTH-first: look at the code byte before decoding anything else.
             let code = bytes.get(1).copied().unwrap_or(0);
@@ -439,15 +449,13 @@ impl PlatformSession {
     }
 
     fn handle_response(&mut self, id: u32, response: Response) {
-        if self.outstanding.remove(&id).is_some() {
-            self.events.push_back(PlatformEvent::Response {
+        match self.requests.answer(id) {
+            Answer::Pending(()) => self.events.push_back(PlatformEvent::Response {
                 id,
                 result: Ok(response),
-            });
-        } else if self.recent_timeouts.contains(&id) {
-            self.late_responses += 1;
-        } else {
-            self.unmatched_responses += 1;
+            }),
+            Answer::Late => self.late_responses += 1,
+            Answer::Unmatched => self.unmatched_responses += 1,
         }
     }
 
@@ -470,7 +478,8 @@ impl PlatformSession {
     /// the ping with a pong itself.)
     fn handle_ping(&mut self, now: Instant) {
         if self.phase == Phase::Open {
-            self.idle_deadline = now.checked_add(self.config.idle_timeout);
+            self.timers
+                .set_after(PlatformTimer::Idle, now, self.config.idle_timeout);
         }
     }
 
@@ -504,23 +513,15 @@ impl PlatformSession {
             return;
         }
         self.wire.expire(now);
-        let mut due: Vec<(Instant, u32)> = self
-            .outstanding
-            .iter()
-            .filter_map(|(id, d)| d.filter(|d| *d <= now).map(|d| (d, *id)))
-            .collect();
-        due.sort_unstable();
-        for (_, id) in due {
-            self.outstanding.remove(&id);
-            self.remember_timeout(id);
+        for (id, ()) in self.requests.expire(now) {
             self.events.push_back(PlatformEvent::Response {
                 id,
                 result: Err(RequestError::Timeout),
             });
         }
-        if self.session_id.is_none() && self.auth_deadline.is_some_and(|d| now >= d) {
+        if self.session_id.is_none() && self.timers.is_due(PlatformTimer::Auth, now) {
             self.queue_close(CloseReason::AuthTimeout);
-        } else if self.idle_deadline.is_some_and(|d| now >= d) {
+        } else if self.timers.is_due(PlatformTimer::Idle, now) {
             self.queue_close(CloseReason::IdleTimeout);
         }
     }
@@ -622,6 +623,7 @@ impl PlatformSession {
         self.pending_auth = None;
         let session_id = session_id_for(self.id);
         self.session_id = Some(session_id);
+        self.timers.stop(PlatformTimer::Auth);
         self.send_response(
             Header {
                 version: Header::VERSION,
@@ -687,17 +689,14 @@ impl PlatformSession {
                 request.entity_name.to_str_lossy().into_owned(),
             ));
         }
-        let mut id = self.ids.next();
-        while self.outstanding.contains_key(&id) {
-            id = self.ids.next();
-        }
+        let id = self.requests.next_id();
         let message = Message {
             header: Header::new(id, session_id),
             body: Body::Request(request),
         };
         self.wire.send(&message, &mut self.transmits)?;
-        self.outstanding
-            .insert(id, now.checked_add(self.config.request_timeout));
+        self.requests
+            .insert(id, now.checked_add(self.config.request_timeout), ());
         Ok(id)
     }
 
@@ -772,21 +771,12 @@ impl PlatformSession {
     }
 
     fn fail_outstanding(&mut self, error: RequestError) {
-        let mut ids: Vec<u32> = self.outstanding.drain().map(|(id, _)| id).collect();
-        ids.sort_unstable();
-        for id in ids {
+        for (id, ()) in self.requests.take_all() {
             self.events.push_back(PlatformEvent::Response {
                 id,
                 result: Err(error.clone()),
             });
         }
-    }
-
-    fn remember_timeout(&mut self, id: u32) {
-        if self.recent_timeouts.len() == RECENT_TIMEOUTS {
-            self.recent_timeouts.pop_front();
-        }
-        self.recent_timeouts.push_back(id);
     }
 
     /// When [`Input::Timeout`] is due next: the earliest of
@@ -797,9 +787,8 @@ impl PlatformSession {
             return None;
         }
         [
-            self.idle_deadline,
-            self.auth_deadline.filter(|_| self.session_id.is_none()),
-            self.outstanding.values().flatten().min().copied(),
+            self.timers.next(),
+            self.requests.next_deadline(),
             self.wire.next_expiry(),
         ]
         .into_iter()
