@@ -17,8 +17,8 @@ use alwayson_proto::edge::{
     AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
 };
 use alwayson_proto::{
-    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Transmit,
-    Value, WireString,
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, StatusCode,
+    Transmit, Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -100,6 +100,9 @@ enum Wake {
     Timer,
 }
 
+/// Things a BIND refused, with the platform's status.
+pub(crate) type Refused = Vec<(String, StatusCode)>;
+
 pub(crate) struct Driver<R> {
     session: EdgeSession,
     target: Arc<Target>,
@@ -110,9 +113,11 @@ pub(crate) struct Driver<R> {
     answers_rx: mpsc::Receiver<(u32, Box<Response>)>,
     state: Watch<ConnectionState>,
     notices: Publisher<EdgeNotice>,
-    ready: Option<oneshot::Sender<Result<()>>>,
+    ready: Option<oneshot::Sender<Result<Refused>>>,
     /// The initial BIND's ticket until it completes (connect() resolves then).
     initial: Option<BindTicket>,
+    /// Names the initial BIND had refused, with the platform's status (given to connect()).
+    initial_refused: Refused,
     authenticated_once: bool,
     pending: HashMap<u32, Pending>,
     bind_waits: HashMap<BindTicket, oneshot::Sender<Result<()>>>,
@@ -142,7 +147,7 @@ impl<R: Runtime> Driver<R> {
         cmd_rx: mpsc::Receiver<Command>,
         state: Watch<ConnectionState>,
         notices: Publisher<EdgeNotice>,
-        ready: oneshot::Sender<Result<()>>,
+        ready: oneshot::Sender<Result<Refused>>,
         offline: Option<OfflineStore>,
         offline_stats: Watch<Option<OfflineStats>>,
     ) -> Self {
@@ -163,6 +168,7 @@ impl<R: Runtime> Driver<R> {
             notices,
             ready: Some(ready),
             initial,
+            initial_refused: Vec::new(),
             authenticated_once: false,
             pending: HashMap::new(),
             bind_waits: HashMap::new(),
@@ -459,6 +465,12 @@ impl<R: Runtime> Driver<R> {
             EdgeEvent::BindCompleted { ticket, result } => {
                 if self.initial == Some(ticket) {
                     self.initial = None;
+                    if let BindResult::Rejected(refused) = &result {
+                        self.initial_refused = refused
+                            .iter()
+                            .map(|(n, s)| (n.to_str_lossy().into_owned(), *s))
+                            .collect();
+                    }
                     self.check_ready();
                 }
                 if let Some(reply) = self.bind_waits.remove(&ticket) {
@@ -523,7 +535,7 @@ impl<R: Runtime> Driver<R> {
     fn check_ready(&mut self) {
         if self.initial.is_none() && self.session.state() == EdgeState::Authenticated {
             if let Some(ready) = self.ready.take() {
-                let _ = ready.send(Ok(()));
+                let _ = ready.send(Ok(std::mem::take(&mut self.initial_refused)));
             }
         }
     }
