@@ -16,7 +16,7 @@
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
 use alwayson_proto::edge::AuthFailure;
-use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
+use alwayson_proto::{Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
 use std::collections::BTreeMap;
@@ -65,7 +65,7 @@ pub fn thing_definition(name: &str, props: &Props) -> Thing {
             .property_setter(prop, move |v: Value| {
                 tracing::info!(
                     "platform wrote {thing_name}.{n_set} = {}",
-                    json::value_to_json(&v)
+                    Clipped(&json::value_to_json(&v).to_string())
                 );
                 lock(&p_set).insert(n_set.clone(), v);
                 async move { Ok(()) }

@@ -17,8 +17,8 @@ use alwayson_proto::edge::{
     AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
 };
 use alwayson_proto::{
-    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, StatusCode,
-    Transmit, Value, WireString,
+    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response,
+    StatusCode, Transmit, Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -319,7 +319,19 @@ impl<R: Runtime> Driver<R> {
             Some(WsEvent::Pong) => self.input(Input::Pong),
             Some(WsEvent::Ping) => self.input(Input::Ping),
             Some(WsEvent::Ignored) => {}
-            Some(WsEvent::Closed | WsEvent::PeerClosed(..)) | None => self.link_lost(),
+            Some(WsEvent::Failed(cause)) => {
+                if matches!(self.link, Link::Up(_)) {
+                    tracing::info!(cause = %Clipped(&cause), "connection to the platform failed");
+                }
+                self.link_lost()
+            }
+            Some(WsEvent::PeerClosed(code, reason)) => {
+                if matches!(self.link, Link::Up(_)) {
+                    tracing::info!(code, reason = %Clipped(&reason), "the platform closed the connection");
+                }
+                self.link_lost()
+            }
+            None => self.link_lost(),
         }
     }
 
@@ -450,7 +462,7 @@ impl<R: Runtime> Driver<R> {
                 });
             }
             EdgeEvent::BindRejected { name, status } => {
-                tracing::warn!(thing = %name.to_str_lossy(), %status, "BIND refused by the platform");
+                tracing::warn!(thing = %Clipped(&name.to_str_lossy()), %status, "BIND refused by the platform");
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,
