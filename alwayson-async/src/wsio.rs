@@ -43,8 +43,10 @@ pub(crate) enum WsEvent {
     Ignored,
     /// The peer's close frame: its status code (1005 when it had none) and reason.
     PeerClosed(u16, String),
-    /// The websocket ended without a close frame (a read error, or EOF).
-    Closed,
+    /// Reading the websocket failed (it ended without a close frame; the end of the stream
+    /// is `None`): the error in words (a message too long names both
+    /// sizes; a protocol error says which; an I/O error).
+    Failed(String),
 }
 
 impl WsEvent {
@@ -60,7 +62,7 @@ impl WsEvent {
             },
             Err(e) => {
                 tracing::debug!(error = %e, "websocket read failed");
-                WsEvent::Closed
+                WsEvent::Failed(e.to_string())
             }
         }
     }

@@ -17,6 +17,7 @@ Exit codes:
   2  usage error (bad or missing flags; printed by the argument parser)
   3  credentials refused (the platform rejected the application key)
   4  platform unreachable (connection refused, DNS failure, TLS handshake failure, timeout)
+  5  BIND refused (alwayson edge: the platform refused a thing; see --keep-running-on-refused-bind)
 
 Logs go to standard error; -v / -vv or RUST_LOG (e.g. RUST_LOG=alwayson=debug) set the level.";
 
@@ -174,6 +175,11 @@ pub struct EdgeArgs {
     /// Keep retrying when the first connection attempt fails, instead of exiting with code 4.
     #[arg(long)]
     pub wait: bool,
+    /// When the platform refuses the BIND of a thing (e.g. bound by another edge), log a
+    /// warning and keep serving the things that were bound, instead of exiting with code 5.
+    /// The refused thing is asked for again on the next reconnect.
+    #[arg(long)]
+    pub keep_running_on_refused_bind: bool,
     /// Keep pushes in a durable offline store in DIR (created if missing): while the
     /// platform is unreachable `--push-every` keeps pushing into it, and everything is
     /// replayed in order once the things are bound again (at least once; the log survives

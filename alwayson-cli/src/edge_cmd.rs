@@ -6,14 +6,17 @@
 //! * the **first** attempt failing is final (exit 4, or 3 for refused credentials) unless
 //!   `--wait` is given: a wrong URL should not look like a hang;
 //! * after a connection is lost, a new client is connected with exponential backoff
-//!   (0.5 s doubling to 30 s), forever; refused credentials end the program (exit 3).
+//!   (0.5 s doubling to 30 s), forever; refused credentials end the program (exit 3);
+//! * a BIND the platform refuses (on any connection) ends the program (exit 5, after
+//!   UNBIND and close) unless `--keep-running-on-refused-bind`: then a warning, and the
+//!   other things are served.
 //!
 //! Property values live in this module (per thing), so they survive reconnects.
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
 use alwayson_proto::edge::{AuthFailure, DisconnectReason};
-use alwayson_proto::{FieldDefinition, InfoTable, PropertyUpdate, Value};
+use alwayson_proto::{Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
 use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
@@ -63,7 +66,7 @@ pub fn thing_definition(name: &str, props: &Props) -> Thing {
             .property_setter(prop, move |v: Value| {
                 tracing::info!(
                     "platform wrote {thing_name}.{n_set} = {}",
-                    json::value_to_json(&v)
+                    Clipped(&json::value_to_json(&v).to_string())
                 );
                 lock(&p_set).insert(n_set.clone(), v);
                 async move { Ok(()) }
@@ -104,6 +107,15 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
         Error::Config(_) | Error::Offline(_) => CliError::runtime(e.to_string()),
         e => CliError::unreachable(format!("cannot connect to {url}: {e}")),
     }
+}
+
+/// "T1 (status 0x83 FORBIDDEN), T2 (…)".
+fn refused_list(refused: &[(String, alwayson_proto::StatusCode)]) -> String {
+    refused
+        .iter()
+        .map(|(name, status)| format!("{name} ({status})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn log_notice(n: &EdgeNotice) {
@@ -280,8 +292,9 @@ fn read_ca(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
     })
 }
 
-/// Runs `alwayson edge` until Ctrl-C / SIGTERM (exit 0), refused credentials (3) or a
-/// failed first connection (4, unless `--wait`).
+/// Runs `alwayson edge` until Ctrl-C / SIGTERM (exit 0), refused credentials (3), a
+/// failed first connection (4, unless `--wait`) or a refused BIND (5, unless
+/// `--keep-running-on-refused-bind`).
 pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
     if let Some(proxy) = &args.proxy {
         // A usage error, shown without the password (clap would repeat the value).
@@ -316,9 +329,35 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
         };
         match attempt {
             Ok(client) => {
+                let refused = client.refused_binds();
+                let bound: Vec<&str> = edge
+                    .args
+                    .things
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|t| !refused.iter().any(|(r, _)| r == t))
+                    .collect();
+                if !refused.is_empty() {
+                    let what = refused_list(refused);
+                    if !edge.args.keep_running_on_refused_bind {
+                        client.shutdown().await;
+                        return Err(CliError {
+                            code: crate::EXIT_BIND_REFUSED,
+                            message: format!("the platform at {url} refused the BIND of {what}"),
+                        });
+                    }
+                    tracing::warn!(
+                        "the platform refused the BIND of {what}; serving the other things \
+                         (--keep-running-on-refused-bind)"
+                    );
+                }
                 tracing::info!(
                     "authenticated; bound {}; serving {} propert(ies) and services {}",
-                    edge.args.things.join(", "),
+                    if bound.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        bound.join(", ")
+                    },
                     edge.args.properties.len(),
                     BUILTIN_SERVICES.join(", ")
                 );

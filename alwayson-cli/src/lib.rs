@@ -35,6 +35,8 @@ pub const EXIT_USAGE: u8 = 2;
 pub const EXIT_AUTH_REFUSED: u8 = 3;
 /// Exit code: the platform could not be reached.
 pub const EXIT_UNREACHABLE: u8 = 4;
+/// Exit code: the platform refused the BIND of a thing (`alwayson edge`).
+pub const EXIT_BIND_REFUSED: u8 = 5;
 
 /// A failure that ends the program: one message for standard error and an exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]

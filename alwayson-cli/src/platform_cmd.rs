@@ -6,6 +6,7 @@ use crate::emulator::{self, Emulator, ThingModel};
 use crate::ui::{self, Ui};
 use crate::{shutdown_signal, CliError};
 use alwayson_proto::platform::CloseReason;
+use alwayson_proto::Clipped;
 use alwayson_rest::AppKey;
 use alwayson_tokio::{Error, Platform, PlatformNotice};
 use bytes::Bytes;
@@ -13,30 +14,9 @@ use std::io::Write as _;
 use std::sync::Arc;
 use tower::ServiceExt as _;
 
-/// A close reason in words.
+/// A close reason in words (its `Display`, shared with the library's logs).
 pub fn close_reason(r: &CloseReason) -> String {
-    match r {
-        CloseReason::AuthTimeout => "no AUTH within the auth timeout".into(),
-        CloseReason::AuthNotFirst(code) => format!("first message was 0x{code:02x}, not AUTH"),
-        CloseReason::AuthRejected => "credentials refused".into(),
-        CloseReason::IdleTimeout => "idle timeout".into(),
-        CloseReason::ConnectionLost => "connection lost (no close frame)".into(),
-        CloseReason::PeerClosed { code, reason } => {
-            let what = match code {
-                1000 => " normal closure",
-                1001 => " going away",
-                1005 => " no status",
-                _ => "",
-            };
-            if reason.is_empty() {
-                format!("closed by the edge ({code}{what})")
-            } else {
-                format!("closed by the edge ({code}{what}: {reason})")
-            }
-        }
-        CloseReason::Local(why) => format!("closed by the platform ({why})"),
-        other => format!("{other:?}"),
-    }
+    r.to_string()
 }
 
 /// Follows the platform's notices until it stops: logs one line per notice, hands it to the
@@ -101,11 +81,18 @@ fn log_notice(n: &PlatformNotice) {
         PlatformNotice::AuthRejected { conn } => {
             tracing::warn!("conn {conn}: credentials refused")
         }
-        PlatformNotice::Bound { conn, name } => tracing::info!("conn {conn}: bound {name}"),
-        PlatformNotice::BindRefused { conn, name, holder } => {
-            tracing::warn!("conn {conn}: bind of {name} refused (bound on conn {holder})")
+        PlatformNotice::Bound { conn, name } => {
+            tracing::info!("conn {conn}: bound {}", Clipped(name))
         }
-        PlatformNotice::Unbound { conn, name } => tracing::info!("conn {conn}: unbound {name}"),
+        PlatformNotice::BindRefused { conn, name, holder } => {
+            tracing::warn!(
+                "conn {conn}: bind of {} refused (bound on conn {holder})",
+                Clipped(name)
+            )
+        }
+        PlatformNotice::Unbound { conn, name } => {
+            tracing::info!("conn {conn}: unbound {}", Clipped(name))
+        }
         PlatformNotice::Closed { conn, reason } => {
             tracing::info!("conn {conn}: closed: {}", close_reason(reason))
         }

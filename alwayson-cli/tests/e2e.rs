@@ -258,6 +258,54 @@ fn wrong_app_key_exits_3_with_one_message() {
 }
 
 #[test]
+fn a_refused_bind_exits_5_unless_told_to_keep_running() {
+    // First in wins: a second edge binding SteamSensor1 is refused (0x83).
+    let (_plat, addr) = platform(KEY);
+    let _first = edge(&addr, KEY, &[]);
+    wait_until(T, "the first edge to bind", || {
+        is_connected(&addr) == Some(true)
+    });
+    let mut second = edge(&addr, KEY, &[]);
+    assert_eq!(second.wait_exit(T), Some(5), "stderr:\n{}", second.stderr());
+    let err = second.stderr();
+    assert!(
+        err.contains("BIND refused by the platform"),
+        "the warning: {err}"
+    );
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains("refused the BIND of SteamSensor1 (") && errors[0].contains("FORBIDDEN"),
+        "{err}"
+    );
+    // Told to keep running: a warning, the other thing is served, no exit.
+    let third = edge(
+        &addr,
+        KEY,
+        &["--bind", "Other1", "--keep-running-on-refused-bind"],
+    );
+    third.wait_stderr("bound Other1; serving", T);
+    let err = third.stderr();
+    assert!(
+        err.contains("refused the BIND of SteamSensor1")
+            && err.contains("--keep-running-on-refused-bind"),
+        "{err}"
+    );
+    assert!(!err.contains("error: "), "no exit: {err}");
+    let other = http(&addr, "GET", "/Thingworx/Things/Other1", Some(KEY), "");
+    assert_eq!(
+        other.json()["isConnected"],
+        json!(true),
+        "still serving Other1"
+    );
+    assert_eq!(
+        is_connected(&addr),
+        Some(true),
+        "the first edge keeps the thing"
+    );
+}
+
+#[test]
 fn unreachable_platform_exits_4() {
     // a port that was free a moment ago
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -133,3 +133,79 @@ pub async fn credentials_closure_sees_the_claims<E: Runtime, P: Runtime>() {
     })
     .await;
 }
+
+/// Conformance test `closes_are_reported_with_their_cause`: a malformed AUTH closes with
+/// `MalformedAuth` ("malformed AUTH: … offset …"), and a websocket message over the
+/// platform's limit with `Transport` naming both sizes (not a bare "connection lost").
+pub async fn closes_are_reported_with_their_cause<E: Runtime, P: Runtime>() {
+    use alwayson_async::{Auth, CloseReason, PlatformNotice};
+    bounded::<E, _>(async {
+        let p = platform::<P>()
+            .max_message_size(16 * 1024)
+            .start()
+            .await
+            .unwrap();
+        let mut notices = p.events();
+        let closed = |notices: &mut alwayson_async::Notices<PlatformNotice>| {
+            let mut reason = None;
+            while let Some(n) = notices.try_next() {
+                if let PlatformNotice::Closed { reason: r, .. } = n {
+                    reason = Some(r);
+                }
+            }
+            reason
+        };
+        // An AUTH cut short.
+        let mut ws = raw_ws::<E, P>(&p).await;
+        let auth = Message {
+            header: Header::new(1, 0xFFFF_FFFF),
+            body: Body::Auth(Auth::app_key("k")),
+        }
+        .encode()
+        .unwrap();
+        ws.send(WsMessage::Binary(auth.slice(..auth.len() - 2)))
+            .await
+            .unwrap();
+        wait_closed(&mut ws).await;
+        let mut reason = None;
+        for _ in 0..200 {
+            reason = reason.or_else(|| closed(&mut notices));
+            if reason.is_some() {
+                break;
+            }
+            crate::common::sleep::<E>(Duration::from_millis(10)).await;
+        }
+        let reason = reason.expect("a Closed notice");
+        assert!(
+            matches!(reason, CloseReason::MalformedAuth(_)),
+            "{reason:?}"
+        );
+        assert!(reason.to_string().contains("offset"), "{reason}");
+
+        // Authenticated, then a message far over the limit (16 KiB + 64 KiB slack).
+        let mut ws = raw_ws::<E, P>(&p).await;
+        ws.send(WsMessage::Binary(auth)).await.unwrap();
+        let _ = ws.next().await; // the AUTH answer
+        let big = vec![0u8; 200_000];
+        let _ = ws.send(WsMessage::Binary(big.into())).await;
+        wait_closed(&mut ws).await;
+        let mut reason = None;
+        for _ in 0..200 {
+            reason = reason.or_else(|| closed(&mut notices));
+            if reason.is_some() {
+                break;
+            }
+            crate::common::sleep::<E>(Duration::from_millis(10)).await;
+        }
+        match reason.expect("a Closed notice") {
+            CloseReason::Transport(text) => {
+                assert!(
+                    text.contains("200000") && text.contains(&(16 * 1024 + 64 * 1024).to_string()),
+                    "both sizes: {text}"
+                );
+            }
+            other => panic!("expected Transport, got {other:?}"),
+        }
+    })
+    .await;
+}

@@ -27,6 +27,12 @@ pub async fn second_edge_binding_the_same_thing_is_refused<E: Runtime, P: Runtim
             edge::<E, P>(&p).thing(Thing::new("Pump1").property("owner", "second"));
         // Subscribe before connecting: connect() returns once the BIND was answered.
         let second = second_builder.connect().await.unwrap();
+        // What the BIND connect() waited for refused.
+        assert_eq!(
+            second.refused_binds(),
+            &[("Pump1".to_owned(), alwayson_async::StatusCode::FORBIDDEN)]
+        );
+        assert!(first.refused_binds().is_empty());
         let mut events = second.events();
         // The rejection happened during connect; it is also visible as a failed bind now.
         let again = second.bind(["Pump1"]).await;

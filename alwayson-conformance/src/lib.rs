@@ -26,8 +26,9 @@ mod proxy;
 mod tls;
 
 pub use auth::{
-    bind_before_auth_closes_the_socket, credentials_closure_sees_the_claims,
-    silent_connection_is_closed_at_the_auth_deadline, wrong_key_is_refused,
+    bind_before_auth_closes_the_socket, closes_are_reported_with_their_cause,
+    credentials_closure_sees_the_claims, silent_connection_is_closed_at_the_auth_deadline,
+    wrong_key_is_refused,
 };
 pub use binding::{
     edge_reconnects_and_rebinds_after_platform_restart,
@@ -81,6 +82,7 @@ macro_rules! conformance_suite {
             dropping_the_client_ends_its_connection,
             shutdown_unbinds_then_closes,
             bind_before_auth_closes_the_socket,
+            closes_are_reported_with_their_cause,
             silent_connection_is_closed_at_the_auth_deadline,
             wrong_key_is_refused,
             credentials_closure_sees_the_claims,

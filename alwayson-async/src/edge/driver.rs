@@ -19,8 +19,8 @@ use alwayson_proto::edge::{
     CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
-    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Value,
-    WireString,
+    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response,
+    StatusCode, Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -102,6 +102,9 @@ enum Wake {
     Timer,
 }
 
+/// Things a BIND refused, with the platform's status.
+pub(crate) type Refused = Vec<(String, StatusCode)>;
+
 pub(crate) struct Driver<R> {
     session: EdgeSession,
     /// The session's next deadline, from the `Output::Timeout` that ended the last drain.
@@ -114,9 +117,11 @@ pub(crate) struct Driver<R> {
     answers_rx: mpsc::Receiver<(u32, Box<Response>)>,
     state: Watch<ConnectionState>,
     notices: Publisher<EdgeNotice>,
-    ready: Option<oneshot::Sender<Result<()>>>,
+    ready: Option<oneshot::Sender<Result<Refused>>>,
     /// The initial BIND's ticket until it completes (connect() resolves then).
     initial: Option<BindTicket>,
+    /// Names the initial BIND had refused, with the platform's status (given to connect()).
+    initial_refused: Refused,
     authenticated_once: bool,
     pending: HashMap<u32, Pending>,
     bind_waits: HashMap<BindTicket, oneshot::Sender<Result<()>>>,
@@ -145,7 +150,7 @@ impl<R: Runtime> Driver<R> {
         cmd_rx: mpsc::Receiver<Command>,
         state: Watch<ConnectionState>,
         notices: Publisher<EdgeNotice>,
-        ready: oneshot::Sender<Result<()>>,
+        ready: oneshot::Sender<Result<Refused>>,
         offline: Option<OfflineStore>,
         offline_stats: Watch<Option<OfflineStats>>,
     ) -> Self {
@@ -166,6 +171,7 @@ impl<R: Runtime> Driver<R> {
             notices,
             ready: Some(ready),
             initial,
+            initial_refused: Vec::new(),
             authenticated_once: false,
             pending: HashMap::new(),
             bind_waits: HashMap::new(),
@@ -318,7 +324,19 @@ impl<R: Runtime> Driver<R> {
             Some(WsEvent::Pong) => self.input(Input::Pong),
             Some(WsEvent::Ping) => self.input(Input::Ping),
             Some(WsEvent::Ignored) => {}
-            Some(WsEvent::Closed | WsEvent::PeerClosed(..)) | None => self.link_lost(),
+            Some(WsEvent::Failed(cause)) => {
+                if matches!(self.link, Link::Up(_)) {
+                    tracing::info!(cause = %Clipped(&cause), "connection to the platform failed");
+                }
+                self.link_lost()
+            }
+            Some(WsEvent::PeerClosed(code, reason)) => {
+                if matches!(self.link, Link::Up(_)) {
+                    tracing::info!(code, reason = %Clipped(&reason), "the platform closed the connection");
+                }
+                self.link_lost()
+            }
+            None => self.link_lost(),
         }
     }
 
@@ -449,7 +467,7 @@ impl<R: Runtime> Driver<R> {
                 });
             }
             EdgeEvent::BindRejected { name, status } => {
-                tracing::warn!(thing = %name.to_str_lossy(), %status, "BIND refused by the platform");
+                tracing::warn!(thing = %Clipped(&name.to_str_lossy()), %status, "BIND refused by the platform");
                 self.notify(EdgeNotice::BindRejected {
                     name: name.to_str_lossy().into_owned(),
                     status,
@@ -464,6 +482,12 @@ impl<R: Runtime> Driver<R> {
             EdgeEvent::BindCompleted { ticket, result } => {
                 if self.initial == Some(ticket) {
                     self.initial = None;
+                    if let BindResult::Rejected(refused) = &result {
+                        self.initial_refused = refused
+                            .iter()
+                            .map(|(n, s)| (n.to_str_lossy().into_owned(), *s))
+                            .collect();
+                    }
                     self.check_ready();
                 }
                 if let Some(reply) = self.bind_waits.remove(&ticket) {
@@ -528,7 +552,7 @@ impl<R: Runtime> Driver<R> {
     fn check_ready(&mut self) {
         if self.initial.is_none() && self.session.state() == EdgeState::Authenticated {
             if let Some(ready) = self.ready.take() {
-                let _ = ready.send(Ok(()));
+                let _ = ready.send(Ok(std::mem::take(&mut self.initial_refused)));
             }
         }
     }

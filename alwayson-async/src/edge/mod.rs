@@ -131,6 +131,7 @@ pub struct EdgeClient<R> {
     notices: Publisher<EdgeNotice>,
     request_timeout: Duration,
     offline_stats: Watch<Option<OfflineStats>>,
+    refused_binds: Arc<[(String, StatusCode)]>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -143,6 +144,7 @@ impl<R> Clone for EdgeClient<R> {
             notices: self.notices.clone(),
             request_timeout: self.request_timeout,
             offline_stats: self.offline_stats.clone(),
+            refused_binds: self.refused_binds.clone(),
             runtime: PhantomData,
         }
     }
@@ -315,6 +317,14 @@ impl<R: Runtime> EdgeClient<R> {
     /// refused), updated after each batch of work; `None` without a store.
     pub fn offline_stats(&self) -> Watch<Option<OfflineStats>> {
         self.offline_stats.clone()
+    }
+
+    /// The things the platform refused in the BIND that [`EdgeClientBuilder::connect`]
+    /// waited for, with its status (empty when every thing was bound). Each refusal was
+    /// also logged as a warning and published as [`EdgeNotice::BindRejected`] — before
+    /// `connect` returned, so a subscriber made afterwards does not see those.
+    pub fn refused_binds(&self) -> &[(String, StatusCode)] {
+        &self.refused_binds
     }
 
     /// Notices about the connection and bindings from now on, as a `Stream`.
@@ -693,7 +703,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             offline_stats.clone(),
         );
         R::spawn(driver.run());
-        ready_rx.await.map_err(|_| Error::Closed)??;
+        let refused_binds = ready_rx.await.map_err(|_| Error::Closed)??;
         Ok(EdgeClient {
             cmd: cmd_tx,
             things,
@@ -701,6 +711,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             notices,
             request_timeout,
             offline_stats,
+            refused_binds: refused_binds.into(),
             runtime: PhantomData,
         })
     }

@@ -55,6 +55,8 @@ struct Conn<R> {
     closed_by_us: bool,
     /// This connection's place in the platform's admission (not shed once authenticated).
     ticket: Arc<Ticket>,
+    /// Why the websocket failed, when reading it did (reported instead of ConnectionLost).
+    transport_error: Option<String>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -87,6 +89,7 @@ pub(crate) async fn run_connection<R: Runtime>(
         finished: false,
         closed_by_us: false,
         ticket,
+        transport_error: None,
         runtime: PhantomData,
     };
     let mut shutting_down = false;
@@ -196,7 +199,14 @@ impl<R: Runtime> Conn<R> {
                     self.input(Input::PeerClosed { code, reason });
                 }
             }
-            Some(WsEvent::Closed) | None => {
+            Some(WsEvent::Failed(cause)) => {
+                if !self.gone {
+                    self.gone = true;
+                    self.transport_error = Some(cause);
+                    self.input(Input::Closed);
+                }
+            }
+            None => {
                 if !self.gone {
                     self.gone = true;
                     self.input(Input::Closed);
@@ -288,7 +298,11 @@ impl<R: Runtime> Conn<R> {
                 }
             }
             PlatformEvent::Closed { reason } => {
-                tracing::debug!(conn, ?reason, "connection closed");
+                let reason = match (reason, self.transport_error.take()) {
+                    (CloseReason::ConnectionLost, Some(cause)) => CloseReason::Transport(cause),
+                    (reason, _) => reason,
+                };
+                tracing::debug!(conn, %reason, "connection closed");
                 self.shared.notify(PlatformNotice::Closed { conn, reason });
                 self.finished = true;
             }

@@ -15,7 +15,9 @@
 use super::model::{Source, ThingModel, Vtq};
 use super::services::{self, Params};
 use alwayson_proto::conventions::{QUALITY_GOOD, UPDATE_SUBSCRIBED_PROPERTY_VALUES};
-use alwayson_proto::{Characteristic, InfoTable, Method, Request, Response, StatusCode, Value};
+use alwayson_proto::{
+    Characteristic, Clipped, InfoTable, Method, Request, Response, StatusCode, Value,
+};
 use alwayson_rest::{content, json};
 use alwayson_tokio::{ConnectionInfo, EdgeRequestHandler};
 use futures_util::future::BoxFuture;
@@ -65,7 +67,7 @@ impl EdgeRequests {
                 };
                 tracing::debug!(
                     "event {thing}.{name}: {}",
-                    json::infotable_to_json(&data)["rows"]
+                    Clipped(&json::infotable_to_json(&data)["rows"].to_string())
                 );
                 self.model.record_event(&thing, &name, now_ms, data);
                 Response::success()
@@ -142,7 +144,7 @@ impl EdgeRequests {
         };
         tracing::debug!(
             "edge wrote {thing}.{property} = {}",
-            json::value_to_json(&value)
+            Clipped(&json::value_to_json(&value).to_string())
         );
         self.model
             .record(thing, property, Vtq::good(value, now_ms), Source::Pushed);
@@ -176,7 +178,7 @@ impl EdgeRequests {
                     for (name, vtq) in updates {
                         tracing::debug!(
                             "pushed {thing}.{name} = {} at {} ({})",
-                            json::value_to_json(&vtq.value),
+                            Clipped(&json::value_to_json(&vtq.value).to_string()),
                             vtq.time_ms,
                             vtq.quality
                         );

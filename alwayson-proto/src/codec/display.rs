@@ -261,3 +261,39 @@ impl Display for Frame {
         }
     }
 }
+
+/// Text for a log line: at most [`Clipped::MAX`] bytes (cut on a character boundary), then
+/// `… (N bytes)` when it was longer. The one way a value, a name or a peer's text goes into a
+/// log, so a peer cannot make one line megabytes long.
+///
+/// ```
+/// use alwayson_proto::Clipped;
+///
+/// assert_eq!(Clipped("21.5").to_string(), "21.5");
+/// let long = "x".repeat(100_000);
+/// assert_eq!(
+///     Clipped(&long).to_string(),
+///     format!("{}… (100000 bytes)", "x".repeat(Clipped::MAX))
+/// );
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Clipped<'a>(pub &'a str);
+
+impl Clipped<'_> {
+    /// Longest text shown whole, in bytes.
+    pub const MAX: usize = 200;
+}
+
+impl Display for Clipped<'_> {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let text = self.0;
+        if text.len() <= Self::MAX {
+            return f.write_str(text);
+        }
+        let mut end = Self::MAX;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        write!(f, "{}… ({} bytes)", &text[..end], text.len())
+    }
+}

@@ -41,6 +41,7 @@ pub use base_type::BaseType;
 pub use bind::{Bind, BindRef, Gateway, Names};
 pub use chunk::{Chunk, ChunkEntity, ChunkRef, CHUNK_HEADER_LEN};
 pub use code::{CodeKind, MessageCode, Method, StatusCode};
+pub use display::Clipped;
 pub use entity::{Characteristic, EntityType};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 pub use header::{Header, AUTH_SESSION_ID, HEADER_LEN};

@@ -1,8 +1,9 @@
 //! What a platform session reports to the application.
 
 use super::ConnectionId;
-use crate::codec::{Auth, Request, Response, WireString};
+use crate::codec::{Auth, Clipped, Request, Response, WireString};
 use crate::request::RequestError;
+use crate::wire::InboundError;
 
 /// Why a platform connection closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,46 @@ pub enum CloseReason {
     },
     /// The application closed the connection.
     Local(String),
+    /// The first message had the AUTH code but did not decode (the error says where).
+    MalformedAuth(InboundError),
+    /// The websocket failed: the error the runtime read (a message too long, with both
+    /// sizes; a websocket protocol error; an I/O error). Never produced by the session: a
+    /// runtime reports it in place of [`CloseReason::ConnectionLost`] when it knows why.
+    Transport(String),
+}
+
+impl std::fmt::Display for CloseReason {
+    /// The reason in words, as logs show it; peer text is [`Clipped`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloseReason::AuthTimeout => f.write_str("no AUTH within the auth timeout"),
+            CloseReason::AuthNotFirst(code) => {
+                write!(f, "first message was 0x{code:02x}, not AUTH")
+            }
+            CloseReason::AuthRejected => f.write_str("credentials refused"),
+            CloseReason::IdleTimeout => f.write_str("idle timeout"),
+            CloseReason::ConnectionLost => f.write_str("connection lost (no close frame)"),
+            CloseReason::PeerClosed { code, reason } => {
+                let what = match code {
+                    1000 => " normal closure",
+                    1001 => " going away",
+                    1002 => " protocol error",
+                    1005 => " no status",
+                    1008 => " policy violation",
+                    1009 => " message too big",
+                    _ => "",
+                };
+                if reason.is_empty() {
+                    write!(f, "closed by the edge ({code}{what})")
+                } else {
+                    write!(f, "closed by the edge ({code}{what}: {})", Clipped(reason))
+                }
+            }
+            CloseReason::Local(why) => write!(f, "closed by the platform ({})", Clipped(why)),
+            CloseReason::MalformedAuth(e) => write!(f, "malformed AUTH: {e}"),
+            CloseReason::Transport(e) => write!(f, "websocket failed: {}", Clipped(e)),
+        }
+    }
 }
 
 /// What a platform session reports to the application.

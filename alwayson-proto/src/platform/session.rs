@@ -272,7 +272,7 @@ impl PlatformSession {
             }
             return match self.wire.receive(now, bytes) {
                 Err(e) => {
-                    self.queue_close(CloseReason::AuthNotFirst(code));
+                    self.queue_close(CloseReason::MalformedAuth(e.clone()));
                     Err(e)
                 }
                 Ok(None) => Ok(()), // a chunk of a multipart AUTH
@@ -750,11 +750,12 @@ impl PlatformSession {
             CloseReason::AuthNotFirst(_) => {
                 (CLOSE_POLICY_VIOLATION, "first message must be AUTH".into())
             }
+            CloseReason::MalformedAuth(_) => (CLOSE_POLICY_VIOLATION, "malformed AUTH".into()),
             CloseReason::AuthRejected => (CLOSE_POLICY_VIOLATION, "authentication failed".into()),
             CloseReason::IdleTimeout => (CLOSE_NORMAL, "idle timeout".into()),
-            CloseReason::ConnectionLost | CloseReason::PeerClosed { .. } => {
-                (CLOSE_NORMAL, String::new())
-            }
+            CloseReason::ConnectionLost
+            | CloseReason::PeerClosed { .. }
+            | CloseReason::Transport(_) => (CLOSE_NORMAL, String::new()),
             CloseReason::Local(text) => (CLOSE_NORMAL, close_reason(text)),
         };
         let error = match reason {
