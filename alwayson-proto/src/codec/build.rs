@@ -233,10 +233,11 @@ impl<'a> Build<'a> for Owned<'_> {
         rows.end_row();
         if rows.row_count() == 1 {
             // Reserve for the rest of the table, guessing from the first row that the
-            // rows are alike: each takes `3 + head.cells.len()` bytes of the `remaining`
-            // ones. Bounded by the input (at most one cell per remaining byte) and by
-            // `MAX_RESERVED_CELLS`; a wrong guess only costs the usual growth.
-            let rows_left = remaining / (3 + head.cells.len());
+            // rows are alike, give or take a third: each takes about `3 +
+            // head.cells.len()` bytes of the `remaining` ones. Bounded by the input (at
+            // most one cell per remaining byte) and by `MAX_RESERVED_CELLS`; the surplus is
+            // given back when the table ends, and a short guess only costs the usual growth.
+            let rows_left = remaining.saturating_mul(3) / (2 * (3 + head.cells.len()));
             let cells = rows_left.saturating_mul(head.len());
             rows.reserve(cells.min(remaining).min(MAX_RESERVED_CELLS));
         }

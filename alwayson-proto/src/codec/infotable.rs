@@ -120,7 +120,7 @@ impl RowIndex {
     }
 
     /// Records one more row of `len` cells, ending at `end`.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, len: usize, end: usize) {
         match self {
             RowIndex::Uniform { width, count } if *width == len || *count == 0 => {
@@ -170,7 +170,10 @@ impl RowsBuilder {
         self.index.count()
     }
 
-    pub(crate) fn finish(self, data_shape: DataShape) -> InfoTable {
+    pub(crate) fn finish(mut self, data_shape: DataShape) -> InfoTable {
+        // Give back what the guess in `Owned::end_row` reserved beyond the table, so a
+        // decoded table never holds more than its cells (shrinking in place, no copy).
+        self.cells.shrink_to_fit();
         InfoTable {
             data_shape,
             cells: self.cells,
@@ -259,9 +262,9 @@ impl InfoTable {
     /// The rows, in order, each a slice of cells.
     pub fn rows(&self) -> TableRows<'_> {
         TableRows {
-            table: self,
-            next: 0,
-            end: self.row_count(),
+            rest: &self.cells,
+            widths: Widths::of(&self.index),
+            left: self.index.count(),
         }
     }
 
@@ -269,15 +272,23 @@ impl InfoTable {
     pub fn rows_mut(&mut self) -> TableRowsMut<'_> {
         TableRowsMut {
             rest: &mut self.cells,
-            index: &self.index,
-            next: 0,
-            end: self.index.count(),
+            widths: Widths::of(&self.index),
+            left: self.index.count(),
         }
     }
 
     /// The rows copied out, one `Vec` per row (for comparisons and conversions).
     pub fn to_rows(&self) -> Vec<Vec<Value>> {
         self.rows().map(<[Value]>::to_vec).collect()
+    }
+
+    /// The cells, row after row, and the common row length if every row has it.
+    #[inline]
+    pub(crate) fn cells_and_width(&self) -> (&[Value], Option<usize>) {
+        match self.index {
+            RowIndex::Uniform { width, .. } => (&self.cells, Some(width)),
+            RowIndex::Ragged(_) => (&self.cells, None),
+        }
     }
 
     /// Removes every row, keeping the DataShape.
@@ -325,38 +336,62 @@ impl std::fmt::Debug for DebugRows<'_> {
     }
 }
 
+/// The lengths of the rows an iterator has not yet visited.
+#[derive(Debug, Clone)]
+enum Widths<'t> {
+    Uniform(usize),
+    Ragged {
+        prev: usize,
+        ends: std::slice::Iter<'t, usize>,
+    },
+}
+
+impl Widths<'_> {
+    fn of(index: &RowIndex) -> Widths<'_> {
+        match index {
+            RowIndex::Uniform { width, .. } => Widths::Uniform(*width),
+            RowIndex::Ragged(ends) => Widths::Ragged {
+                prev: 0,
+                ends: ends.iter(),
+            },
+        }
+    }
+
+    /// The length of the next row.
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            Widths::Uniform(w) => Some(*w),
+            Widths::Ragged { prev, ends } => {
+                let end = *ends.next()?;
+                let len = end.checked_sub(*prev)?;
+                *prev = end;
+                Some(len)
+            }
+        }
+    }
+}
+
 /// Iterator over the rows of an [`InfoTable`]: one `&[Value]` per row.
 #[derive(Debug, Clone)]
 pub struct TableRows<'t> {
-    table: &'t InfoTable,
-    next: usize,
-    end: usize,
+    /// The cells of the rows not yet visited.
+    rest: &'t [Value],
+    widths: Widths<'t>,
+    left: usize,
 }
 
 impl<'t> Iterator for TableRows<'t> {
     type Item = &'t [Value];
+    #[inline]
     fn next(&mut self) -> Option<&'t [Value]> {
-        if self.next >= self.end {
-            return None;
-        }
-        let (s, e) = self.table.index.bounds(self.next);
-        self.next += 1;
-        self.table.cells.get(s..e)
+        self.left = self.left.checked_sub(1)?;
+        let (row, rest) = self.rest.split_at_checked(self.widths.next()?)?;
+        self.rest = rest;
+        Some(row)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.end - self.next;
-        (n, Some(n))
-    }
-}
-
-impl DoubleEndedIterator for TableRows<'_> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        if self.next >= self.end {
-            return None;
-        }
-        self.end -= 1;
-        let (s, e) = self.table.index.bounds(self.end);
-        self.table.cells.get(s..e)
+        (self.left, Some(self.left))
     }
 }
 
@@ -365,28 +400,23 @@ impl ExactSizeIterator for TableRows<'_> {}
 /// Iterator over the rows of an [`InfoTable`]: one `&mut [Value]` per row.
 #[derive(Debug)]
 pub struct TableRowsMut<'t> {
-    /// The cells of rows `next..`.
+    /// The cells of the rows not yet visited.
     rest: &'t mut [Value],
-    index: &'t RowIndex,
-    next: usize,
-    end: usize,
+    widths: Widths<'t>,
+    left: usize,
 }
 
 impl<'t> Iterator for TableRowsMut<'t> {
     type Item = &'t mut [Value];
     fn next(&mut self) -> Option<&'t mut [Value]> {
-        if self.next >= self.end {
-            return None;
-        }
-        let (s, e) = self.index.bounds(self.next);
-        self.next += 1;
-        let (row, rest) = std::mem::take(&mut self.rest).split_at_mut(e - s);
+        self.left = self.left.checked_sub(1)?;
+        let len = self.widths.next()?;
+        let (row, rest) = std::mem::take(&mut self.rest).split_at_mut_checked(len)?;
         self.rest = rest;
         Some(row)
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.end - self.next;
-        (n, Some(n))
+        (self.left, Some(self.left))
     }
 }
 
@@ -740,6 +770,22 @@ fn check_count(count: usize, what: &'static str) -> Result<(), EncodeError> {
     }
 }
 
+/// Runs `$body` on each row of table `$t` (as `$row: &[Value]`); rows of a common
+/// non-zero length are walked as fixed-size chunks of the cell vector (the encoder's hot
+/// loops), any other table through [`InfoTable::rows`].
+macro_rules! for_each_row {
+    ($t:expr, |$row:ident| $body:block) => {
+        match $t.cells_and_width() {
+            (cells, Some(w)) if w > 0 => {
+                for $row in cells.chunks_exact(w) $body
+            }
+            _ => {
+                for $row in $t.rows() $body
+            }
+        }
+    };
+}
+
 /// Length of a table at nesting level `depth`, performing every check.
 pub(crate) fn table_len(t: &InfoTable, depth: usize) -> Result<usize, EncodeError> {
     let mut len = 2usize; // the two 00 terminators
@@ -753,13 +799,13 @@ pub(crate) fn table_len(t: &InfoTable, depth: usize) -> Result<usize, EncodeErro
             len = add_len(len, value_len(&a.value, depth)?)?;
         }
     }
-    for row in t.rows() {
+    for_each_row!(t, |row| {
         check_count(row.len(), "row cells")?;
         len = add_len(len, 3)?; // marker + cell count
         for v in row {
             len = add_len(len, value_len(v, depth)?)?;
         }
-    }
+    });
     Ok(len)
 }
 
@@ -777,13 +823,13 @@ pub(crate) fn put_table<B: BufMut>(buf: &mut B, t: &InfoTable) {
         }
     }
     buf.put_u8(0x00);
-    for row in t.rows() {
+    for_each_row!(t, |row| {
         buf.put_u8(0x01);
         buf.put_u16(row.len() as u16);
         for v in row {
             put_value(buf, v);
         }
-    }
+    });
     buf.put_u8(0x00);
 }
 
@@ -849,7 +895,7 @@ mod tests {
         assert_eq!(t.to_rows(), expected);
         assert_eq!(t.row(2), Some(&ints(&[5])[..]));
         assert_eq!(t.row(5), None);
-        assert_eq!(t.rows().next_back(), Some(&ints(&[6, 7, 8])[..]));
+        assert_eq!(t.rows().last(), Some(&ints(&[6, 7, 8])[..]));
         assert_eq!(t.rows().len(), 5);
         assert_eq!(t.get(4, "a"), Some(&Value::Integer(6)));
         assert_eq!(t.get(3, "a"), None);
