@@ -65,6 +65,10 @@ pub enum Error {
     /// Invalid configuration.
     #[error("configuration error: {0}")]
     Config(String),
+    /// A value refused by [`crate::EdgeClient::set_property`] (unknown property, other
+    /// base type).
+    #[error(transparent)]
+    Push(#[from] alwayson_proto::edge::PushError),
     /// The offline store refused the message (full, too large) or could not write it.
     #[error(transparent)]
     Offline(#[from] crate::edge::offline::OfflineError),

@@ -21,6 +21,7 @@ mod keepalive;
 mod lifecycle;
 mod multipart;
 mod offline;
+mod push_rules;
 mod tls;
 
 pub use auth::{
@@ -49,6 +50,11 @@ pub use lifecycle::{
 };
 pub use multipart::one_mebibyte_blob_round_trip;
 pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
+pub use push_rules::{
+    get_metadata_describes_properties_services_and_events,
+    push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
+    queued_values_go_in_batches_under_the_max_message_size,
+};
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -92,6 +98,9 @@ macro_rules! conformance_suite {
             auth_unanswered_or_garbled_is_retried_not_refused,
             puts_of_unknown_properties_or_other_types_are_refused,
             offline_store_delivers_every_push_in_order_across_a_platform_restart,
+            push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
+            queued_values_go_in_batches_under_the_max_message_size,
+            get_metadata_describes_properties_services_and_events,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -5,6 +5,7 @@
 
 use super::link::{open, Target};
 use super::offline::OfflineStore;
+use super::push::Pushes;
 use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
 use crate::backoff::Reconnect;
@@ -54,6 +55,10 @@ pub(crate) enum Command {
     },
     Shutdown {
         reply: oneshot::Sender<()>,
+    },
+    /// Send (or store) the subscribed properties' queued values now.
+    Flush {
+        reply: oneshot::Sender<Result<()>>,
     },
 }
 
@@ -128,6 +133,8 @@ pub(crate) struct Driver<R> {
     /// Pushes and events kept while they cannot be sent (when configured).
     offline: Option<OfflineStore>,
     offline_stats: Watch<Option<OfflineStats>>,
+    /// Subscribed properties: push interval, rule refreshes, batches in flight.
+    pushes: Pushes,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -145,6 +152,7 @@ impl<R: Runtime> Driver<R> {
         ready: oneshot::Sender<Result<()>>,
         offline: Option<OfflineStore>,
         offline_stats: Watch<Option<OfflineStats>>,
+        push_interval: Option<std::time::Duration>,
     ) -> Self {
         let mut config = config;
         config.reconnect = reconnect.into();
@@ -177,6 +185,7 @@ impl<R: Runtime> Driver<R> {
             turn: 0,
             offline,
             offline_stats,
+            pushes: Pushes::new(push_interval, Instant::now()),
             runtime: PhantomData,
         }
     }
@@ -192,7 +201,10 @@ impl<R: Runtime> Driver<R> {
     /// Waits for the next input: the link, an API command, a handler's answer or the
     /// session's (or the close's) deadline.
     async fn next_wake(&mut self) -> Wake {
-        let deadline = self.session.poll_timeout();
+        let deadline = match (self.session.poll_timeout(), self.pushes.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.turn = self.turn.wrapping_add(1);
         let first = self.turn % 3;
         let api_open = self.api_open;
@@ -248,7 +260,12 @@ impl<R: Runtime> Driver<R> {
                     self.begin_close();
                 }
                 Wake::Answer(id, response) => self.respond(id, *response),
-                Wake::Timer => self.input(Input::Timeout),
+                Wake::Timer => {
+                    self.input(Input::Timeout);
+                    let offline = self.offline.as_mut();
+                    let now = Instant::now();
+                    (self.pushes).on_timer(now, &mut self.session, offline, &self.things);
+                }
             }
             self.pump().await;
         }
@@ -389,6 +406,12 @@ impl<R: Runtime> Driver<R> {
                 self.shutdown_replies.push(reply);
                 self.begin_close();
             }
+            Command::Flush { reply } => {
+                let offline = self.offline.as_mut();
+                let (session, things) = (&mut self.session, &self.things);
+                self.pushes
+                    .flush(now, session, offline, things, Some(reply));
+            }
         }
     }
 
@@ -438,6 +461,8 @@ impl<R: Runtime> Driver<R> {
                 }
             }
             EdgeEvent::Bound { name } => {
+                // The platform's push rules for the thing (session-lifecycle.md §10).
+                (self.pushes).refresh(Instant::now(), &mut self.session, name.clone());
                 // Notices go out before waiters complete, so a caller sees them.
                 self.notify(EdgeNotice::Bound {
                     name: name.to_str_lossy().into_owned(),
@@ -476,6 +501,9 @@ impl<R: Runtime> Driver<R> {
                 }
             }
             EdgeEvent::Response { id, result } => {
+                if self.pushes.on_response(id, &result, &self.things) {
+                    return;
+                }
                 if let Some(p) = self.pending.remove(&id) {
                     if let (Ok(resp), Some((thing, prop, value))) = (&result, p.local) {
                         if resp.status.is_success() {
@@ -487,11 +515,19 @@ impl<R: Runtime> Driver<R> {
             }
             // Only when the session closes for good (it resends queued requests itself).
             EdgeEvent::Unsent { id, .. } => {
+                let closed = Err(alwayson_proto::RequestError::Closed);
+                if self.pushes.on_response(id, &closed, &self.things) {
+                    return;
+                }
                 if let Some(p) = self.pending.remove(&id) {
                     let _ = p.reply.send(Err(Error::Closed));
                 }
             }
-            EdgeEvent::Request { id, request } => match self.things.answer(request) {
+            EdgeEvent::Request { id, request } => match self
+                .pushes
+                .answer(Instant::now(), &mut self.session, &request)
+                .map_or_else(|| self.things.answer(request), Answer::Now)
+            {
                 Answer::Now(response) => self.respond(id, response),
                 Answer::Later(fut) => {
                     let mut tx = self.answers_tx.clone();

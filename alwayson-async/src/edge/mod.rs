@@ -3,11 +3,15 @@
 
 mod driver;
 mod link;
+mod metadata;
 pub mod offline;
+mod push;
 mod thing;
 
 pub use alwayson_proto::edge::OfflineStats;
-pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
+pub use alwayson_proto::edge::{
+    AuthFailure, Credentials, DisconnectReason, PushError, PushRule, PushType,
+};
 pub use offline::OfflineStore;
 pub use thing::{HandlerError, Thing};
 
@@ -292,9 +296,51 @@ impl<R: Runtime> EdgeClient<R> {
         self.things.store.get(thing, property)
     }
 
-    /// Sets a property's local value (what platform reads return); does not push it.
-    pub fn set_property(&self, thing: &str, property: &str, value: impl Into<Value>) {
-        self.things.store.set(thing, property, value);
+    /// Sets a property's value, timed now with quality `GOOD` (see
+    /// [`EdgeClient::set_property_vtq`]).
+    pub fn set_property(
+        &self,
+        thing: &str,
+        property: &str,
+        value: impl Into<Value>,
+    ) -> Result<bool> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.set_property_vtq(thing, PropertyUpdate::new(property, value.into(), now))
+    }
+
+    /// Sets a property's value, time and quality: the local value (what platform reads
+    /// return) changes, and the property's push rule ([`Thing::push_rule`], refreshed from
+    /// the platform) decides whether the value is queued for the platform; returns whether
+    /// it was. Queued values go out as `UpdateSubscribedPropertyValues` batches every push
+    /// interval ([`EdgeClientBuilder::push_interval`]) and on [`EdgeClient::flush`]; with
+    /// an offline store they are stored like any push.
+    ///
+    /// Refused with [`Error::Push`] for a property a defined [`Thing`] does not have, or a
+    /// value of another base type (unless the thing was built with
+    /// [`Thing::accept_new_properties`]); a thing bound without a definition takes any
+    /// property, with the default rule (`VALUE`, threshold 0).
+    pub fn set_property_vtq(&self, thing: &str, update: PropertyUpdate) -> Result<bool> {
+        Ok(self.things.set(thing, update)?)
+    }
+
+    /// Sends the subscribed properties' queued values now. Resolves when every batch was
+    /// stored (with an offline store) or answered by the platform (an error if one was
+    /// refused). Without a store, the values of things not bound now stay queued.
+    pub async fn flush(&self) -> Result<()> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .clone()
+            .send(Command::Flush { reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Values queued by push rules and not yet sent or stored.
+    pub fn queued_values(&self) -> usize {
+        self.things.subscribed().queued_len()
     }
 
     /// The connection state: [`Watch::get`] reads it, [`Watch::wait_for`] waits for e.g.
@@ -348,6 +394,7 @@ pub struct EdgeClientBuilder<R> {
     connect_timeout: Duration,
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
+    push_interval: Option<Duration>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -369,8 +416,16 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
             offline: None,
+            push_interval: Some(Duration::from_secs(1)),
             runtime: PhantomData,
         }
+    }
+
+    /// How often values queued by push rules ([`EdgeClient::set_property`]) are sent;
+    /// `None`: only on [`EdgeClient::flush`]. Default 1 s.
+    pub fn push_interval(mut self, interval: Option<Duration>) -> Self {
+        self.push_interval = interval.filter(|d| !d.is_zero());
+        self
     }
 
     /// Keep pushes and events in this store ([`OfflineStore::memory`] or
@@ -590,6 +645,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             ready_tx,
             offline,
             offline_stats.clone(),
+            self.push_interval,
         );
         R::spawn(driver.run());
         ready_rx.await.map_err(|_| Error::Closed)??;

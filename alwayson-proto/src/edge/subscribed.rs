@@ -136,6 +136,18 @@ pub enum PushError {
         /// Property name.
         property: String,
     },
+    /// The value's base type is not the property's.
+    #[error("{thing}.{property} is {expected:?}, the value is {got:?}")]
+    WrongBaseType {
+        /// Thing name.
+        thing: String,
+        /// Property name.
+        property: String,
+        /// The property's base type.
+        expected: crate::codec::BaseType,
+        /// The value's base type.
+        got: crate::codec::BaseType,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -243,20 +255,39 @@ impl SubscribedProperties {
     /// in order, each encoded at most `max_message_size` bytes (a single value larger than
     /// that goes alone: the session then refuses it as too large, which the caller sees).
     pub fn take_requests(&mut self, max_message_size: usize) -> Vec<Request> {
+        let things: Vec<String> = self.queue.keys().cloned().collect();
+        things
+            .iter()
+            .flat_map(|t| self.take_thing_requests(t, max_message_size))
+            .collect()
+    }
+
+    /// Things with queued values, by name.
+    pub fn queued_things(&self) -> impl Iterator<Item = &str> + '_ {
+        self.queue.keys().map(String::as_str)
+    }
+
+    /// How many values are queued, over every thing.
+    pub fn queued_len(&self) -> usize {
+        self.queue.values().map(Vec::len).sum()
+    }
+
+    /// [`SubscribedProperties::take_requests`] for one thing (its values stay queued
+    /// otherwise).
+    pub fn take_thing_requests(&mut self, thing: &str, max_message_size: usize) -> Vec<Request> {
         let mut out = Vec::new();
-        for (thing, updates) in std::mem::take(&mut self.queue) {
-            let mut batch: Vec<PropertyUpdate> = Vec::new();
-            for u in updates {
-                batch.push(u);
-                if batch.len() > 1 && encoded_len(&thing, &batch) > max_message_size {
-                    let last = batch.pop().into_iter();
-                    out.push(Request::push_properties(thing.as_str(), &batch));
-                    batch = last.collect();
-                }
+        let updates = self.queue.remove(thing).unwrap_or_default();
+        let mut batch: Vec<PropertyUpdate> = Vec::new();
+        for u in updates {
+            batch.push(u);
+            if batch.len() > 1 && encoded_len(thing, &batch) > max_message_size {
+                let last = batch.pop().into_iter();
+                out.push(Request::push_properties(thing, &batch));
+                batch = last.collect();
             }
-            if !batch.is_empty() {
-                out.push(Request::push_properties(thing.as_str(), &batch));
-            }
+        }
+        if !batch.is_empty() {
+            out.push(Request::push_properties(thing, &batch));
         }
         out
     }
