@@ -51,6 +51,7 @@ pub use lifecycle::{
 pub use multipart::one_mebibyte_blob_round_trip;
 pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
 pub use push_rules::{
+    a_full_push_queue_and_refused_batches_are_counted,
     get_metadata_describes_properties_services_and_events,
     push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
     queued_values_go_in_batches_under_the_max_message_size,
@@ -101,6 +102,7 @@ macro_rules! conformance_suite {
             push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
             queued_values_go_in_batches_under_the_max_message_size,
             get_metadata_describes_properties_services_and_events,
+            a_full_push_queue_and_refused_batches_are_counted,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -7,7 +7,7 @@ use crate::common::{bounded, edge, eventually, platform};
 use alwayson_async::alwayson_proto::codec::{Body, Header, Message};
 use alwayson_async::edge::{PushRule, PushType, Thing};
 use alwayson_async::{
-    BaseType, FieldDefinition, InfoTable, Platform, Request, Response, Runtime, Value,
+    BaseType, FieldDefinition, InfoTable, Platform, Request, Response, Runtime, StatusCode, Value,
 };
 use serde_json::Value as Json;
 use std::sync::{Arc, Mutex};
@@ -222,7 +222,12 @@ pub async fn queued_values_go_in_batches_under_the_max_message_size<E: Runtime, 
             (0..500).map(Value::from).collect::<Vec<_>>(),
             "all, in order, once"
         );
-        assert_eq!(e.queued_values(), 0);
+        let stats = e.push_stats();
+        assert_eq!(
+            (stats.queued, stats.dropped, stats.failed_batches),
+            (0, 0, 0),
+            "{stats:?}"
+        );
         e.shutdown().await;
         p.shutdown().await;
     })
@@ -283,6 +288,46 @@ pub async fn get_metadata_describes_properties_services_and_events<E: Runtime, P
             .invoke_service("Other", "GetMetadata", None)
             .await
             .is_err());
+        e.shutdown().await;
+        p.shutdown().await;
+    })
+    .await;
+}
+
+/// Conformance test `a_full_push_queue_and_refused_batches_are_counted`.
+pub async fn a_full_push_queue_and_refused_batches_are_counted<E: Runtime, P: Runtime>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
+            .edge_request_handler(|req: Request| async move {
+                if req.property_updates().is_some() {
+                    Response::error(StatusCode::BAD_REQUEST, "no pushes today")
+                } else {
+                    Response::success()
+                }
+            })
+            .start()
+            .await
+            .unwrap();
+        let e = edge::<E, P>(&p)
+            .push_interval(None)
+            .push_queue_limit(10)
+            .thing(
+                Thing::new("Pump1")
+                    .property("count", 0)
+                    .push_rule("count", PushRule::new(PushType::Always)),
+            )
+            .connect()
+            .await
+            .unwrap();
+        for v in 0..15 {
+            assert!(e.set_property("Pump1", "count", v).unwrap());
+        }
+        let s = e.push_stats();
+        assert_eq!((s.queued, s.dropped), (10, 5), "{s:?}");
+        let refused = e.flush().await;
+        assert!(refused.is_err(), "{refused:?}");
+        let s = e.push_stats();
+        assert_eq!((s.queued, s.dropped, s.failed_batches), (0, 5, 1), "{s:?}");
         e.shutdown().await;
         p.shutdown().await;
     })

@@ -13,6 +13,7 @@ pub use alwayson_proto::edge::{
     AuthFailure, Credentials, DisconnectReason, PushError, PushRule, PushType,
 };
 pub use offline::OfflineStore;
+pub use push::PushStats;
 pub use thing::{HandlerError, Thing};
 
 use crate::backoff::Reconnect;
@@ -343,6 +344,19 @@ impl<R: Runtime> EdgeClient<R> {
         self.things.subscribed().queued_len()
     }
 
+    /// Figures of the subscribed properties: queued, dropped, failed batches.
+    pub fn push_stats(&self) -> PushStats {
+        let s = self.things.subscribed();
+        PushStats {
+            queued: s.queued_len(),
+            dropped: s.dropped(),
+            failed_batches: self
+                .things
+                .push_failures
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
     /// The connection state: [`Watch::get`] reads it, [`Watch::wait_for`] waits for e.g.
     /// [`ConnectionState::Bound`].
     pub fn state(&self) -> Watch<ConnectionState> {
@@ -395,6 +409,7 @@ pub struct EdgeClientBuilder<R> {
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
     push_interval: Option<Duration>,
+    push_queue_limit: usize,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -417,6 +432,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             things: Vec::new(),
             offline: None,
             push_interval: Some(Duration::from_secs(1)),
+            push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
             runtime: PhantomData,
         }
     }
@@ -425,6 +441,14 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// `None`: only on [`EdgeClient::flush`]. Default 1 s.
     pub fn push_interval(mut self, interval: Option<Duration>) -> Self {
         self.push_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// Most values queued by push rules at once (default 100 000): beyond it the oldest
+    /// queued value is dropped, counted in [`EdgeClient::push_stats`] and logged. Values
+    /// wait in this queue while no thing is bound and there is no offline store.
+    pub fn push_queue_limit(mut self, limit: usize) -> Self {
+        self.push_queue_limit = limit;
         self
     }
 
@@ -619,7 +643,10 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             ws_config: crate::wsio::ws_config(config.max_message_size),
             connect_timeout: self.connect_timeout,
         };
-        let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
+        let things = Arc::new(Things::new(
+            std::mem::take(&mut self.things),
+            self.push_queue_limit,
+        ));
         let mut names: Vec<String> = things.names().map(str::to_owned).collect();
         for n in self.bind.drain(..) {
             if !names.contains(&n) {

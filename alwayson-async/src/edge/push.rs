@@ -19,6 +19,7 @@ use alwayson_proto::edge::subscribed::{get_property_subscriptions, is_notify_pro
 use alwayson_proto::{EdgeSession, EdgeState, Request, RequestError, Response, WireString};
 use futures_channel::oneshot;
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// An on-demand flush waiting for its batches' answers.
@@ -37,8 +38,20 @@ pub(crate) struct Pushes {
     /// Batches in flight (sent without an offline store).
     sent: HashSet<u32>,
     waits: Vec<FlushWait>,
-    /// Batches refused or unanswered so far (values lost, each logged).
-    failed: u64,
+}
+
+/// Figures of the subscribed properties ([`crate::EdgeClient::push_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct PushStats {
+    /// Values queued by push rules, not yet sent or stored.
+    pub queued: usize,
+    /// Queued values dropped to stay within the queue limit
+    /// ([`crate::EdgeClientBuilder::push_queue_limit`]), each time the oldest.
+    pub dropped: u64,
+    /// Batches refused by the platform, unanswered, or refused by the offline store (their
+    /// values are lost; each is logged with its cause).
+    pub failed_batches: u64,
 }
 
 impl Pushes {
@@ -49,19 +62,12 @@ impl Pushes {
             refreshing: HashMap::new(),
             sent: HashSet::new(),
             waits: Vec::new(),
-            failed: 0,
         }
     }
 
     /// When the next interval flush is due.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         self.next
-    }
-
-    /// Batches refused or unanswered so far.
-    #[allow(dead_code)]
-    pub(crate) fn failed(&self) -> u64 {
-        self.failed
     }
 
     /// Flushes if the interval is due.
@@ -123,7 +129,7 @@ impl Pushes {
             let values = request.property_updates().map_or(0, |u| u.len());
             if let Some(store) = offline.as_deref_mut() {
                 if let Err(e) = store.store(&request) {
-                    self.failed += 1;
+                    things.push_failures.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(values, error = %e, "subscribed property values not stored");
                     wait.error.get_or_insert(e.into());
                 }
@@ -135,7 +141,7 @@ impl Pushes {
                     wait.remaining.insert(id);
                 }
                 Err(e) => {
-                    self.failed += 1;
+                    things.push_failures.fetch_add(1, Ordering::Relaxed);
                     tracing::warn!(values, error = %e, "subscribed property values not sent");
                     wait.error.get_or_insert(e.into());
                 }
@@ -217,7 +223,7 @@ impl Pushes {
             Err(e) => Some(Error::from(e.clone())),
         };
         if let Some(e) = error() {
-            self.failed += 1;
+            things.push_failures.fetch_add(1, Ordering::Relaxed);
             tracing::warn!(id, error = %e, "subscribed property values refused by the platform");
         }
         let mut i = 0;

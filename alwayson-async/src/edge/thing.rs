@@ -249,12 +249,15 @@ pub(crate) struct Things {
     defs: HashMap<String, Thing>,
     pub(crate) store: PropertyStore,
     subscribed: Mutex<SubscribedProperties>,
+    /// Batches of subscribed values refused, unanswered or not stored (values lost).
+    pub(crate) push_failures: std::sync::atomic::AtomicU64,
 }
 
 impl Things {
-    pub(crate) fn new(things: Vec<Thing>) -> Self {
+    /// `queue_limit`: most subscribed values queued at once.
+    pub(crate) fn new(things: Vec<Thing>, queue_limit: usize) -> Self {
         let store = PropertyStore::new();
-        let mut subscribed = SubscribedProperties::new();
+        let mut subscribed = SubscribedProperties::with_limit(queue_limit);
         let mut defs = HashMap::new();
         for thing in things {
             for (prop, value) in &thing.initial {
@@ -269,6 +272,7 @@ impl Things {
             defs,
             store,
             subscribed: Mutex::new(subscribed),
+            push_failures: Default::default(),
         }
     }
 
@@ -310,7 +314,15 @@ impl Things {
             subscribed.declare(thing, &property, PushRule::default());
         }
         self.store.set(thing, &property, update.value.clone());
-        subscribed.set(thing, update)
+        let dropped = subscribed.dropped();
+        let queued = subscribed.set(thing, update)?;
+        if subscribed.dropped() > dropped && subscribed.dropped().is_power_of_two() {
+            tracing::warn!(
+                dropped = subscribed.dropped(),
+                "subscribed property queue full: oldest values dropped"
+            );
+        }
+        Ok(queued)
     }
 
     /// The `GetMetadata` document of `thing`: its definition, else its stored properties.
