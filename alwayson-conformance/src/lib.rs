@@ -49,7 +49,10 @@ pub use lifecycle::{
     shutdown_unbinds_then_closes,
 };
 pub use multipart::one_mebibyte_blob_round_trip;
-pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
+pub use offline::{
+    offline_store_delivers_every_push_in_order_across_a_platform_restart,
+    requests_opted_into_the_store_arrive_after_an_outage,
+};
 pub use push_rules::{
     a_full_push_queue_and_refused_batches_are_counted,
     get_metadata_describes_properties_services_and_events,
@@ -103,6 +106,7 @@ macro_rules! conformance_suite {
             queued_values_go_in_batches_under_the_max_message_size,
             get_metadata_describes_properties_services_and_events,
             a_full_push_queue_and_refused_batches_are_counted,
+            requests_opted_into_the_store_arrive_after_an_outage,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

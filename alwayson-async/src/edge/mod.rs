@@ -185,6 +185,17 @@ impl<R: Runtime> EdgeClient<R> {
         rx.await.map_err(|_| Error::Closed)?
     }
 
+    /// Sends a request through the offline store ([`EdgeClientBuilder::offline_store`]),
+    /// like pushes and events: resolves once it is stored, connected or not; it goes out
+    /// when its thing is bound, in order with that thing's other stored messages, and at
+    /// least once (a refusal comes as [`EdgeNotice::StoredMessageRefused`]). For requests
+    /// whose effect the platform should get even after an outage (a property write, a
+    /// service call with no answer needed). Without a store it is [`EdgeClient::request`]
+    /// with its status checked.
+    pub async fn request_stored(&self, request: Request) -> Result<()> {
+        check(self.request_with(request, None, true).await?).map(|_| ())
+    }
+
     /// Reads a property from the platform.
     pub async fn read_property(&self, thing: &str, property: &str) -> Result<Value> {
         let response = self
