@@ -43,9 +43,9 @@ macro_rules! runtime_api {
         };
         pub use $crate::alwayson_proto;
         pub use $crate::{
-            Auth, BindPolicy, BoxFuture, CloseReason, ConnectionId, Error, InfoTable, Notices,
-            PropertyStore, PropertyUpdate, Reconnect, Request, Response, Result, StatusCode,
-            Stream, ThingStatus, Value, Watch, WireString,
+            Auth, BaseType, BindPolicy, BoxFuture, CloseReason, ConnectionId, Error,
+            FieldDefinition, InfoTable, Notices, PropertyStore, PropertyUpdate, Reconnect, Request,
+            Response, Result, StatusCode, Stream, ThingStatus, Value, Watch, WireString,
         };
     };
 }

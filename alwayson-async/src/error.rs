@@ -70,6 +70,11 @@ pub enum Error {
     /// failure, retried by the reconnect policy.
     #[error(transparent)]
     Proxy(#[from] crate::edge::ProxyError),
+
+    /// A value refused by [`crate::EdgeClient::set_property`] (unknown property, other
+    /// base type).
+    #[error(transparent)]
+    Push(#[from] alwayson_proto::edge::PushError),
     /// The offline store refused the message (full, too large) or could not write it.
     #[error(transparent)]
     Offline(#[from] crate::edge::offline::OfflineError),

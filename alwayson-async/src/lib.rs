@@ -73,8 +73,8 @@ pub use watch::Watch;
 pub use alwayson_proto;
 pub use alwayson_proto::platform::{CloseReason, Retention};
 pub use alwayson_proto::{
-    Auth, BindPolicy, ConnectionId, InfoTable, PropertyUpdate, Request, Response, StatusCode,
-    ThingStatus, Value, WireString,
+    Auth, BaseType, BindPolicy, ConnectionId, FieldDefinition, InfoTable, PropertyUpdate, Request,
+    Response, StatusCode, ThingStatus, Value, WireString,
 };
 pub use futures_util::future::BoxFuture;
 pub use futures_util::Stream;

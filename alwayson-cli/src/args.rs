@@ -1,5 +1,6 @@
 //! Small value parsers used by the command-line flags.
 
+use alwayson_proto::edge::{PushRule, PushType};
 use alwayson_proto::Value;
 use std::time::Duration;
 
@@ -51,6 +52,33 @@ pub fn parse_property(s: &str) -> Result<(String, Value), String> {
     Ok((name.to_owned(), parse_value(value)))
 }
 
+/// Parses an edge's `--push-rule PROP=TYPE[:THRESHOLD]` (TYPE: ALWAYS, NEVER, VALUE, ON,
+/// OFF, DEADBAND, any case; THRESHOLD a number ≥ 0, default 0; `,` also separates it).
+pub fn parse_push_rule(s: &str) -> Result<(String, PushRule), String> {
+    let usage = || format!("{s:?}: expected PROP=TYPE[:THRESHOLD], e.g. Temperature=VALUE:0.5");
+    let (name, rule) = s.split_once('=').ok_or_else(usage)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(usage());
+    }
+    let (push, threshold) = match rule.split_once([':', ',']) {
+        Some((t, th)) => (
+            t,
+            th.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite() && *f >= 0.0)
+                .ok_or_else(|| format!("{s:?}: the threshold must be a number ≥ 0"))?,
+        ),
+        None => (rule, 0.0),
+    };
+    let push_type: PushType = push.trim().parse().map_err(|e| format!("{s:?}: {e}"))?;
+    Ok((
+        name.to_owned(),
+        PushRule::new(push_type).with_threshold(threshold),
+    ))
+}
+
 /// Parses a thing name for `--bind`: not empty, and at most 127 bytes (a limit of the
 /// 1.3.1 C SDK's string decoder, session-lifecycle.md §16 item 11).
 pub fn parse_thing_name(s: &str) -> Result<String, String> {
@@ -70,6 +98,25 @@ pub fn parse_thing_name(s: &str) -> Result<String, String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_rules() {
+        assert_eq!(
+            parse_push_rule("Temperature=VALUE:0.5").unwrap(),
+            (
+                "Temperature".to_owned(),
+                PushRule::new(PushType::Value).with_threshold(0.5)
+            )
+        );
+        assert_eq!(
+            parse_push_rule("p=never").unwrap().1,
+            PushRule::new(PushType::Never)
+        );
+        assert_eq!(parse_push_rule("p=DEADBAND,2").unwrap().1.threshold, 2.0);
+        for bad in ["p", "=VALUE", "p=SOMETIMES", "p=VALUE:-1", "p=VALUE:x"] {
+            assert!(parse_push_rule(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn durations() {

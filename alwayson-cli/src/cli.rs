@@ -1,8 +1,8 @@
 //! The command line (clap derive).
 
-use crate::args::{parse_duration, parse_property, parse_thing_name};
+use crate::args::{parse_duration, parse_property, parse_push_rule, parse_thing_name};
 use crate::emulator::subscriptions::RuleSpec;
-use alwayson_proto::edge::DutyCycle;
+use alwayson_proto::edge::{DutyCycle, PushRule};
 use alwayson_proto::Value;
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
@@ -163,9 +163,16 @@ pub struct EdgeArgs {
     /// → NUMBER, true/false → BOOLEAN, "quoted" or anything else → STRING.
     #[arg(long = "property", value_name = "NAME=VALUE", value_parser = parse_property)]
     pub properties: Vec<(String, Value)>,
-    /// Push every property to the platform at this interval (UpdateSubscribedPropertyValues).
+    /// Push every property to the platform at this interval (UpdateSubscribedPropertyValues),
+    /// an explicit push not subject to push rules.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub push_every: Option<Duration>,
+    /// Push rule of a property on every bound thing, PROP=TYPE[:THRESHOLD] (TYPE: ALWAYS,
+    /// NEVER, VALUE, ON, OFF, DEADBAND; repeat for more; default VALUE:0). Declared in
+    /// GetMetadata and replaced by the platform's rules (GetPropertySubscriptions); a value
+    /// the platform writes is pushed back when the rule says so.
+    #[arg(long = "push-rule", value_name = "PROP=TYPE[:THRESHOLD]", value_parser = parse_push_rule)]
+    pub push_rules: Vec<(String, PushRule)>,
     /// PEM CA certificate to trust for wss:// (in addition to the built-in roots).
     #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
     pub ca_cert: Option<PathBuf>,

@@ -15,8 +15,8 @@
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
-use alwayson_proto::edge::{AuthFailure, DisconnectReason};
-use alwayson_proto::{Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
+use alwayson_proto::edge::{AuthFailure, DisconnectReason, PushRule};
+use alwayson_proto::{BaseType, Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
 use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Error, Reconnect, Thing};
@@ -48,16 +48,39 @@ pub fn properties_table(props: &BTreeMap<String, Value>) -> InfoTable {
     t
 }
 
-/// The served definition of one thing: a getter and setter per property over `props`,
-/// plus the built-in services (`Echo` returns its parameters; `GetProperties` returns
+/// The client serving now: a value the platform writes goes through its
+/// [`EdgeClient::set_property`], so the property's push rule decides whether it is pushed.
+pub type ClientSlot = Arc<Mutex<Option<EdgeClient>>>;
+
+/// The served definition of one thing: a getter and setter per property over `props`, the
+/// properties' push rules (`--push-rule`; rules naming no property are skipped), plus the
+/// built-in services (`Echo` returns its parameters; `GetProperties` returns
 /// [`properties_table`]).
-pub fn thing_definition(name: &str, props: &Props) -> Thing {
+pub fn thing_definition(
+    name: &str,
+    props: &Props,
+    rules: &[(String, PushRule)],
+    client: &ClientSlot,
+) -> Thing {
     let mut thing = Thing::new(name);
-    let names: Vec<String> = lock(props).keys().cloned().collect();
+    let declared: Vec<(String, BaseType)> = lock(props)
+        .iter()
+        .map(|(k, v)| (k.clone(), v.base_type()))
+        .collect();
+    let names: Vec<String> = declared.iter().map(|(k, _)| k.clone()).collect();
+    for (prop, base_type) in declared {
+        thing = thing.property_type(prop, base_type);
+    }
+    for (prop, rule) in rules {
+        if names.contains(prop) {
+            thing = thing.push_rule(prop.as_str(), *rule);
+        }
+    }
     for prop in names {
         let (p_get, n_get) = (props.clone(), prop.clone());
         let (p_set, n_set) = (props.clone(), prop.clone());
         let thing_name = name.to_owned();
+        let client = client.clone();
         thing = thing
             .property_getter(prop.clone(), move || {
                 let v = lock(&p_get).get(&n_get).cloned().unwrap_or(Value::Nothing);
@@ -68,7 +91,19 @@ pub fn thing_definition(name: &str, props: &Props) -> Thing {
                     "platform wrote {thing_name}.{n_set} = {}",
                     Clipped(&json::value_to_json(&v).to_string())
                 );
-                lock(&p_set).insert(n_set.clone(), v);
+                lock(&p_set).insert(n_set.clone(), v.clone());
+                let serving = client.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                if let Some(c) = serving {
+                    match c.set_property(&thing_name, &n_set, v) {
+                        Ok(true) => tracing::info!(
+                            "{thing_name}.{n_set}: queued for the platform by its push rule"
+                        ),
+                        Ok(false) => {
+                            tracing::debug!("{thing_name}.{n_set}: not pushed (push rule)")
+                        }
+                        Err(e) => tracing::warn!("{thing_name}.{n_set}: {e}"),
+                    }
+                }
                 async move { Ok(()) }
             });
     }
@@ -149,6 +184,7 @@ struct Edge {
     args: EdgeArgs,
     ca: Option<Vec<u8>>,
     props: Vec<(String, Props)>,
+    client: ClientSlot,
 }
 
 impl Edge {
@@ -188,7 +224,12 @@ impl Edge {
             b = b.duty_cycle(cycle);
         }
         for (name, props) in &self.props {
-            b = b.thing(thing_definition(name, props));
+            b = b.thing(thing_definition(
+                name,
+                props,
+                &self.args.push_rules,
+                &self.client,
+            ));
         }
         if let Some(ca) = &self.ca {
             b = b.root_ca_pem(ca);
@@ -209,6 +250,7 @@ impl Edge {
                 .map_err(|_| Error::Timeout)??,
             _ => b.connect().await?,
         };
+        *self.client.lock().unwrap_or_else(|e| e.into_inner()) = Some(client.clone());
         let mut events = client.events();
         tokio::spawn(async move {
             while let Some(n) = events.recv().await {
@@ -235,7 +277,7 @@ impl Edge {
                 continue;
             }
             match client.push_properties(thing, &updates).await {
-                Ok(()) => tracing::info!("pushed {} value(s) of {thing}", updates.len()),
+                Ok(()) => tracing::info!("pushed {} value(s) of {thing} at {time}", updates.len()),
                 Err(e) => tracing::warn!("push of {thing} failed: {e}"),
             }
         }
@@ -312,7 +354,17 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
             (t.clone(), Arc::new(Mutex::new(map)))
         })
         .collect();
-    let edge = Edge { args, ca, props };
+    for (prop, _) in &args.push_rules {
+        if !args.properties.iter().any(|(p, _)| p == prop) {
+            tracing::warn!("--push-rule for {prop}: no such --property; ignored");
+        }
+    }
+    let edge = Edge {
+        args,
+        ca,
+        props,
+        client: ClientSlot::default(),
+    };
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -23,6 +23,7 @@ mod lifecycle;
 mod multipart;
 mod offline;
 mod proxy;
+mod push_rules;
 mod tls;
 
 pub use auth::{
@@ -53,10 +54,19 @@ pub use lifecycle::{
     shutdown_unbinds_then_closes,
 };
 pub use multipart::one_mebibyte_blob_round_trip;
-pub use offline::offline_store_delivers_every_push_in_order_across_a_platform_restart;
+pub use offline::{
+    offline_store_delivers_every_push_in_order_across_a_platform_restart,
+    requests_opted_into_the_store_arrive_after_an_outage,
+};
 pub use proxy::{
     no_proxy_is_honoured, proxy_basic_auth_right_and_wrong,
     proxy_down_is_retried_until_it_comes_up, ws_and_wss_go_through_an_http_proxy,
+};
+pub use push_rules::{
+    a_full_push_queue_and_refused_batches_are_counted,
+    get_metadata_describes_properties_services_and_events,
+    push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
+    queued_values_go_in_batches_under_the_max_message_size,
 };
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
@@ -108,6 +118,11 @@ macro_rules! conformance_suite {
             proxy_down_is_retried_until_it_comes_up,
             no_proxy_is_honoured,
             duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes,
+            push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
+            queued_values_go_in_batches_under_the_max_message_size,
+            get_metadata_describes_properties_services_and_events,
+            a_full_push_queue_and_refused_batches_are_counted,
+            requests_opted_into_the_store_arrive_after_an_outage,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -1,12 +1,12 @@
 //! A small AlwaysOn edge: binds `Pump1` with a stored property, a computed one and a
-//! service, then pushes a value every few seconds.
+//! service, then sets a value every few seconds (pushed by its push rule).
 //!
 //! ```text
 //! cargo run -p alwayson-tokio --example edge -- ws://127.0.0.1:8080/Thingworx/WS
 //! ```
 
 use alwayson_tokio::edge::{EdgeClient, Thing};
-use alwayson_tokio::{InfoTable, PropertyUpdate, Value};
+use alwayson_tokio::{InfoTable, Value};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 #[tokio::main]
@@ -35,17 +35,8 @@ async fn main() -> Result<(), alwayson_tokio::Error> {
         .await?;
     println!("connected and bound");
     for i in 0..5 {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
-        let temp = 21.5 + f64::from(i);
-        edge.push_properties(
-            "Pump1",
-            &[PropertyUpdate::new("temp", Value::from(temp), now)],
-        )
-        .await?;
-        edge.set_property("Pump1", "temp", temp);
+        // Queued by `temp`'s push rule (VALUE: a change) and sent at the push interval.
+        edge.set_property("Pump1", "temp", 21.5 + f64::from(i))?;
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     edge.shutdown().await;

@@ -35,8 +35,9 @@
 //!         .await?;
 //!     // Edge → platform: write a property on the platform's side.
 //!     edge.write_property("Pump1", "status", "running").await?;
-//!     // The platform reads `temp` from this edge's property (updated locally here).
-//!     edge.set_property("Pump1", "temp", 22.0);
+//!     // The platform reads `temp` from this edge (updated here); its push rule (VALUE by
+//!     // default) queues the change, pushed at the push interval.
+//!     edge.set_property("Pump1", "temp", 22.0)?;
 //!     edge.shutdown().await;
 //!     Ok(())
 //! }

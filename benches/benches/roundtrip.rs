@@ -63,7 +63,7 @@ fn roundtrip_on<R: Runtime, X: Executor>(c: &mut Criterion, label: &str, rt: &X)
             .connect()
             .await
             .unwrap();
-        edge.set_property("Bench", "temp", 21.5);
+        edge.set_property("Bench", "temp", 21.5).unwrap();
         (platform, edge)
     });
     let mut group = c.benchmark_group("runtime");

@@ -5,6 +5,7 @@
 
 use super::link::{open, Target};
 use super::offline::OfflineStore;
+use super::push::Pushes;
 use super::thing::{Answer, Things};
 use super::{ConnectionState, EdgeNotice};
 use crate::backoff::Reconnect;
@@ -56,6 +57,10 @@ pub(crate) enum Command {
     },
     Shutdown {
         reply: oneshot::Sender<()>,
+    },
+    /// Send (or store) the subscribed properties' queued values now.
+    Flush {
+        reply: oneshot::Sender<Result<()>>,
     },
 }
 
@@ -136,6 +141,8 @@ pub(crate) struct Driver<R> {
     /// Pushes and events kept while they cannot be sent (when configured).
     offline: Option<OfflineStore>,
     offline_stats: Watch<Option<OfflineStats>>,
+    /// Subscribed properties: push interval, rule refreshes, batches in flight.
+    pushes: Pushes,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -153,6 +160,7 @@ impl<R: Runtime> Driver<R> {
         ready: oneshot::Sender<Result<Refused>>,
         offline: Option<OfflineStore>,
         offline_stats: Watch<Option<OfflineStats>>,
+        push_interval: Option<std::time::Duration>,
     ) -> Self {
         let mut config = config;
         config.reconnect = reconnect.into();
@@ -186,6 +194,7 @@ impl<R: Runtime> Driver<R> {
             deadline: None,
             offline,
             offline_stats,
+            pushes: Pushes::new(push_interval, Instant::now()),
             runtime: PhantomData,
         }
     }
@@ -201,7 +210,10 @@ impl<R: Runtime> Driver<R> {
     /// Waits for the next input: the link, an API command, a handler's answer or the
     /// session's (or the close's) deadline.
     async fn next_wake(&mut self) -> Wake {
-        let deadline = self.deadline;
+        let deadline = match (self.deadline, self.pushes.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         self.turn = self.turn.wrapping_add(1);
         let first = self.turn % 3;
         let api_open = self.api_open;
@@ -259,7 +271,12 @@ impl<R: Runtime> Driver<R> {
                     self.begin_close();
                 }
                 Wake::Answer(id, response) => self.respond(id, *response),
-                Wake::Timer => self.input(Input::Timeout),
+                Wake::Timer => {
+                    self.input(Input::Timeout);
+                    let offline = self.offline.as_mut();
+                    let now = Instant::now();
+                    (self.pushes).on_timer(now, &mut self.session, offline, &self.things);
+                }
             }
             self.pump().await;
         }
@@ -412,6 +429,12 @@ impl<R: Runtime> Driver<R> {
                 self.shutdown_replies.push(reply);
                 self.begin_close();
             }
+            Command::Flush { reply } => {
+                let offline = self.offline.as_mut();
+                let (session, things) = (&mut self.session, &self.things);
+                self.pushes
+                    .flush(now, session, offline, things, Some(reply));
+            }
         }
     }
 
@@ -461,6 +484,8 @@ impl<R: Runtime> Driver<R> {
                 }
             }
             EdgeEvent::Bound { name } => {
+                // The platform's push rules for the thing (session-lifecycle.md §10).
+                (self.pushes).refresh(Instant::now(), &mut self.session, name.clone());
                 // Notices go out before waiters complete, so a caller sees them.
                 self.notify(EdgeNotice::Bound {
                     name: name.to_str_lossy().into_owned(),
@@ -505,6 +530,9 @@ impl<R: Runtime> Driver<R> {
                 }
             }
             EdgeEvent::Response { id, result } => {
+                if self.pushes.on_response(id, &result, &self.things) {
+                    return;
+                }
                 if let Some(p) = self.pending.remove(&id) {
                     if let (Ok(resp), Some((thing, prop, value))) = (&result, p.local) {
                         if resp.status.is_success() {
@@ -516,11 +544,19 @@ impl<R: Runtime> Driver<R> {
             }
             // Only when the session closes for good (it resends queued requests itself).
             EdgeEvent::Unsent { id, .. } => {
+                let closed = Err(alwayson_proto::RequestError::Closed);
+                if self.pushes.on_response(id, &closed, &self.things) {
+                    return;
+                }
                 if let Some(p) = self.pending.remove(&id) {
                     let _ = p.reply.send(Err(Error::Closed));
                 }
             }
-            EdgeEvent::Request { id, request } => match self.things.answer(request) {
+            EdgeEvent::Request { id, request } => match self
+                .pushes
+                .answer(Instant::now(), &mut self.session, &request)
+                .map_or_else(|| self.things.answer(request), Answer::Now)
+            {
                 Answer::Now(response) => self.respond(id, response),
                 Answer::Later(fut) => {
                     let mut tx = self.answers_tx.clone();

@@ -3,14 +3,19 @@
 
 mod driver;
 mod link;
+mod metadata;
 pub mod offline;
 pub mod proxy;
+mod push;
 mod thing;
 
 pub use alwayson_proto::edge::OfflineStats;
-pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason, DutyCycle};
+pub use alwayson_proto::edge::{
+    AuthFailure, Credentials, DisconnectReason, DutyCycle, PushError, PushRule, PushType,
+};
 pub use offline::OfflineStore;
 pub use proxy::{Proxy, ProxyEnv, ProxyError};
+pub use push::PushStats;
 pub use thing::{HandlerError, Thing};
 
 use crate::backoff::Reconnect;
@@ -190,6 +195,17 @@ impl<R: Runtime> EdgeClient<R> {
         rx.await.map_err(|_| Error::Closed)?
     }
 
+    /// Sends a request through the offline store ([`EdgeClientBuilder::offline_store`]),
+    /// like pushes and events: resolves once it is stored, connected or not; it goes out
+    /// when its thing is bound, in order with that thing's other stored messages, and at
+    /// least once (a refusal comes as [`EdgeNotice::StoredMessageRefused`]). For requests
+    /// whose effect the platform should get even after an outage (a property write, a
+    /// service call with no answer needed). Without a store it is [`EdgeClient::request`]
+    /// with its status checked.
+    pub async fn request_stored(&self, request: Request) -> Result<()> {
+        check(self.request_with(request, None, true).await?).map(|_| ())
+    }
+
     /// Reads a property from the platform.
     pub async fn read_property(&self, thing: &str, property: &str) -> Result<Value> {
         let response = self
@@ -302,9 +318,64 @@ impl<R: Runtime> EdgeClient<R> {
         self.things.store.get(thing, property)
     }
 
-    /// Sets a property's local value (what platform reads return); does not push it.
-    pub fn set_property(&self, thing: &str, property: &str, value: impl Into<Value>) {
-        self.things.store.set(thing, property, value);
+    /// Sets a property's value, timed now with quality `GOOD` (see
+    /// [`EdgeClient::set_property_vtq`]).
+    pub fn set_property(
+        &self,
+        thing: &str,
+        property: &str,
+        value: impl Into<Value>,
+    ) -> Result<bool> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        self.set_property_vtq(thing, PropertyUpdate::new(property, value.into(), now))
+    }
+
+    /// Sets a property's value, time and quality: the local value (what platform reads
+    /// return) changes, and the property's push rule ([`Thing::push_rule`], refreshed from
+    /// the platform) decides whether the value is queued for the platform; returns whether
+    /// it was. Queued values go out as `UpdateSubscribedPropertyValues` batches every push
+    /// interval ([`EdgeClientBuilder::push_interval`]) and on [`EdgeClient::flush`]; with
+    /// an offline store they are stored like any push.
+    ///
+    /// Refused with [`Error::Push`] for a property a defined [`Thing`] does not have, or a
+    /// value of another base type (unless the thing was built with
+    /// [`Thing::accept_new_properties`]); a thing bound without a definition takes any
+    /// property, with the default rule (`VALUE`, threshold 0).
+    pub fn set_property_vtq(&self, thing: &str, update: PropertyUpdate) -> Result<bool> {
+        Ok(self.things.set(thing, update)?)
+    }
+
+    /// Sends the subscribed properties' queued values now. Resolves when every batch was
+    /// stored (with an offline store) or answered by the platform (an error if one was
+    /// refused). Without a store, the values of things not bound now stay queued.
+    pub async fn flush(&self) -> Result<()> {
+        let (reply, rx) = oneshot::channel();
+        self.cmd
+            .clone()
+            .send(Command::Flush { reply })
+            .await
+            .map_err(|_| Error::Closed)?;
+        rx.await.map_err(|_| Error::Closed)?
+    }
+
+    /// Values queued by push rules and not yet sent or stored.
+    pub fn queued_values(&self) -> usize {
+        self.things.subscribed().queued_len()
+    }
+
+    /// Figures of the subscribed properties: queued, dropped, failed batches.
+    pub fn push_stats(&self) -> PushStats {
+        let s = self.things.subscribed();
+        PushStats {
+            queued: s.queued_len(),
+            dropped: s.dropped(),
+            failed_batches: self
+                .things
+                .push_failures
+                .load(std::sync::atomic::Ordering::Relaxed),
+        }
     }
 
     /// The connection state: [`Watch::get`] reads it, [`Watch::wait_for`] waits for e.g.
@@ -368,6 +439,8 @@ pub struct EdgeClientBuilder<R> {
     offline: Option<OfflineStore>,
     proxy: ProxySetting,
     duty_cycle: Option<DutyCycle>,
+    push_interval: Option<Duration>,
+    push_queue_limit: usize,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -398,6 +471,8 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             offline: None,
             proxy: ProxySetting::Direct,
             duty_cycle: None,
+            push_interval: Some(Duration::from_secs(1)),
+            push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
             runtime: PhantomData,
         }
     }
@@ -433,6 +508,21 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// supplies ([`ProxyEnv::from_vars`]).
     pub fn proxy_env(mut self, env: ProxyEnv) -> Self {
         self.proxy = ProxySetting::Env(env);
+        self
+    }
+
+    /// How often values queued by push rules ([`EdgeClient::set_property`]) are sent;
+    /// `None`: only on [`EdgeClient::flush`]. Default 1 s.
+    pub fn push_interval(mut self, interval: Option<Duration>) -> Self {
+        self.push_interval = interval.filter(|d| !d.is_zero());
+        self
+    }
+
+    /// Most values queued by push rules at once (default 100 000): beyond it the oldest
+    /// queued value is dropped, counted in [`EdgeClient::push_stats`] and logged. Values
+    /// wait in this queue while no thing is bound and there is no offline store.
+    pub fn push_queue_limit(mut self, limit: usize) -> Self {
+        self.push_queue_limit = limit;
         self
     }
 
@@ -670,7 +760,10 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             connect_timeout: self.connect_timeout,
             proxy,
         };
-        let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
+        let things = Arc::new(Things::new(
+            std::mem::take(&mut self.things),
+            self.push_queue_limit,
+        ));
         let mut names: Vec<String> = things.names().map(str::to_owned).collect();
         for n in self.bind.drain(..) {
             if !names.contains(&n) {
@@ -701,6 +794,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             ready_tx,
             offline,
             offline_stats.clone(),
+            self.push_interval,
         );
         R::spawn(driver.run());
         let refused_binds = ready_rx.await.map_err(|_| Error::Closed)??;

@@ -1,13 +1,17 @@
 //! What an edge serves: things with properties (stored, or behind getters/setters) and
 //! services.
 
+use super::metadata::{self, Declared};
 use crate::store::PropertyStore;
+use alwayson_proto::edge::{PushError, PushRule, SubscribedProperties};
 use alwayson_proto::thing::{method_not_allowed, not_found, property_response, Action};
-use alwayson_proto::{InfoTable, Request, Response, StatusCode, Value};
+use alwayson_proto::{
+    BaseType, FieldDefinition, InfoTable, PropertyUpdate, Request, Response, StatusCode, Value,
+};
 use futures_util::future::BoxFuture;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A failure returned by a property getter/setter or a service handler; sent to the
 /// platform as a response with this status.
@@ -70,6 +74,10 @@ type Service = Arc<
 struct PropertyDef {
     getter: Option<Getter>,
     setter: Option<Setter>,
+    /// Push rule (default `VALUE`, threshold 0, no folding).
+    rule: PushRule,
+    /// Declared base type (else the initial value's).
+    base_type: Option<BaseType>,
 }
 
 /// A thing served by an [`crate::EdgeClient`]: its properties and services. Platform
@@ -92,6 +100,8 @@ pub struct Thing {
     initial: Vec<(String, Value)>,
     properties: HashMap<String, PropertyDef>,
     services: HashMap<String, Service>,
+    /// Declared shapes of services and events (`GetMetadata`).
+    pub(crate) declared: Declared,
     /// Platform PUTs may create properties and change their base type.
     accept_new: bool,
 }
@@ -114,6 +124,7 @@ impl Thing {
             initial: Vec::new(),
             properties: HashMap::new(),
             services: HashMap::new(),
+            declared: Declared::default(),
             accept_new: false,
         }
     }
@@ -162,6 +173,49 @@ impl Thing {
         self
     }
 
+    /// A property's push rule (by default `VALUE` with threshold 0, no folding):
+    /// [`crate::EdgeClient::set_property`] queues a value for the platform when the rule
+    /// says so. The platform's rules (`GetPropertySubscriptions`, read after each BIND and
+    /// on `NotifyPropertyUpdate`) replace the type and threshold; folding stays.
+    pub fn push_rule(mut self, name: impl Into<String>, rule: PushRule) -> Self {
+        self.properties.entry(name.into()).or_default().rule = rule;
+        self
+    }
+
+    /// A property's declared base type (by default the initial value's); shown by
+    /// `GetMetadata` and checked by [`crate::EdgeClient::set_property`].
+    pub fn property_type(mut self, name: impl Into<String>, base_type: BaseType) -> Self {
+        self.properties.entry(name.into()).or_default().base_type = Some(base_type);
+        self
+    }
+
+    /// Declares a service's input fields and result base type for `GetMetadata` (a
+    /// platform types its calls with them); the handler is registered with
+    /// [`Thing::service`].
+    pub fn service_shape(
+        mut self,
+        name: impl Into<String>,
+        inputs: impl IntoIterator<Item = FieldDefinition>,
+        output: BaseType,
+    ) -> Self {
+        self.declared
+            .services
+            .insert(name.into(), (inputs.into_iter().collect(), output));
+        self
+    }
+
+    /// Declares an event and its data fields for `GetMetadata`.
+    pub fn event(
+        mut self,
+        name: impl Into<String>,
+        fields: impl IntoIterator<Item = FieldDefinition>,
+    ) -> Self {
+        self.declared
+            .events
+            .insert(name.into(), fields.into_iter().collect());
+        self
+    }
+
     /// A service: called with the request's parameter table; its result table is the
     /// response content.
     pub fn service<F, Fut>(mut self, name: impl Into<String>, handler: F) -> Self
@@ -189,23 +243,121 @@ pub(crate) enum Answer {
     Later(BoxFuture<'static, Response>),
 }
 
-/// Every thing an edge serves, plus the store of stored properties.
+/// Every thing an edge serves, plus the store of stored properties and the subscribed
+/// properties' push rules and queue.
 pub(crate) struct Things {
     defs: HashMap<String, Thing>,
     pub(crate) store: PropertyStore,
+    subscribed: Mutex<SubscribedProperties>,
+    /// Batches of subscribed values refused, unanswered or not stored (values lost).
+    pub(crate) push_failures: std::sync::atomic::AtomicU64,
 }
 
 impl Things {
-    pub(crate) fn new(things: Vec<Thing>) -> Self {
+    /// `queue_limit`: most subscribed values queued at once.
+    pub(crate) fn new(things: Vec<Thing>, queue_limit: usize) -> Self {
         let store = PropertyStore::new();
+        let mut subscribed = SubscribedProperties::with_limit(queue_limit);
         let mut defs = HashMap::new();
         for thing in things {
             for (prop, value) in &thing.initial {
                 store.set(&thing.name, prop, value.clone());
             }
+            for (prop, def) in &thing.properties {
+                subscribed.declare(&thing.name, prop, def.rule);
+            }
             defs.insert(thing.name.clone(), thing);
         }
-        Self { defs, store }
+        Self {
+            defs,
+            store,
+            subscribed: Mutex::new(subscribed),
+            push_failures: Default::default(),
+        }
+    }
+
+    /// The push rules and queue.
+    pub(crate) fn subscribed(&self) -> MutexGuard<'_, SubscribedProperties> {
+        self.subscribed.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a value set by the application: checked against the thing's declaration
+    /// (a defined thing's unknown property, or a value of another base type, is refused),
+    /// stored locally, and queued by its push rule (returned).
+    pub(crate) fn set(&self, thing: &str, update: PropertyUpdate) -> Result<bool, PushError> {
+        let property = update.name.to_str_lossy().into_owned();
+        let def = self.defs.get(thing);
+        let declared = def.and_then(|d| d.properties.get(&property));
+        if def.is_some_and(|d| !d.accept_new) && declared.is_none() {
+            return Err(PushError::UnknownProperty {
+                thing: thing.to_owned(),
+                property,
+            });
+        }
+        let expected = declared
+            .and_then(|p| p.base_type)
+            .or_else(|| Some(self.store.get(thing, &property)?.base_type()))
+            .filter(|t| *t != BaseType::Nothing);
+        let got = update.value.base_type();
+        if let Some(expected) = expected.filter(|t| *t != got) {
+            if !def.is_some_and(|d| d.accept_new) {
+                return Err(PushError::WrongBaseType {
+                    thing: thing.to_owned(),
+                    property,
+                    expected,
+                    got,
+                });
+            }
+        }
+        let mut subscribed = self.subscribed();
+        if subscribed.rule(thing, &property).is_none() {
+            subscribed.declare(thing, &property, PushRule::default());
+        }
+        self.store.set(thing, &property, update.value.clone());
+        let dropped = subscribed.dropped();
+        let queued = subscribed.set(thing, update)?;
+        if subscribed.dropped() > dropped && subscribed.dropped().is_power_of_two() {
+            tracing::warn!(
+                dropped = subscribed.dropped(),
+                "subscribed property queue full: oldest values dropped"
+            );
+        }
+        Ok(queued)
+    }
+
+    /// The `GetMetadata` document of `thing`: its definition, else its stored properties.
+    fn metadata(&self, thing: &str) -> InfoTable {
+        let subscribed = self.subscribed();
+        let def = self.defs.get(thing);
+        let mut props: Vec<metadata::Property> = Vec::new();
+        let stored = self.store.thing(thing);
+        let mut names: Vec<&str> = stored.iter().map(|(n, _)| n.as_str()).collect();
+        if let Some(d) = def {
+            names.extend(d.properties.keys().map(String::as_str));
+        }
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let declared = def.and_then(|d| d.properties.get(name));
+            let base_type = declared
+                .and_then(|p| p.base_type)
+                .or_else(|| {
+                    let v = &stored.iter().find(|(n, _)| n == name)?.1;
+                    Some(v.base_type())
+                })
+                .filter(|t| *t != BaseType::Nothing);
+            let rule = subscribed.rule(thing, name).unwrap_or_default();
+            props.push(metadata::Property {
+                name,
+                base_type,
+                rule,
+            });
+        }
+        let declared = def.map(|d| &d.declared);
+        let services: Vec<&str> = def
+            .map(|d| d.services.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        metadata::document(thing, &props, &services, declared)
     }
 
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
@@ -280,6 +432,10 @@ impl Things {
                             Err(e) => failure(e),
                         }
                     })),
+                    // Built in for every bound thing (session-lifecycle.md §10).
+                    None if service == *metadata::GET_METADATA => {
+                        Answer::Now(Response::with_content(self.metadata(&thing.to_str_lossy())))
+                    }
                     None => Answer::Now(not_found()),
                 }
             }

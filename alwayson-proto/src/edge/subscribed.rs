@@ -136,6 +136,18 @@ pub enum PushError {
         /// Property name.
         property: String,
     },
+    /// The value's base type is not the property's.
+    #[error("{thing}.{property} is {expected:?}, the value is {got:?}")]
+    WrongBaseType {
+        /// Thing name.
+        thing: String,
+        /// Property name.
+        property: String,
+        /// The property's base type.
+        expected: crate::codec::BaseType,
+        /// The value's base type.
+        got: crate::codec::BaseType,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,11 +157,21 @@ struct Prop {
     last_queued: Option<Value>,
 }
 
-/// A thing's subscribed properties: rules, last values, and the queue.
-#[derive(Debug, Clone, Default)]
+/// Things' subscribed properties: rules, last values, and the queue (bounded: see
+/// [`SubscribedProperties::with_limit`]).
+#[derive(Debug, Clone)]
 pub struct SubscribedProperties {
     props: HashMap<(String, String), Prop>,
     queue: BTreeMap<String, Vec<PropertyUpdate>>,
+    queued: usize,
+    limit: usize,
+    dropped: u64,
+}
+
+impl Default for SubscribedProperties {
+    fn default() -> Self {
+        Self::with_limit(Self::DEFAULT_LIMIT)
+    }
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -184,9 +206,30 @@ fn changed(rule: &PushRule, from: Option<&Value>, to: &Value) -> bool {
 }
 
 impl SubscribedProperties {
-    /// No properties.
+    /// Default most values queued at once.
+    pub const DEFAULT_LIMIT: usize = 100_000;
+
+    /// No properties; at most [`SubscribedProperties::DEFAULT_LIMIT`] values queued.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No properties; at most `limit` values queued (at least 1): a value queued beyond it
+    /// drops the oldest queued value of the same thing (of the first thing by name if that
+    /// one has none), counted in [`SubscribedProperties::dropped`].
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            props: HashMap::new(),
+            queue: BTreeMap::new(),
+            queued: 0,
+            limit: limit.max(1),
+            dropped: 0,
+        }
+    }
+
+    /// Queued values dropped so far to stay within the limit.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// Declares (or re-declares) a property with its rule. Its last values are kept.
@@ -227,9 +270,24 @@ impl SubscribedProperties {
             p.last_queued = Some(update.value.clone());
             let q = self.queue.entry(thing.to_owned()).or_default();
             if rule.fold {
+                let before = q.len();
                 q.retain(|u| u.name != update.name);
+                self.queued -= before - q.len();
             }
-            q.push(update);
+            if self.queued >= self.limit {
+                let victim = if q.is_empty() {
+                    self.queue.values_mut().find(|v| !v.is_empty())
+                } else {
+                    Some(q)
+                };
+                if let Some(v) = victim {
+                    v.remove(0);
+                    self.queued -= 1;
+                    self.dropped += 1;
+                }
+            }
+            self.queue.entry(thing.to_owned()).or_default().push(update);
+            self.queued += 1;
         }
         Ok(queue)
     }
@@ -243,20 +301,40 @@ impl SubscribedProperties {
     /// in order, each encoded at most `max_message_size` bytes (a single value larger than
     /// that goes alone: the session then refuses it as too large, which the caller sees).
     pub fn take_requests(&mut self, max_message_size: usize) -> Vec<Request> {
+        let things: Vec<String> = self.queue.keys().cloned().collect();
+        things
+            .iter()
+            .flat_map(|t| self.take_thing_requests(t, max_message_size))
+            .collect()
+    }
+
+    /// Things with queued values, by name.
+    pub fn queued_things(&self) -> impl Iterator<Item = &str> + '_ {
+        self.queue.keys().map(String::as_str)
+    }
+
+    /// How many values are queued, over every thing.
+    pub fn queued_len(&self) -> usize {
+        self.queued
+    }
+
+    /// [`SubscribedProperties::take_requests`] for one thing (its values stay queued
+    /// otherwise).
+    pub fn take_thing_requests(&mut self, thing: &str, max_message_size: usize) -> Vec<Request> {
         let mut out = Vec::new();
-        for (thing, updates) in std::mem::take(&mut self.queue) {
-            let mut batch: Vec<PropertyUpdate> = Vec::new();
-            for u in updates {
-                batch.push(u);
-                if batch.len() > 1 && encoded_len(&thing, &batch) > max_message_size {
-                    let last = batch.pop().into_iter();
-                    out.push(Request::push_properties(thing.as_str(), &batch));
-                    batch = last.collect();
-                }
+        let updates = self.queue.remove(thing).unwrap_or_default();
+        self.queued -= updates.len();
+        let mut batch: Vec<PropertyUpdate> = Vec::new();
+        for u in updates {
+            batch.push(u);
+            if batch.len() > 1 && encoded_len(thing, &batch) > max_message_size {
+                let last = batch.pop().into_iter();
+                out.push(Request::push_properties(thing, &batch));
+                batch = last.collect();
             }
-            if !batch.is_empty() {
-                out.push(Request::push_properties(thing.as_str(), &batch));
-            }
+        }
+        if !batch.is_empty() {
+            out.push(Request::push_properties(thing, &batch));
         }
         out
     }
@@ -408,6 +486,27 @@ mod tests {
                 ("b".into(), Value::from(2)),
             ]
         );
+    }
+
+    #[test]
+    fn the_queue_is_bounded_and_drops_the_oldest_counted() {
+        let mut s = SubscribedProperties::with_limit(3);
+        s.declare("T", "p", PushRule::new(PushType::Always));
+        s.declare("U", "q", PushRule::new(PushType::Always));
+        for i in 0..5 {
+            assert!(s.set("T", u("p", Value::from(i))).unwrap());
+        }
+        assert_eq!((s.queued_len(), s.dropped()), (3, 2));
+        let kept: Vec<Value> = s.queued("T").iter().map(|u| u.value.clone()).collect();
+        assert_eq!(kept, [2, 3, 4].map(Value::from));
+        // U has nothing queued: the first thing's oldest makes room.
+        s.set("U", u("q", Value::from(9))).unwrap();
+        assert_eq!((s.queued_len(), s.dropped()), (3, 3));
+        assert_eq!(s.queued("T").len(), 2);
+        assert_eq!(s.take_thing_requests("T", 1 << 20).len(), 1);
+        assert_eq!(s.queued_len(), 1);
+        assert_eq!(s.take_requests(1 << 20).len(), 1);
+        assert_eq!(s.queued_len(), 0);
     }
 
     #[test]
