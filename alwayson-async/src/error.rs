@@ -66,6 +66,7 @@ pub enum Error {
     #[error("configuration error: {0}")]
     Config(String),
     /// The offline store refused the message (full, too large) or could not write it.
+    #[cfg(feature = "edge")]
     #[error(transparent)]
     Offline(#[from] crate::edge::offline::OfflineError),
 }
@@ -88,10 +89,7 @@ impl From<async_tungstenite::tungstenite::Error> for Error {
         match e {
             WsError::Io(io) => {
                 // rustls reports certificate problems as io::Error with an inner rustls::Error.
-                if io
-                    .get_ref()
-                    .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-                {
+                if crate::tls::is_tls_error(&io) {
                     Error::Tls(io.to_string())
                 } else {
                     Error::Io(io)
