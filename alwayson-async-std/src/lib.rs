@@ -61,7 +61,7 @@
 
 mod runtime;
 
-pub use runtime::AsyncStd;
+pub use runtime::{block_on, AsyncStd};
 
 alwayson_async::runtime_api!(crate::AsyncStd);
 

@@ -53,3 +53,35 @@ impl Runtime for AsyncStd {
         Ok((tcp, peer))
     }
 }
+
+/// Runs `future` to completion on the calling thread (async-global-executor's `block_on`,
+/// which also drives async-io's reactor) and returns its output, with the global executor
+/// limited to one thread for the tasks the client spawns (when it was not started or
+/// configured before; `ASYNC_GLOBAL_EXECUTOR_THREADS` still overrides it). The counterpart
+/// of `alwayson_tokio::block_on` for small devices; unlike tokio's `current_thread`
+/// runtime it still uses that executor thread, and async-io's reactor thread while no
+/// caller drives the reactor. Never fails; `io::Result` for the same signature as tokio's.
+///
+/// ```no_run
+/// use alwayson_async_std::{EdgeClient, Thing};
+///
+/// fn main() -> Result<(), alwayson_async_std::Error> {
+///     alwayson_async_std::block_on(async {
+///         let edge = EdgeClient::builder("ws://127.0.0.1:8080/Thingworx/WS")
+///             .app_key("my-app-key")
+///             .thing(Thing::new("Pump1").property("temp", 21.5))
+///             .connect()
+///             .await?;
+///         edge.shutdown().await;
+///         Ok(())
+///     })?
+/// }
+/// ```
+pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
+    async_global_executor::init_with_config(
+        async_global_executor::GlobalExecutorConfig::default()
+            .with_min_threads(1)
+            .with_max_threads(1),
+    );
+    Ok(async_global_executor::block_on(future))
+}

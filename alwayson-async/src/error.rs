@@ -68,6 +68,7 @@ pub enum Error {
     /// The HTTP proxy could not be reached, refused the tunnel (407 or another status),
     /// or closed or garbled its answer; names the proxy, never its password. A connection
     /// failure, retried by the reconnect policy.
+    #[cfg(feature = "edge")]
     #[error(transparent)]
     Proxy(#[from] crate::edge::ProxyError),
 
@@ -76,6 +77,7 @@ pub enum Error {
     #[error(transparent)]
     Push(#[from] alwayson_proto::edge::PushError),
     /// The offline store refused the message (full, too large) or could not write it.
+    #[cfg(feature = "edge")]
     #[error(transparent)]
     Offline(#[from] crate::edge::offline::OfflineError),
 }
@@ -98,10 +100,7 @@ impl From<async_tungstenite::tungstenite::Error> for Error {
         match e {
             WsError::Io(io) => {
                 // rustls reports certificate problems as io::Error with an inner rustls::Error.
-                if io
-                    .get_ref()
-                    .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-                {
+                if crate::tls::is_tls_error(&io) {
                     Error::Tls(io.to_string())
                 } else {
                     Error::Io(io)

@@ -19,6 +19,16 @@
 //! * the websocket (async-tungstenite), TLS (rustls through futures-rustls) and HTTP/1.1
 //!   upgrade (hyper) layers, all over futures-io byte streams.
 //!
+//! ## Cargo features
+//!
+//! `edge` ([`EdgeClient`] and everything behind it), `platform` ([`Platform`], its HTTP/1.1
+//! server on hyper, connection admission) and `tls` (rustls with the `ring` provider: `wss://`
+//! for the edge, TLS serving for the platform) are on by default; `legacy-tls` (OpenSSL
+//! acceptor for C SDK 1.3.x edges) is opt-in. An edge-only build (`default-features = false,
+//! features = ["edge", "tls"]`) compiles no platform, no hyper and no HTTP server. Without
+//! `tls` a `wss://` URL is refused with [`Error::Config`]. The runtime crates have the same
+//! features and forward them here.
+//!
 //! A runtime crate implements [`Runtime`] for its executor (sockets, timer, spawn: about a
 //! hundred lines) and names `EdgeClient<ItsRuntime>` and `Platform<ItsRuntime>`. Nothing
 //! in this crate starts an executor or a reactor.
@@ -44,24 +54,34 @@
 #![warn(missing_docs)]
 
 mod api;
+#[cfg(feature = "edge")]
 mod backoff;
+#[cfg(feature = "edge")]
 pub mod edge;
 mod error;
 mod notices;
+#[cfg(feature = "platform")]
 pub mod platform;
 mod pump;
 mod runtime;
 mod store;
+#[cfg(feature = "tls")]
+mod tls;
+#[cfg(not(feature = "tls"))]
+#[path = "tls_off.rs"]
 mod tls;
 #[cfg(feature = "legacy-tls")]
 mod tls_legacy;
 mod watch;
 mod wsio;
 
+#[cfg(feature = "edge")]
 pub use backoff::Reconnect;
+#[cfg(feature = "edge")]
 pub use edge::{ConnectionState, EdgeClient, EdgeClientBuilder, EdgeNotice, HandlerError, Thing};
 pub use error::{Error, Result};
 pub use notices::Notices;
+#[cfg(feature = "platform")]
 pub use platform::{
     ConnectionInfo, ConnectionLimits, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder,
     PlatformNotice,
@@ -78,4 +98,5 @@ pub use alwayson_proto::{
 };
 pub use futures_util::future::BoxFuture;
 pub use futures_util::Stream;
+#[cfg(feature = "tls")]
 pub use rustls;

@@ -12,6 +12,9 @@ use futures_io::{AsyncRead, AsyncWrite};
 use futures_util::SinkExt;
 use std::time::Duration;
 
+/// The websocket resource edges connect to.
+pub const WS_PATH: &str = "/Thingworx/WS";
+
 /// A byte stream a websocket runs over (TCP, or TLS over TCP).
 pub(crate) trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
@@ -41,7 +44,9 @@ pub(crate) enum WsEvent {
     Pong,
     /// Text or raw frames: not used by the protocol.
     Ignored,
-    /// The peer's close frame: its status code (1005 when it had none) and reason.
+    /// The peer's close frame: its status code (1005 when it had none) and reason (read by
+    /// the platform; the edge treats it as a lost link).
+    #[cfg_attr(not(feature = "platform"), allow(dead_code))]
     PeerClosed(u16, String),
     /// Reading the websocket failed (it ended without a close frame; the end of the stream
     /// is `None`): the error in words (a message too long names both

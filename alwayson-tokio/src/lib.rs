@@ -43,6 +43,9 @@
 //! }
 //! ```
 //!
+//! On a small device, [`block_on`] runs the client on one thread (tokio's `current_thread`
+//! runtime) instead of `#[tokio::main]`'s worker pool.
+//!
 //! ## Platform
 //!
 //! A [`Platform`] accepts edges on `/Thingworx/WS`, checks their credentials, tracks which
@@ -85,11 +88,16 @@
 //!     Ok(())
 //! }
 //! ```
+//! ## Cargo features
+//!
+//! `edge`, `platform` and `tls` (rustls, `ring` provider) are on by default; an edge-only
+//! build (`default-features = false, features = ["edge", "tls"]`) compiles no platform and
+//! no HTTP server. `legacy-tls` (OpenSSL acceptor for C SDK 1.3.x edges) is opt-in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod runtime;
 
-pub use runtime::Tokio;
+pub use runtime::{block_on, Tokio};
 
 alwayson_async::runtime_api!(crate::Tokio);

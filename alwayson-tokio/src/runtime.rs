@@ -48,3 +48,34 @@ impl Runtime for Tokio {
         Ok((tcp.compat(), peer))
     }
 }
+
+/// Runs `future` to completion on a new single-threaded tokio runtime (`current_thread`
+/// flavour, IO and timer drivers only) and returns its output: the client's tasks run on
+/// the calling thread, no worker pool is started. For small edge devices; an application
+/// that already runs tokio does not need it.
+///
+/// Name resolution of a host that is not an IP address still goes through tokio's
+/// blocking pool (one extra thread while it resolves, gone after 10 s idle).
+///
+/// ```no_run
+/// use alwayson_tokio::{EdgeClient, Thing};
+///
+/// fn main() -> Result<(), alwayson_tokio::Error> {
+///     alwayson_tokio::block_on(async {
+///         let edge = EdgeClient::builder("ws://127.0.0.1:8080/Thingworx/WS")
+///             .app_key("my-app-key")
+///             .thing(Thing::new("Pump1").property("temp", 21.5))
+///             .connect()
+///             .await?;
+///         edge.shutdown().await;
+///         Ok(())
+///     })?
+/// }
+/// ```
+pub fn block_on<F: Future>(future: F) -> io::Result<F::Output> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()?;
+    Ok(runtime.block_on(future))
+}

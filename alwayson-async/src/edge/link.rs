@@ -7,7 +7,6 @@ use crate::wsio::{Io, Ws};
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::http::HeaderValue;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
-use rustls::pki_types::ServerName;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,7 @@ pub(crate) struct Target {
     pub url: String,
     pub host: String,
     pub port: u16,
-    pub tls: Option<(futures_rustls::TlsConnector, ServerName<'static>)>,
+    pub tls: Option<crate::tls::TlsClient>,
     pub app_key: Option<String>,
     pub max_frame_size: u16,
     pub ws_config: WebSocketConfig,
@@ -58,7 +57,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
         format!(
             "{}://{authority}{}",
             if secure { "wss" } else { "ws" },
-            crate::platform::WS_PATH
+            crate::wsio::WS_PATH
         )
     } else {
         url.to_owned()
@@ -72,9 +71,7 @@ pub(crate) fn parse_url(url: &str) -> Result<ParsedUrl> {
 }
 
 fn io_or_tls(e: std::io::Error) -> Error {
-    if e.get_ref()
-        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-    {
+    if crate::tls::is_tls_error(&e) {
         Error::Tls(e.to_string())
     } else {
         Error::Io(e)
@@ -99,12 +96,7 @@ pub(crate) async fn open<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
 
 async fn handshake<R: Runtime>(target: &Target, tcp: R::TcpStream) -> Result<Box<Ws>> {
     let io: Box<dyn Io> = match &target.tls {
-        Some((connector, name)) => Box::new(
-            connector
-                .connect(name.clone(), tcp)
-                .await
-                .map_err(io_or_tls)?,
-        ),
+        Some(tls) => tls.connect(tcp).await.map_err(io_or_tls)?,
         None => Box::new(tcp),
     };
     let mut request = target

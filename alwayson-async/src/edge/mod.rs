@@ -599,12 +599,14 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     }
 
     /// Trust this PEM CA (repeatable); replaces the built-in web PKI roots.
+    #[cfg(feature = "tls")]
     pub fn root_ca_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
         self.tls.root_ca_pem.push(pem.as_ref().to_vec());
         self
     }
 
     /// Present this client certificate chain and key (PEM).
+    #[cfg(feature = "tls")]
     pub fn client_cert_pem(mut self, chain: impl AsRef<[u8]>, key: impl AsRef<[u8]>) -> Self {
         self.tls.client_cert = Some((chain.as_ref().to_vec(), key.as_ref().to_vec()));
         self
@@ -612,6 +614,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
 
     /// Accept any server certificate. Only for testing: it disables authentication of the
     /// platform.
+    #[cfg(feature = "tls")]
     pub fn danger_accept_invalid_certs(mut self, accept: bool) -> Self {
         self.tls.danger_accept_invalid_certs = accept;
         self
@@ -726,14 +729,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let config = self.session_config_final()?;
         let parsed = link::parse_url(&self.url)?;
         let tls = if parsed.secure {
-            let name =
-                rustls::pki_types::ServerName::try_from(parsed.host.clone()).map_err(|e| {
-                    Error::InvalidUrl {
-                        url: self.url.clone(),
-                        reason: format!("host is not a valid TLS server name: {e}"),
-                    }
-                })?;
-            Some((futures_rustls::TlsConnector::from(self.tls.build()?), name))
+            Some(self.tls.connector(&self.url, &parsed.host)?)
         } else {
             None
         };

@@ -33,8 +33,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Duration;
 
-/// The websocket resource edges connect to.
-pub const WS_PATH: &str = "/Thingworx/WS";
+pub use crate::wsio::WS_PATH;
 
 /// Serves HTTP requests that are not websocket upgrades on `/Thingworx/WS` (full bodies,
 /// request bodies capped at 1 MiB → 413). The request's extensions carry the peer's
@@ -117,7 +116,7 @@ pub(crate) struct Shared {
     pub handler: Arc<dyn EdgeRequestHandler>,
     pub http_handler: Option<HttpHandler>,
     pub config: PlatformConfig,
-    pub tls: Option<futures_rustls::TlsAcceptor>,
+    pub tls: Option<crate::tls::TlsServer>,
     /// OpenSSL acceptor for legacy TLS; used instead of `tls` when set.
     #[cfg(feature = "legacy-tls")]
     pub legacy_tls: Option<Arc<crate::tls_legacy::LegacyTlsAcceptor>>,
@@ -322,7 +321,7 @@ pub struct PlatformBuilder<R> {
     listen: String,
     app_keys: HashSet<String>,
     auth: Option<AuthPolicy>,
-    tls: Option<Result<Arc<rustls::ServerConfig>>>,
+    tls: Option<Result<crate::tls::TlsServer>>,
     config: PlatformConfig,
     policy: BindPolicy,
     handler: Option<Arc<dyn EdgeRequestHandler>>,
@@ -385,8 +384,9 @@ impl<R: Runtime> PlatformBuilder<R> {
     }
 
     /// Serve TLS (`wss://`) with this PEM certificate chain and private key.
+    #[cfg(feature = "tls")]
     pub fn tls_pem(mut self, cert_chain_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
-        self.tls = Some(crate::tls::server_config(
+        self.tls = Some(crate::tls::TlsServer::from_pem(
             cert_chain_pem.as_ref(),
             key_pem.as_ref(),
         ));
@@ -408,8 +408,9 @@ impl<R: Runtime> PlatformBuilder<R> {
     }
 
     /// Serve TLS with a ready rustls configuration (e.g. with client authentication).
+    #[cfg(feature = "tls")]
     pub fn tls_config(mut self, config: Arc<rustls::ServerConfig>) -> Self {
-        self.tls = Some(Ok(config));
+        self.tls = Some(Ok(crate::tls::TlsServer::from_config(config)));
         self
     }
 
@@ -523,10 +524,7 @@ impl<R: Runtime> PlatformBuilder<R> {
                     .into(),
             )),
         };
-        let tls = match self.tls {
-            Some(config) => Some(futures_rustls::TlsAcceptor::from(config?)),
-            None => None,
-        };
+        let tls = self.tls.transpose()?;
         #[cfg(feature = "legacy-tls")]
         let legacy_tls = match &self.legacy_tls {
             Some((cert, key)) => Some(Arc::new(crate::tls_legacy::LegacyTlsAcceptor::from_pem(

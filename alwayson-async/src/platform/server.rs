@@ -107,7 +107,7 @@ async fn serve_tcp<R: Runtime>(
         Some(acceptor) => {
             let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
             match handshake.await {
-                Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer, ticket).await,
+                Some(Ok(tls)) => serve_http::<R>(shared, tls, peer, ticket).await,
                 Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 None => tracing::debug!(%peer, "TLS handshake timed out"),
             }

@@ -1,45 +1,14 @@
-//! TLS configuration (rustls with the `ring` provider; certificate checks on by default).
+//! The edge's TLS client configuration and connector.
 
+use super::{certs_from_pem, key_from_pem, provider};
 use crate::error::{Error, Result};
+use crate::wsio::Io;
+use futures_io::{AsyncRead, AsyncWrite};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::sync::Arc;
-
-pub(crate) fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Parses every certificate in a PEM document.
-pub(crate) fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
-    let certs = CertificateDer::pem_slice_iter(pem)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Tls(format!("bad certificate PEM: {e}")))?;
-    if certs.is_empty() {
-        return Err(Error::Tls("no certificate found in PEM".into()));
-    }
-    Ok(certs)
-}
-
-/// Parses the first private key (PKCS#8, PKCS#1 or SEC1) in a PEM document.
-pub(crate) fn key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>> {
-    PrivateKeyDer::from_pem_slice(pem).map_err(|e| Error::Tls(format!("bad private key PEM: {e}")))
-}
-
-/// A server configuration from a PEM certificate chain and key.
-pub(crate) fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>> {
-    let chain = certs_from_pem(chain_pem)?;
-    let key = key_from_pem(key_pem)?;
-    let config = rustls::ServerConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| Error::Tls(e.to_string()))?;
-    Ok(Arc::new(config))
-}
 
 /// What an edge's TLS client trusts and presents.
 #[derive(Debug, Clone, Default)]
@@ -53,7 +22,19 @@ pub(crate) struct ClientTls {
 }
 
 impl ClientTls {
-    pub(crate) fn build(&self) -> Result<Arc<rustls::ClientConfig>> {
+    /// A connector for `host` of `url` (the server name checked against the certificate).
+    pub(crate) fn connector(&self, url: &str, host: &str) -> Result<TlsClient> {
+        let name = ServerName::try_from(host.to_owned()).map_err(|e| Error::InvalidUrl {
+            url: url.to_owned(),
+            reason: format!("host is not a valid TLS server name: {e}"),
+        })?;
+        Ok(TlsClient {
+            connector: futures_rustls::TlsConnector::from(self.build()?),
+            name,
+        })
+    }
+
+    fn build(&self) -> Result<Arc<rustls::ClientConfig>> {
         let builder = rustls::ClientConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::Tls(e.to_string()))?;
@@ -83,6 +64,24 @@ impl ClientTls {
             None => builder.with_no_client_auth(),
         };
         Ok(Arc::new(config))
+    }
+}
+
+/// The client side of the TLS handshake, for one server name.
+pub(crate) struct TlsClient {
+    connector: futures_rustls::TlsConnector,
+    name: ServerName<'static>,
+}
+
+impl TlsClient {
+    /// The TLS handshake over `tcp`.
+    pub(crate) async fn connect<S>(&self, tcp: S) -> std::io::Result<Box<dyn Io>>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        Ok(Box::new(
+            self.connector.connect(self.name.clone(), tcp).await?,
+        ))
     }
 }
 
