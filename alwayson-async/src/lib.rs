@@ -67,6 +67,7 @@ pub use platform::{
 };
 pub use runtime::Runtime;
 pub use store::PropertyStore;
+pub use tls::{accept_any_cert_client_config, server_config as tls_server_config};
 pub use watch::Watch;
 
 pub use alwayson_proto;

@@ -28,8 +28,9 @@ pub(crate) fn key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| Error::Tls(format!("bad private key PEM: {e}")))
 }
 
-/// A server configuration from a PEM certificate chain and key.
-pub(crate) fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>> {
+/// A rustls server configuration (ring provider, TLS 1.2 and 1.3) from a PEM certificate
+/// chain and key.
+pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>> {
     let chain = certs_from_pem(chain_pem)?;
     let key = key_from_pem(key_pem)?;
     let config = rustls::ServerConfig::builder_with_provider(provider())
@@ -84,6 +85,17 @@ impl ClientTls {
         };
         Ok(Arc::new(config))
     }
+}
+
+/// A rustls client configuration (ring provider) that accepts any server certificate but
+/// still checks handshake signatures: for talking to local applications with self-signed
+/// certificates (an EMS gateway's callbacks), never for a platform by default.
+pub fn accept_any_cert_client_config() -> Result<Arc<rustls::ClientConfig>> {
+    ClientTls {
+        danger_accept_invalid_certs: true,
+        ..ClientTls::default()
+    }
+    .build()
 }
 
 /// The verifier behind `danger_accept_invalid_certs`: signatures are still checked, the

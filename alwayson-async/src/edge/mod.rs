@@ -9,7 +9,7 @@ mod thing;
 pub use alwayson_proto::edge::OfflineStats;
 pub use alwayson_proto::edge::{AuthFailure, Credentials, DisconnectReason};
 pub use offline::OfflineStore;
-pub use thing::{HandlerError, Thing};
+pub use thing::{Fallback, HandlerError, Thing};
 
 use crate::backoff::Reconnect;
 use crate::error::{Error, Result};
@@ -348,6 +348,7 @@ pub struct EdgeClientBuilder<R> {
     connect_timeout: Duration,
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
+    fallback: Option<Fallback>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -369,8 +370,23 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
             offline: None,
+            fallback: None,
             runtime: PhantomData,
         }
+    }
+
+    /// Answer platform requests for things without a [`Thing`] definition with `handler`
+    /// (instead of the property store): a gateway serving things registered at run time
+    /// binds them with [`EdgeClient::bind`] and answers their requests here.
+    pub fn fallback<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(Request) -> futures_util::future::BoxFuture<'static, Response>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.fallback = Some(Arc::new(handler));
+        self
     }
 
     /// Keep pushes and events in this store ([`OfflineStore::memory`] or
@@ -535,7 +551,21 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// with [`Error::Refused`] when the credentials are refused, or with the last connect
     /// error when the reconnect policy gives up (with the default policy it retries
     /// forever: wrap it in a timeout if that is not wanted).
-    pub async fn connect(mut self) -> Result<EdgeClient<R>> {
+    pub async fn connect(self) -> Result<EdgeClient<R>> {
+        let (client, ready) = self.launch()?;
+        ready.await.map_err(|_| Error::Closed)??;
+        Ok(client)
+    }
+
+    /// Starts connecting in the background and returns the client at once (a gateway that
+    /// must serve its local side while the platform is unreachable): requests wait for the
+    /// connection (until their timeout), [`EdgeClient::state`] tells where it is.
+    pub fn start(self) -> Result<EdgeClient<R>> {
+        Ok(self.launch()?.0)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn launch(mut self) -> Result<(EdgeClient<R>, oneshot::Receiver<Result<()>>)> {
         let config = self.session_config_final()?;
         let parsed = link::parse_url(&self.url)?;
         let tls = if parsed.secure {
@@ -564,7 +594,10 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             ws_config: crate::wsio::ws_config(config.max_message_size),
             connect_timeout: self.connect_timeout,
         };
-        let things = Arc::new(Things::new(std::mem::take(&mut self.things)));
+        let things = Arc::new(Things::new(
+            std::mem::take(&mut self.things),
+            self.fallback.take(),
+        ));
         let mut names: Vec<String> = things.names().map(str::to_owned).collect();
         for n in self.bind.drain(..) {
             if !names.contains(&n) {
@@ -592,8 +625,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             offline_stats.clone(),
         );
         R::spawn(driver.run());
-        ready_rx.await.map_err(|_| Error::Closed)??;
-        Ok(EdgeClient {
+        let client = EdgeClient {
             cmd: cmd_tx,
             things,
             state,
@@ -601,6 +633,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             request_timeout,
             offline_stats,
             runtime: PhantomData,
-        })
+        };
+        Ok((client, ready_rx))
     }
 }

@@ -189,14 +189,19 @@ pub(crate) enum Answer {
     Later(BoxFuture<'static, Response>),
 }
 
+/// Answers platform requests for things that have no [`Thing`] definition (see
+/// [`crate::EdgeClientBuilder::fallback`]), e.g. a gateway's dynamically registered things.
+pub type Fallback = Arc<dyn Fn(Request) -> BoxFuture<'static, Response> + Send + Sync>;
+
 /// Every thing an edge serves, plus the store of stored properties.
 pub(crate) struct Things {
     defs: HashMap<String, Thing>,
     pub(crate) store: PropertyStore,
+    fallback: Option<Fallback>,
 }
 
 impl Things {
-    pub(crate) fn new(things: Vec<Thing>) -> Self {
+    pub(crate) fn new(things: Vec<Thing>, fallback: Option<Fallback>) -> Self {
         let store = PropertyStore::new();
         let mut defs = HashMap::new();
         for thing in things {
@@ -205,7 +210,11 @@ impl Things {
             }
             defs.insert(thing.name.clone(), thing);
         }
-        Self { defs, store }
+        Self {
+            defs,
+            store,
+            fallback,
+        }
     }
 
     pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
@@ -216,8 +225,17 @@ impl Things {
     /// ([`Action::from_request`]), then a getter, setter or service runs on its own task,
     /// or the store answers. Things bound without a [`Thing`] definition (and registered
     /// things' unregistered properties) are served from the store; a PUT of a property
-    /// with a getter and no setter is METHOD_NOT_ALLOWED.
+    /// with a getter and no setter is METHOD_NOT_ALLOWED. With a fallback, requests for
+    /// things without a definition go to it instead.
     pub(crate) fn answer(&self, request: Request) -> Answer {
+        if let Some(fallback) = &self.fallback {
+            if !self
+                .defs
+                .contains_key(request.entity_name.to_str_lossy().as_ref())
+            {
+                return Answer::Later(fallback(request));
+            }
+        }
         let action = match Action::from_request(request) {
             Ok(action) => action,
             Err(response) => return Answer::Now(response),
