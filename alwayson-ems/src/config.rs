@@ -1,5 +1,5 @@
 //! `config.json` in the Edge MicroServer's own format (ems.md §1), for the keys this gateway
-//! supports. An unknown key, or an EMS key this gateway does not implement, is a
+//! supports (`//` and `/* */` comments allowed). An unknown key, or an EMS key this gateway does not implement, is a
 //! [`Warning`] naming it; a bad value is one [`ConfigError`] naming the key and the file.
 //!
 //! ```
@@ -533,8 +533,10 @@ impl Config {
             file: file.display().to_string(),
             warnings: Vec::new(),
         };
+        // `//` and `/* */` comments are allowed (the example config is commented).
+        let plain = json_comments::StripComments::new(text.as_bytes());
         let doc: Json =
-            serde_json::from_str(text).map_err(|e| r.err("", format!("not JSON: {e}")))?;
+            serde_json::from_reader(plain).map_err(|e| r.err("", format!("not JSON: {e}")))?;
         let mut top = r.obj(&doc, "", "")?;
 
         let mut ws_servers = Vec::new();

@@ -195,3 +195,14 @@ fn a_bad_value_is_one_error_naming_key_and_file() {
     let e = Config::parse("{", "c.json").unwrap_err();
     assert_eq!(e.key, "");
 }
+
+#[test]
+fn the_commented_example_config_parses_without_warnings() {
+    let text = include_str!("../config.example.json");
+    let (c, warnings) = Config::parse(text, "examples/config.json").unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(c.platform_url(), "ws://127.0.0.1:8080/Thingworx/WS");
+    assert_eq!(c.gateway_name(), Some("EdgeGateway1"));
+    assert!(c.http_server.is_loopback());
+    assert!(c.offline_msg_store.enabled);
+}
