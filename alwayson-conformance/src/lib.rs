@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod gateway;
 mod hostile;
 mod http;
 mod keepalive;
@@ -32,6 +33,7 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
 };
+pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
 pub use hostile::{
     auth_unanswered_or_garbled_is_retried_not_refused,
     half_sent_upgrades_are_closed_at_the_header_timeout,
@@ -92,6 +94,7 @@ macro_rules! conformance_suite {
             auth_unanswered_or_garbled_is_retried_not_refused,
             puts_of_unknown_properties_or_other_types_are_refused,
             offline_store_delivers_every_push_in_order_across_a_platform_restart,
+            gateway_start_and_fallback_serve_things_bound_later,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
