@@ -67,23 +67,23 @@ pub enum Encryption {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WsConnection {
-    /// `encryption` [`none`].
+    /// `encryption` (default `none`).
     pub encryption: Encryption,
-    /// `ping_rate` [55000 ms].
+    /// `ping_rate` (default 55000 ms).
     pub ping_rate: Duration,
-    /// `pingpong_timeout` [10000 ms].
+    /// `pingpong_timeout` (default 10000 ms).
     pub pingpong_timeout: Duration,
-    /// `message_chunk_size` [8192].
+    /// `message_chunk_size` (default 8192).
     pub message_chunk_size: u16,
-    /// `max_msg_size` [1 MiB].
+    /// `max_msg_size` (default 1 MiB).
     pub max_msg_size: usize,
-    /// `msg_timeout` [10000 ms]: how long a request waits for its response.
+    /// `msg_timeout` (default 10000 ms): how long a request waits for its response.
     pub msg_timeout: Duration,
-    /// `connect_timeout` [10000 ms].
+    /// `connect_timeout` (default 10000 ms).
     pub connect_timeout: Duration,
-    /// `connect_retry_interval` [10000 ms]: the longest delay between connect attempts.
+    /// `connect_retry_interval` (default 10000 ms): the longest delay between connect attempts.
     pub connect_retry_interval: Duration,
-    /// `max_connect_delay` [0]: read, not applied (see the README).
+    /// `max_connect_delay` (default 0): read, not applied (see the README).
     pub max_connect_delay: Duration,
 }
 
@@ -107,9 +107,9 @@ impl Default for WsConnection {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Certificates {
-    /// `validate` [true]: check the platform's certificate.
+    /// `validate` (default true): check the platform's certificate.
     pub validate: bool,
-    /// `allow_self_signed` [false]: accept any certificate (rustls cannot tell a
+    /// `allow_self_signed` (default false): accept any certificate (rustls cannot tell a
     /// self-signed one apart without a CA; this disables the check like `validate: false`).
     pub allow_self_signed: bool,
     /// `cert_chain`: PEM CA file(s) to trust instead of the built-in roots.
@@ -124,17 +124,17 @@ pub struct Certificates {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpServer {
-    /// `host` [`localhost`, i.e. 127.0.0.1].
+    /// `host` (default `localhost`, i.e. 127.0.0.1).
     pub host: String,
-    /// `port` [8000]; 0 picks a free port.
+    /// `port` (default 8000); 0 picks a free port.
     pub port: u16,
-    /// `ssl` [false]: serve HTTPS.
+    /// `ssl` (default false): serve HTTPS.
     pub ssl: bool,
     /// `certificate`: PEM certificate chain for HTTPS (none: a generated self-signed one).
     pub certificate: Option<PathBuf>,
     /// `private_key`: PEM key of `certificate`.
     pub private_key: Option<PathBuf>,
-    /// `authenticate` [false]: require HTTP Basic authentication.
+    /// `authenticate` (default false): require HTTP Basic authentication.
     pub authenticate: bool,
     /// `user` for Basic authentication.
     pub user: String,
@@ -212,17 +212,17 @@ impl Protocol {
 pub struct AutoBind {
     /// `name`.
     pub name: String,
-    /// `gateway` [false]: this entry is the gateway thing itself.
+    /// `gateway` (default false): this entry is the gateway thing itself.
     pub gateway: bool,
     /// `host` of the application serving the thing (none: nobody answers its requests).
     pub host: Option<String>,
-    /// `port` [8001].
+    /// `port` (default 8001).
     pub port: u16,
-    /// `path` [`/Thingworx`].
+    /// `path` (default `/Thingworx`).
     pub path: String,
-    /// `protocol` [http].
+    /// `protocol` (default http).
     pub protocol: Protocol,
-    /// `timeout` [30000 ms].
+    /// `timeout` (default 30000 ms).
     pub timeout: Duration,
     /// `user` for Basic authentication towards the application.
     pub user: Option<String>,
@@ -234,11 +234,11 @@ pub struct AutoBind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct OfflineMsgStore {
-    /// `enabled` [false].
+    /// `enabled` (default false).
     pub enabled: bool,
     /// `directory`: where the durable store lives (none: in memory).
     pub directory: Option<PathBuf>,
-    /// `max_size` [65535 bytes].
+    /// `max_size` (default 65535 bytes).
     pub max_size: usize,
 }
 
@@ -259,7 +259,7 @@ impl Default for OfflineMsgStore {
 pub struct Proxy {
     /// `host`.
     pub host: String,
-    /// `port` [3128].
+    /// `port` (default 3128).
     pub port: u16,
     /// `user`.
     pub user: Option<String>,
@@ -271,9 +271,9 @@ pub struct Proxy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Extensions {
-    /// `health_check_interval` [60000 ms]: how often each application's host:port is checked.
+    /// `health_check_interval` (default 60000 ms): how often each application's host:port is checked.
     pub health_check_interval: Duration,
-    /// `registrations_file` [`ems-registrations.json` beside the config file]: where
+    /// `registrations_file` (default `ems-registrations.json` beside the config file): where
     /// registrations made with `persist` are kept.
     pub registrations_file: PathBuf,
 }
@@ -286,7 +286,7 @@ pub struct Config {
     pub file: PathBuf,
     /// `ws_servers`: platforms, tried in turn.
     pub ws_servers: Vec<WsServer>,
-    /// `resource` [`/Thingworx/WS`].
+    /// `resource` (default `/Thingworx/WS`).
     pub resource: String,
     /// `appKey`.
     pub app_key: String,
