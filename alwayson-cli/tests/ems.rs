@@ -335,7 +335,7 @@ fn ems_gateway_end_to_end() {
         Some(KEY),
         "",
     );
-    assert!(r.status == 504 || r.status == 502, "{r:?}");
+    assert_eq!(r.status, 504, "{r:?}");
     assert!(r.body.contains("within 1500 ms"), "{r:?}");
     // a thing registered without a host: NOT_FOUND at once, with the reason
     let r = http(
@@ -647,5 +647,23 @@ fn ems_bad_config_exits_2_naming_key_and_file() {
     let err = p.stderr();
     assert!(err.contains("ws_connection.ping_rate"), "{err}");
     assert!(err.contains("config.json"), "{err}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn ems_listening_beyond_loopback_warns() {
+    let dir = temp_dir("wide");
+    let port = free_port();
+    let config = write_config(
+        &dir,
+        &format!("127.0.0.1:{port}"),
+        json!({"http_server": {"host": "0.0.0.0", "port": 0}}),
+    );
+    let mut cmd = common::bin();
+    cmd.args(["ems", "--config", config.to_str().unwrap()]);
+    let p = Proc::spawn(cmd);
+    let first = p.line(T);
+    assert!(first.starts_with("listening on http://0.0.0.0:"), "{first}");
+    p.wait_stderr("acts with the app key's rights", T);
     let _ = std::fs::remove_dir_all(dir);
 }

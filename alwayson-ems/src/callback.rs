@@ -9,7 +9,7 @@
 //! | 2xx with an empty body | SUCCESS without content |
 //! | 2xx with anything else | BAD_GATEWAY, reason says why |
 //! | 404 | NOT_FOUND with an `error` STRING table holding the answer's text |
-//! | 400, 401, 403, 405, 500, 503, 504 | the matching status, `error` table and reason |
+//! | 400, 401, 403, 405, 500, 503, 504 | the matching status ([`alwayson_rest::status`]), `error` table and reason |
 //! | other status | BAD_GATEWAY, `error` table and reason |
 //! | nothing within the registration's timeout | GATEWAY_TIMEOUT with a reason |
 //! | connection refused, TLS failure, closed early | SERVICE_UNAVAILABLE with a reason |
@@ -30,6 +30,9 @@ use serde_json::Value as Json;
 /// Largest answer body read from an application.
 pub const MAX_ANSWER_BYTES: usize = 4 << 20;
 
+/// Most requests forwarded to applications at once; more wait (within their timeout).
+pub const MAX_IN_FLIGHT: usize = 128;
+
 /// Characters escaped in a path segment (everything but unreserved characters).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -41,6 +44,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 #[derive(Clone)]
 pub struct Callbacks {
     tls: tokio_rustls::TlsConnector,
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Callbacks {
@@ -89,6 +93,7 @@ impl Callbacks {
         let config = alwayson_async::accept_any_cert_client_config()?;
         Ok(Callbacks {
             tls: tokio_rustls::TlsConnector::from(config),
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -120,7 +125,11 @@ impl Callbacks {
             },
         };
         let what = format!("{} {}", call.method, call.path);
-        match tokio::time::timeout(thing.timeout, self.send(app, &call)).await {
+        let exchange = async {
+            let _permit = self.in_flight.acquire().await;
+            self.send(app, &call).await
+        };
+        match tokio::time::timeout(thing.timeout, exchange).await {
             Err(_) => {
                 tracing::warn!(thing = %thing.name, %what, timeout = ?thing.timeout, "application did not answer in time");
                 failure(
@@ -276,17 +285,7 @@ fn answer(status: http::StatusCode, body: &[u8], field: &str) -> Response {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if !status.is_success() {
-        let mapped = match status.as_u16() {
-            400 => StatusCode::BAD_REQUEST,
-            401 => StatusCode::UNAUTHORIZED,
-            403 => StatusCode::FORBIDDEN,
-            404 => StatusCode::NOT_FOUND,
-            405 => StatusCode::METHOD_NOT_ALLOWED,
-            500 => StatusCode::INTERNAL_SERVER_ERROR,
-            503 => StatusCode::SERVICE_UNAVAILABLE,
-            504 => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
+        let mapped = alwayson_rest::status::from_http(status);
         let text = if text.is_empty() {
             format!("the application answered {status}")
         } else {

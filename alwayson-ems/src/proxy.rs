@@ -13,7 +13,7 @@ use crate::gateway::Shared;
 use alwayson_proto::{Characteristic, InfoTable, Method, Request, Response, StatusCode};
 use alwayson_rest::content::wrap_content;
 use alwayson_rest::json::{infotable_from_json, infotable_to_json, is_infotable_json};
-use alwayson_rest::{json_response, JsonBody, RestError};
+use alwayson_rest::{json_response, status, JsonBody, RestError};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response as HttpResponse};
 use serde_json::Value as Json;
@@ -32,21 +32,6 @@ fn check(name: &str, what: &str) -> Result<(), RestError> {
     crate::registry::check_name(name).map_err(|e| RestError::bad_request(format!("{what}: {e}")))
 }
 
-/// The HTTP status for an AlwaysOn error status.
-fn http_status(status: StatusCode) -> http::StatusCode {
-    match status {
-        StatusCode::BAD_REQUEST => http::StatusCode::BAD_REQUEST,
-        StatusCode::UNAUTHORIZED => http::StatusCode::UNAUTHORIZED,
-        StatusCode::FORBIDDEN => http::StatusCode::FORBIDDEN,
-        StatusCode::NOT_FOUND => http::StatusCode::NOT_FOUND,
-        StatusCode::METHOD_NOT_ALLOWED => http::StatusCode::METHOD_NOT_ALLOWED,
-        StatusCode::SERVICE_UNAVAILABLE => http::StatusCode::SERVICE_UNAVAILABLE,
-        StatusCode::GATEWAY_TIMEOUT => http::StatusCode::GATEWAY_TIMEOUT,
-        StatusCode::INTERNAL_SERVER_ERROR => http::StatusCode::INTERNAL_SERVER_ERROR,
-        _ => http::StatusCode::BAD_GATEWAY,
-    }
-}
-
 /// The HTTP answer for the platform's response.
 fn reply(response: Response) -> HttpResponse {
     if response.status == StatusCode::SUCCESS {
@@ -59,7 +44,7 @@ fn reply(response: Response) -> HttpResponse {
         .reason
         .map(|r| r.to_str_lossy().into_owned())
         .unwrap_or_else(|| format!("the platform answered {}", response.status));
-    RestError::new(http_status(response.status), reason).into_response()
+    RestError::new(status::to_http(response.status), reason).into_response()
 }
 
 fn not_connected() -> RestError {
