@@ -667,3 +667,26 @@ fn ems_listening_beyond_loopback_warns() {
     p.wait_stderr("acts with the app key's rights", T);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn ems_tries_the_next_of_ws_servers() {
+    let (_plat, paddr) = platform(KEY);
+    let dir = temp_dir("failover");
+    let dead = format!("127.0.0.1:{}", free_port());
+    let (port, live) = (
+        dead.split_once(':').unwrap().1,
+        paddr.split_once(':').unwrap().1,
+    );
+    let servers = json!([
+        {"host": "127.0.0.1", "port": port.parse::<u16>().unwrap()},
+        {"host": "127.0.0.1", "port": live.parse::<u16>().unwrap()}
+    ]);
+    let config = write_config(&dir, &dead, json!({"ws_servers": servers}));
+    let (_gw, eaddr) = ems(&config);
+    wait_connected(&paddr, "EmsGateway1", true);
+    wait_connected(&paddr, "AutoThing", true);
+    let r = local(&eaddr, "AddEdgeThing", r#"{"name":"Late1"}"#);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(connected(&paddr, "Late1"));
+    let _ = std::fs::remove_dir_all(dir);
+}

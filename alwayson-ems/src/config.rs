@@ -284,7 +284,7 @@ pub struct Extensions {
 pub struct Config {
     /// The file it was read from.
     pub file: PathBuf,
-    /// `ws_servers`: platforms, tried in turn.
+    /// `ws_servers`: platforms, tried in turn (the next after a few failed attempts).
     pub ws_servers: Vec<WsServer>,
     /// `resource` (default `/Thingworx/WS`).
     pub resource: String,
@@ -801,17 +801,6 @@ impl Config {
                 message: "an HTTP proxy is not supported yet: connecting directly".into(),
             });
         }
-        if ws_servers.len() > 1 {
-            r.warnings.push(Warning {
-                key: "ws_servers".into(),
-                message: format!(
-                    "{} servers given: only the first ({}:{}) is used",
-                    ws_servers.len(),
-                    ws_servers[0].host,
-                    ws_servers[0].port
-                ),
-            });
-        }
         if !ws_connection.max_connect_delay.is_zero() {
             r.warnings.push(Warning {
                 key: "ws_connection.max_connect_delay".into(),
@@ -837,11 +826,16 @@ impl Config {
 
     /// The platform's websocket URL (the first of `ws_servers`).
     pub fn platform_url(&self) -> String {
+        self.platform_url_of(0)
+    }
+
+    /// The websocket URL of `ws_servers[index]` (wrapping around).
+    pub fn platform_url_of(&self, index: usize) -> String {
         let scheme = match self.ws_connection.encryption {
             Encryption::None => "ws",
             Encryption::Ssl => "wss",
         };
-        let s = &self.ws_servers[0];
+        let s = &self.ws_servers[index % self.ws_servers.len()];
         let host = if s.host.contains(':') && !s.host.starts_with('[') {
             format!("[{}]", s.host)
         } else {

@@ -8,10 +8,14 @@ use crate::registry::{EdgeThing, Registry};
 use crate::server;
 use alwayson_async::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_proto::{BaseType, DataShape, FieldDefinition, InfoTable, Value};
-use alwayson_tokio::{ConnectionState, EdgeClient, Reconnect, Thing};
+use alwayson_tokio::{ConnectionState, EdgeClient, EdgeNotice, Reconnect, Thing};
+use futures_util::StreamExt;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
+
+/// Failed connect attempts in a row after which the next of `ws_servers` is tried.
+pub const FAILOVER_AFTER: u32 = 3;
 
 /// The gateway type sent with BIND and UNBIND, as the EMS does.
 pub const GATEWAY_TYPE: &str = "EMSGateway";
@@ -54,7 +58,9 @@ pub enum StartError {
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) registry: Arc<Registry>,
-    pub(crate) edge: EdgeClient,
+    /// The current platform connection (replaced when moving to the next server).
+    edge: RwLock<EdgeClient>,
+    callbacks: Arc<Callbacks>,
     /// Whether pushes and events go to the offline store while disconnected.
     pub(crate) offline: bool,
 }
@@ -62,7 +68,12 @@ pub(crate) struct Shared {
 impl Shared {
     /// Whether the platform connection is up (authenticated).
     pub(crate) fn connected(&self) -> bool {
-        self.edge.state().get() == ConnectionState::Bound
+        self.edge().state().get() == ConnectionState::Bound
+    }
+
+    /// The current platform connection.
+    pub(crate) fn edge(&self) -> EdgeClient {
+        self.edge.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub(crate) fn gateway_name(&self) -> Option<&str> {
@@ -126,9 +137,91 @@ fn read(what: &'static str, path: &std::path::Path) -> Result<Vec<u8>, StartErro
     })
 }
 
+/// Builds and starts the edge client for `ws_servers[server]`: gateway form, the gateway
+/// thing, every registered name, the fallback that forwards to applications, TLS and the
+/// offline store.
+fn client(
+    config: &Config,
+    server: usize,
+    registry: &Arc<Registry>,
+    callbacks: &Arc<Callbacks>,
+) -> Result<EdgeClient, StartError> {
+    let ws = &config.ws_connection;
+    let retry = ws.connect_retry_interval.max(Duration::from_millis(10));
+    let fallback_registry = registry.clone();
+    let callbacks = callbacks.clone();
+    let mut builder = EdgeClient::builder(config.platform_url_of(server))
+        .app_key(config.app_key.clone())
+        .request_timeout(ws.msg_timeout)
+        .ping_interval(ws.ping_rate)
+        .pong_timeout(ws.pingpong_timeout)
+        .chunk_size(ws.message_chunk_size)
+        .max_message_size(ws.max_msg_size)
+        .connect_timeout(ws.connect_timeout)
+        .reconnect(Reconnect {
+            min: retry.min(Duration::from_millis(100)),
+            max: retry,
+            max_attempts: None,
+        })
+        .fallback(move |request| {
+            let registry = fallback_registry.clone();
+            let callbacks = callbacks.clone();
+            Box::pin(async move {
+                let name = request.entity_name.to_str_lossy().into_owned();
+                match registry.get(&name) {
+                    Some(thing) => callbacks.forward(&thing, request).await,
+                    None => alwayson_proto::Response::error(
+                        alwayson_proto::StatusCode::NOT_FOUND,
+                        format!("thing {name:?} is not registered with this gateway"),
+                    ),
+                }
+            })
+        })
+        .bind(registry.all().into_iter().map(|t| t.name));
+    if let Some(name) = config.gateway_name() {
+        let things = registry.clone();
+        builder = builder.gateway(name, GATEWAY_TYPE).thing(
+            Thing::new(name)
+                .property_getter("isConnected", || async { Ok(Value::Boolean(true)) })
+                .service("GetEdgeThings", move |_| {
+                    let table = edge_things_table(&things);
+                    async move { Ok(table) }
+                })
+                .service("GetMicroserverVersion", |_| async {
+                    Ok(InfoTable::single("result", Value::from(VERSION)))
+                }),
+        );
+    }
+    if config.ws_connection.encryption == Encryption::Ssl {
+        let c = &config.certificates;
+        if !c.validate || c.allow_self_signed {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        for ca in &c.cert_chain {
+            builder = builder.root_ca_pem(read("CA certificate", ca)?);
+        }
+        if let (Some(cert), Some(key)) = (&c.client_cert, &c.key_file) {
+            builder = builder
+                .client_cert_pem(read("client certificate", cert)?, read("client key", key)?);
+        }
+    }
+    let store = &config.offline_msg_store;
+    if store.enabled {
+        let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
+        let offline = match &store.directory {
+            Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
+                .map_err(alwayson_tokio::Error::from)?,
+            None => OfflineStore::memory(limits),
+        };
+        builder = builder.offline_store(offline);
+    }
+    Ok(builder.start()?)
+}
+
 impl Gateway {
     /// Starts the gateway (on the current tokio runtime): the HTTP server listens at once;
-    /// the platform connection is made in the background and retried for ever.
+    /// the platform connection is made in the background and retried for ever (moving to
+    /// the next of `ws_servers` after [`FAILOVER_AFTER`] failed attempts in a row).
     pub async fn start(config: Config) -> Result<Gateway, StartError> {
         let registry = Arc::new(Registry::new(config.extensions.registrations_file.clone()));
         for a in config.auto_bind.iter().filter(|a| !a.gateway) {
@@ -138,85 +231,19 @@ impl Gateway {
         if !persisted.is_empty() {
             tracing::info!(things = ?persisted, "registrations restored");
         }
-        let callbacks = Arc::new(Callbacks::new()?);
-        let ws = &config.ws_connection;
-        let retry = ws.connect_retry_interval.max(Duration::from_millis(10));
-        let fallback_registry = registry.clone();
-        let mut builder = EdgeClient::builder(config.platform_url())
-            .app_key(config.app_key.clone())
-            .request_timeout(ws.msg_timeout)
-            .ping_interval(ws.ping_rate)
-            .pong_timeout(ws.pingpong_timeout)
-            .chunk_size(ws.message_chunk_size)
-            .max_message_size(ws.max_msg_size)
-            .connect_timeout(ws.connect_timeout)
-            .reconnect(Reconnect {
-                min: retry.min(Duration::from_millis(100)),
-                max: retry,
-                max_attempts: None,
-            })
-            .fallback(move |request| {
-                let registry = fallback_registry.clone();
-                let callbacks = callbacks.clone();
-                Box::pin(async move {
-                    let name = request.entity_name.to_str_lossy().into_owned();
-                    match registry.get(&name) {
-                        Some(thing) => callbacks.forward(&thing, request).await,
-                        None => alwayson_proto::Response::error(
-                            alwayson_proto::StatusCode::NOT_FOUND,
-                            format!("thing {name:?} is not registered with this gateway"),
-                        ),
-                    }
-                })
-            })
-            .bind(registry.all().into_iter().map(|t| t.name));
-        if let Some(name) = config.gateway_name() {
-            let things = registry.clone();
-            builder = builder.gateway(name, GATEWAY_TYPE).thing(
-                Thing::new(name)
-                    .property_getter("isConnected", || async { Ok(Value::Boolean(true)) })
-                    .service("GetEdgeThings", move |_| {
-                        let table = edge_things_table(&things);
-                        async move { Ok(table) }
-                    })
-                    .service("GetMicroserverVersion", |_| async {
-                        Ok(InfoTable::single("result", Value::from(VERSION)))
-                    }),
-            );
-        } else {
+        if config.gateway_name().is_none() {
             tracing::warn!(
                 "no auto_bind entry has gateway: true: things are bound without a gateway name"
             );
         }
-        if config.ws_connection.encryption == Encryption::Ssl {
-            let c = &config.certificates;
-            if !c.validate || c.allow_self_signed {
-                builder = builder.danger_accept_invalid_certs(true);
-            }
-            for ca in &c.cert_chain {
-                builder = builder.root_ca_pem(read("CA certificate", ca)?);
-            }
-            if let (Some(cert), Some(key)) = (&c.client_cert, &c.key_file) {
-                builder = builder
-                    .client_cert_pem(read("client certificate", cert)?, read("client key", key)?);
-            }
-        }
-        let store = &config.offline_msg_store;
-        if store.enabled {
-            let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
-            let offline = match &store.directory {
-                Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
-                    .map_err(alwayson_tokio::Error::from)?,
-                None => OfflineStore::memory(limits),
-            };
-            builder = builder.offline_store(offline);
-        }
-        let edge = builder.start()?;
+        let callbacks = Arc::new(Callbacks::new()?);
+        let edge = client(&config, 0, &registry, &callbacks)?;
         let shared = Arc::new(Shared {
             offline: config.offline_msg_store.enabled,
             config,
             registry,
-            edge,
+            edge: RwLock::new(edge),
+            callbacks,
         });
         let (listener, tls) = server::listen(&shared.config.http_server).await?;
         let local_addr = listener.local_addr().map_err(|source| StartError::Listen {
@@ -231,10 +258,13 @@ impl Gateway {
         }
         let https = tls.is_some();
         let router = server::router(shared.clone());
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(server::serve(listener, tls, router)),
             tokio::spawn(health_check(shared.clone())),
         ];
+        if shared.config.ws_servers.len() > 1 {
+            tasks.push(tokio::spawn(failover(shared.clone())));
+        }
         Ok(Gateway {
             shared,
             local_addr,
@@ -254,9 +284,10 @@ impl Gateway {
         format!("{scheme}://{}", self.local_addr)
     }
 
-    /// The platform connection.
-    pub fn edge(&self) -> &EdgeClient {
-        &self.shared.edge
+    /// The platform connection (the current one: it changes when moving to the next of
+    /// `ws_servers`).
+    pub fn edge(&self) -> EdgeClient {
+        self.shared.edge()
     }
 
     /// Stops serving, UNBINDs everything and closes the platform connection.
@@ -264,7 +295,7 @@ impl Gateway {
         for t in &self.tasks {
             t.abort();
         }
-        self.shared.edge.shutdown().await;
+        self.shared.edge().shutdown().await;
     }
 }
 
@@ -296,7 +327,7 @@ async fn health_check(shared: Arc<Shared>) {
             if changed.is_empty() {
                 continue;
             }
-            let edge = shared.edge.clone();
+            let edge = shared.edge();
             if up {
                 tracing::info!(%host, port, things = ?changed, "application is back: binding its things");
                 tokio::spawn(async move {
@@ -311,6 +342,38 @@ async fn health_check(shared: Arc<Shared>) {
                         tracing::debug!(error = %e, "unbind after the health check failed");
                     }
                 });
+            }
+        }
+    }
+}
+
+/// With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect attempts in a row,
+/// the current client is shut down and one for the next server started (with every
+/// registered name; a durable offline store is reopened, an in-memory one starts empty).
+async fn failover(shared: Arc<Shared>) {
+    let servers = shared.config.ws_servers.len();
+    let mut current = 0;
+    loop {
+        let edge = shared.edge();
+        let mut events = edge.events();
+        loop {
+            match events.next().await {
+                None | Some(EdgeNotice::Closed) => return,
+                Some(EdgeNotice::ConnectFailed { attempt, .. }) if attempt >= FAILOVER_AFTER => {
+                    break
+                }
+                Some(_) => {}
+            }
+        }
+        current = (current + 1) % servers;
+        let s = &shared.config.ws_servers[current];
+        tracing::warn!(host = %s.host, port = s.port, "platform unreachable: trying the next server");
+        edge.shutdown().await;
+        match client(&shared.config, current, &shared.registry, &shared.callbacks) {
+            Ok(next) => *shared.edge.write().unwrap_or_else(|e| e.into_inner()) = next,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the client for the next server");
+                return;
             }
         }
     }

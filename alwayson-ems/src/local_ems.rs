@@ -86,18 +86,18 @@ async fn add(shared: &Shared, body: JsonBody) -> Result<Response, RestError> {
     shared.registry.add(thing);
     tracing::info!(thing = %name, "registered");
     if !shared.connected() {
-        let edge = shared.edge.clone();
+        let edge = shared.edge();
         tokio::spawn(async move {
             let _ = edge.bind([name]).await;
         });
         return Ok(ok_empty());
     }
-    match shared.edge.bind([name.clone()]).await {
+    match shared.edge().bind([name.clone()]).await {
         Ok(()) => Ok(ok_empty()),
         Err(alwayson_tokio::Error::Timeout) => Ok(ok_empty()),
         Err(e) => {
             shared.registry.remove(&name);
-            let _ = shared.edge.unbind([name.clone()]).await;
+            let _ = shared.edge().unbind([name.clone()]).await;
             Err(RestError::new(
                 StatusCode::CONFLICT,
                 format!("the platform refused to bind {name:?}: {e}"),
@@ -115,11 +115,11 @@ async fn remove(shared: &Shared, body: JsonBody) -> Result<Response, RestError> 
     }
     tracing::info!(thing = %name, "de-registered");
     if shared.connected() {
-        if let Err(e) = shared.edge.unbind([name]).await {
+        if let Err(e) = shared.edge().unbind([name]).await {
             tracing::debug!(error = %e, "UNBIND not answered");
         }
     } else {
-        let edge = shared.edge.clone();
+        let edge = shared.edge();
         tokio::spawn(async move {
             let _ = edge.unbind([name]).await;
         });

@@ -63,11 +63,11 @@ async fn send(shared: &Shared, request: Request) -> HttpResponse {
         }
         let thing = request.entity_name.to_str_lossy().into_owned();
         let stored = if let Some(updates) = request.property_updates() {
-            shared.edge.push_properties(&thing, &updates).await
+            shared.edge().push_properties(&thing, &updates).await
         } else if request.characteristic == Characteristic::Events {
             let event = request.characteristic_name.to_str_lossy().into_owned();
             shared
-                .edge
+                .edge()
                 .fire_event(&thing, &event, request.params.unwrap_or_default())
                 .await
         } else {
@@ -82,7 +82,7 @@ async fn send(shared: &Shared, request: Request) -> HttpResponse {
             .into_response(),
         };
     }
-    match shared.edge.request(request).await {
+    match shared.edge().request(request).await {
         Ok(response) => reply(response),
         Err(alwayson_tokio::Error::Timeout) => RestError::new(
             http::StatusCode::GATEWAY_TIMEOUT,

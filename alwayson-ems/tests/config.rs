@@ -114,11 +114,10 @@ fn an_ems_config_gives_its_settings_and_warns_about_the_rest() {
         "duty_cycle",
         "frobnicate",
         "proxy",
-        "ws_servers",
     ] {
         assert!(keys.contains(&key), "no warning for {key}: {warnings:?}");
     }
-    assert_eq!(keys.len(), 13, "{warnings:?}");
+    assert_eq!(keys.len(), 12, "{warnings:?}");
     let unknown = warnings.iter().find(|w| w.key == "frobnicate").unwrap();
     assert!(unknown.message.contains("unknown"), "{unknown}");
     let ignored = warnings.iter().find(|w| w.key == "tunnel").unwrap();
