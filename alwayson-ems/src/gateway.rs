@@ -225,7 +225,9 @@ impl Gateway {
     pub async fn start(config: Config) -> Result<Gateway, StartError> {
         let registry = Arc::new(Registry::new(config.extensions.registrations_file.clone()));
         for a in config.auto_bind.iter().filter(|a| !a.gateway) {
-            registry.add(EdgeThing::from_auto_bind(a));
+            if let Err(e) = registry.add(EdgeThing::from_auto_bind(a)) {
+                tracing::warn!(thing = %a.name, error = %e, "auto_bind entry skipped");
+            }
         }
         let persisted = registry.load_persisted();
         if !persisted.is_empty() {

@@ -83,7 +83,10 @@ async fn add(shared: &Shared, body: JsonBody) -> Result<Response, RestError> {
     let (map, name) = named_body(body)?;
     is_gateway(shared, &name)?;
     let thing = EdgeThing::from_json(&map).map_err(RestError::bad_request)?;
-    shared.registry.add(thing);
+    shared
+        .registry
+        .add(thing)
+        .map_err(|e| RestError::new(StatusCode::INSUFFICIENT_STORAGE, e))?;
     tracing::info!(thing = %name, "registered");
     if !shared.connected() {
         let edge = shared.edge();

@@ -8,6 +8,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
+/// Most things registered at once (beyond it `AddEdgeThing` is refused).
+pub const MAX_REGISTRATIONS: usize = 10_000;
+
 /// Longest thing name accepted (bytes).
 pub const MAX_NAME_LEN: usize = 256;
 
@@ -219,6 +222,10 @@ impl Registry {
                 .ok_or_else(|| "not an object".to_owned())
                 .and_then(EdgeThing::from_json)
             {
+                Ok(_) if things.len() >= MAX_REGISTRATIONS => {
+                    tracing::warn!(file = %self.file.display(), "too many registrations: the rest skipped");
+                    break;
+                }
                 Ok(t) => {
                     added.push(t.name.clone());
                     things.insert(t.name.clone(), t);
@@ -246,15 +253,22 @@ impl Registry {
         }
     }
 
-    /// Adds or replaces a registration.
-    pub fn add(&self, thing: EdgeThing) {
+    /// Adds or replaces a registration; refused (with the reason) beyond
+    /// [`MAX_REGISTRATIONS`].
+    pub fn add(&self, thing: EdgeThing) -> Result<(), String> {
         let mut things = self.lock();
+        if things.len() >= MAX_REGISTRATIONS && !things.contains_key(&thing.name) {
+            return Err(format!(
+                "{MAX_REGISTRATIONS} things are registered already: remove some first"
+            ));
+        }
         let was_persistent = things.get(&thing.name).is_some_and(|t| t.persist);
         let persist = thing.persist;
         things.insert(thing.name.clone(), thing);
         if persist || was_persistent {
             self.save(&things);
         }
+        Ok(())
     }
 
     /// Removes a registration; returns it.
@@ -339,8 +353,9 @@ mod tests {
                 .unwrap(),
         )
         .unwrap();
-        r.add(t.clone());
-        r.add(EdgeThing::from_json(json!({"name":"B"}).as_object().unwrap()).unwrap());
+        r.add(t.clone()).unwrap();
+        r.add(EdgeThing::from_json(json!({"name":"B"}).as_object().unwrap()).unwrap())
+            .unwrap();
         let again = Registry::new(file.clone());
         assert_eq!(again.load_persisted(), vec!["A".to_owned()]);
         t.persist = true;
