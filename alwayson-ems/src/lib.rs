@@ -45,5 +45,5 @@ pub mod registry;
 mod server;
 
 pub use config::{Config, ConfigError, Warning};
-pub use gateway::{Gateway, StartError, GATEWAY_TYPE, VERSION};
+pub use gateway::{Gateway, StartError, FAILOVER_AFTER, GATEWAY_TYPE, VERSION};
 pub use server::{HEADER_TIMEOUT, MAX_CONNECTIONS};
