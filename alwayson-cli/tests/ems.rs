@@ -191,6 +191,11 @@ fn ems(config: &Path) -> (Proc, String) {
     (p, addr)
 }
 
+/// A request to the platform's REST interface with the app key.
+fn rest(platform: &str, method: &str, path: &str, body: &str) -> common::HttpResponse {
+    http(platform, method, path, Some(KEY), body)
+}
+
 fn connected(platform: &str, thing: &str) -> bool {
     let r = http(
         platform,
@@ -255,11 +260,10 @@ fn ems_gateway_end_to_end() {
     assert_eq!(r.json()["rows"][0]["result"], json!(true));
 
     // platform → application: read, write, service call, typed
-    let r = http(
+    let r = rest(
         &paddr,
         "GET",
         "/Thingworx/Things/LsrThing1/Properties/Temp",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 200, "{r:?}");
@@ -278,11 +282,10 @@ fn ems_gateway_end_to_end() {
         )
     );
 
-    let r = http(
+    let r = rest(
         &paddr,
         "PUT",
         "/Thingworx/Things/LsrThing1/Properties/Label",
-        Some(KEY),
         r#"{"Label":"x"}"#,
     );
     assert_eq!(r.status, 200, "{r:?}");
@@ -295,11 +298,10 @@ fn ems_gateway_end_to_end() {
         "STRING"
     );
 
-    let r = http(
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/LsrThing1/Services/Add",
-        Some(KEY),
         r#"{"p1":2,"p2":3}"#,
     );
     assert_eq!(r.status, 200, "{r:?}");
@@ -310,50 +312,52 @@ fn ems_gateway_end_to_end() {
     );
 
     // the application's refusals and failures come back with a status and a reason
-    let r = http(
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/LsrThing1/Services/Nope",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 404, "{r:?}");
     assert!(r.body.contains("Service 'Nope' not found"), "{r:?}");
-    let r = http(
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/LsrThing1/Services/Garbage",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 502, "{r:?}");
     assert!(r.body.contains("not JSON"), "{r:?}");
-    let r = http(
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/LsrThing1/Services/Hang",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 504, "{r:?}");
     assert!(r.body.contains("within 1500 ms"), "{r:?}");
     // a thing registered without a host: NOT_FOUND at once, with the reason
-    let r = http(
+    let r = rest(
         &paddr,
         "GET",
         "/Thingworx/Things/AutoThing/Properties/Temp",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 404, "{r:?}");
     assert!(r.body.contains("without a host"), "{r:?}");
 
     // the gateway thing answers by itself
-    let r = http(
+    let r = rest(
+        &paddr,
+        "GET",
+        "/Thingworx/Things/EmsGateway1/Properties/isConnected",
+        "",
+    );
+    assert_eq!(r.json()["rows"][0]["isConnected"], json!(true), "{r:?}");
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/EmsGateway1/Services/GetEdgeThings",
-        Some(KEY),
         "",
     );
     assert_eq!(r.status, 200, "{r:?}");
@@ -363,11 +367,10 @@ fn ems_gateway_end_to_end() {
         (lsr["port"].clone(), lsr["path"].clone()),
         (json!(app.port), json!("/scripts/Thingworx"))
     );
-    let r = http(
+    let r = rest(
         &paddr,
         "POST",
         "/Thingworx/Things/EmsGateway1/Services/GetMicroserverVersion",
-        Some(KEY),
         "",
     );
     assert!(r.json()["rows"][0]["result"]
@@ -389,11 +392,10 @@ fn ems_gateway_end_to_end() {
         &push.to_string(),
     );
     assert_eq!(r.status, 200, "{r:?}");
-    let r = http(
+    let r = rest(
         &paddr,
         "GET",
         "/Thingworx/Things/LsrThing1/Properties/Pressure?source=stored",
-        Some(KEY),
         "",
     );
     assert_eq!(r.json()["rows"][0]["Pressure"], json!(17.25), "{r:?}");
@@ -406,11 +408,10 @@ fn ems_gateway_end_to_end() {
         r#"{"Level":3}"#,
     );
     assert_eq!(r.status, 200, "{r:?}");
-    let r = http(
+    let r = rest(
         &paddr,
         "GET",
         "/Thingworx/Things/Other1/Properties/Level",
-        Some(KEY),
         "",
     );
     assert_eq!(r.json()["rows"][0]["Level"], json!(3.0), "{r:?}");
@@ -482,11 +483,10 @@ fn ems_gateway_end_to_end() {
     wait_connected(&paddr, "LsrThing1", false);
     let app = App::start(port, seen);
     wait_connected(&paddr, "LsrThing1", true);
-    let r = http(
+    let r = rest(
         &paddr,
         "GET",
         "/Thingworx/Things/LsrThing1/Properties/Temp",
-        Some(KEY),
         "",
     );
     assert_eq!(r.json()["rows"][0]["Temp"], json!(21.5), "{r:?}");
@@ -621,11 +621,10 @@ fn ems_without_a_platform_answers_503_or_stores_pushes() {
     let plat = Proc::spawn(cmd);
     let _ = plat.line(T);
     wait_until(T, "the stored push on the platform", || {
-        let r = http(
+        let r = rest(
             &paddr,
             "GET",
             "/Thingworx/Things/AutoThing/Properties/Temp?source=stored",
-            Some(KEY),
             "",
         );
         r.status == 200 && r.json()["rows"][0]["Temp"] == json!(4.5)
