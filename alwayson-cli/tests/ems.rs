@@ -95,6 +95,9 @@ fn serve_one(mut s: TcpStream, seen: &Mutex<Vec<Seen>>) {
         path: path.clone(),
         body: body.clone(),
     });
+    if path.ends_with("/Services/Close") {
+        return; // closes without an answer
+    }
     let (status, text) = app_answer(&method, &path, &body);
     let ct = if status == 200 {
         "application/json"
@@ -336,6 +339,22 @@ fn ems_gateway_end_to_end() {
     );
     assert_eq!(r.status, 504, "{r:?}");
     assert!(r.body.contains("within 1500 ms"), "{r:?}");
+    let r = rest(
+        &paddr,
+        "POST",
+        "/Thingworx/Things/LsrThing1/Services/Close",
+        "",
+    );
+    assert_eq!(r.status, 502, "{r:?}");
+    assert!(r.body.contains("SERVICE_UNAVAILABLE"), "{r:?}");
+    // the gateway kept serving: the next call works
+    let r = rest(
+        &paddr,
+        "GET",
+        "/Thingworx/Things/LsrThing1/Properties/Temp",
+        "",
+    );
+    assert_eq!(r.json()["rows"][0]["Temp"], json!(21.5), "{r:?}");
     // a thing registered without a host: NOT_FOUND at once, with the reason
     let r = rest(
         &paddr,
