@@ -88,6 +88,10 @@ pub use platform::{
 };
 pub use runtime::Runtime;
 pub use store::PropertyStore;
+#[cfg(all(feature = "tls", feature = "edge"))]
+pub use tls::accept_any_cert_client_config;
+#[cfg(feature = "tls")]
+pub use tls::server_config as tls_server_config;
 pub use watch::Watch;
 
 pub use alwayson_proto;

@@ -61,6 +61,21 @@ pub enum Command {
     /// the byte offset and show a hex excerpt with a caret.
     #[command(after_help = EXIT_CODES_HELP)]
     Decode(DecodeArgs),
+    /// Run an Edge MicroServer (EMS) compatible gateway from the EMS's own config.json: one
+    /// AlwaysOn connection in gateway form, the LocalEms REST interface (AddEdgeThing,
+    /// RemoveEdgeThing, HasEdgeThing, isConnected), proxy REST to the platform, and platform
+    /// requests forwarded to the registered applications. The first line on standard output
+    /// is `listening on http[s]://HOST:PORT`. A bad configuration value exits 2.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Ems(EmsArgs),
+}
+
+/// `alwayson ems` options.
+#[derive(Debug, Args)]
+pub struct EmsArgs {
+    /// The EMS configuration file (config.json); unknown or unsupported keys are warnings.
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
 }
 
 /// `alwayson demo` options.

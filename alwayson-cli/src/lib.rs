@@ -13,6 +13,7 @@ pub mod cli;
 pub mod decode;
 pub mod demo;
 pub mod edge_cmd;
+pub mod ems_cmd;
 pub mod emulator;
 pub mod hex;
 pub mod platform_cmd;
@@ -115,9 +116,16 @@ pub async fn shutdown_signal() {
 /// transcript) logs only warnings; `-v` raises everything alwayson to `debug`, `-vv` to
 /// `trace`. Colours only on a terminal.
 pub fn init_logging(verbose: u8, quiet: bool) {
+    init_logging_with(verbose, quiet, None)
+}
+
+/// [`init_logging`] with a configured level (`alwayson ems`'s `logger.level`) for the tool
+/// and the libraries when neither `-v` nor `RUST_LOG` is given.
+pub fn init_logging_with(verbose: u8, quiet: bool, level: Option<&str>) {
     use std::io::IsTerminal as _;
     use tracing_subscriber::EnvFilter;
     let (tool, libs) = match (verbose, quiet) {
+        (0, _) if level.is_some() => (level.unwrap_or("info"), level.unwrap_or("warn")),
         (0, false) => ("info", "warn"),
         (0, true) => ("warn", "warn"),
         (1, _) => ("debug", "debug"),
@@ -125,7 +133,7 @@ pub fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
-            "warn,alwayson={tool},alwayson_cli={tool},alwayson_proto={libs},alwayson_async={libs},alwayson_tokio={libs}"
+            "warn,alwayson={tool},alwayson_cli={tool},alwayson_ems={tool},alwayson_proto={libs},alwayson_async={libs},alwayson_tokio={libs}"
         ))
     });
     let _ = tracing_subscriber::fmt()

@@ -16,6 +16,7 @@ pub mod common;
 mod auth;
 mod binding;
 mod duty_cycle;
+mod gateway;
 mod hostile;
 mod http;
 mod keepalive;
@@ -37,6 +38,7 @@ pub use binding::{
     second_edge_binding_the_same_thing_is_refused,
 };
 pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
+pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
 pub use hostile::{
     a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
     auth_unanswered_or_garbled_is_retried_not_refused,
@@ -123,6 +125,7 @@ macro_rules! conformance_suite {
             get_metadata_describes_properties_services_and_events,
             a_full_push_queue_and_refused_batches_are_counted,
             requests_opted_into_the_store_arrive_after_an_outage,
+            gateway_start_and_fallback_serve_things_bound_later,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -16,7 +16,7 @@ pub use alwayson_proto::edge::{
 pub use offline::OfflineStore;
 pub use proxy::{Proxy, ProxyEnv, ProxyError};
 pub use push::PushStats;
-pub use thing::{HandlerError, Thing};
+pub use thing::{Fallback, HandlerError, Thing};
 
 use crate::backoff::Reconnect;
 use crate::error::{Error, Result};
@@ -136,7 +136,7 @@ pub struct EdgeClient<R> {
     notices: Publisher<EdgeNotice>,
     request_timeout: Duration,
     offline_stats: Watch<Option<OfflineStats>>,
-    refused_binds: Arc<[(String, StatusCode)]>,
+    refused_binds: Arc<std::sync::OnceLock<Vec<(String, StatusCode)>>>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -394,8 +394,11 @@ impl<R: Runtime> EdgeClient<R> {
     /// waited for, with its status (empty when every thing was bound). Each refusal was
     /// also logged as a warning and published as [`EdgeNotice::BindRejected`] — before
     /// `connect` returned, so a subscriber made afterwards does not see those.
+    ///
+    /// Empty for a client made with [`EdgeClientBuilder::start`] (it does not wait for the
+    /// first BIND): watch [`events`](Self::events) for `BindRejected` there.
     pub fn refused_binds(&self) -> &[(String, StatusCode)] {
-        &self.refused_binds
+        self.refused_binds.get().map(Vec::as_slice).unwrap_or(&[])
     }
 
     /// Notices about the connection and bindings from now on, as a `Stream`.
@@ -441,6 +444,7 @@ pub struct EdgeClientBuilder<R> {
     duty_cycle: Option<DutyCycle>,
     push_interval: Option<Duration>,
     push_queue_limit: usize,
+    fallback: Option<Fallback>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -473,6 +477,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             duty_cycle: None,
             push_interval: Some(Duration::from_secs(1)),
             push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
+            fallback: None,
             runtime: PhantomData,
         }
     }
@@ -523,6 +528,20 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// wait in this queue while no thing is bound and there is no offline store.
     pub fn push_queue_limit(mut self, limit: usize) -> Self {
         self.push_queue_limit = limit;
+        self
+    }
+
+    /// Answer platform requests for things without a [`Thing`] definition with `handler`
+    /// (instead of the property store): a gateway serving things registered at run time
+    /// binds them with [`EdgeClient::bind`] and answers their requests here.
+    pub fn fallback<F>(mut self, handler: F) -> Self
+    where
+        F: Fn(Request) -> futures_util::future::BoxFuture<'static, Response>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.fallback = Some(Arc::new(handler));
         self
     }
 
@@ -725,7 +744,22 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// with [`Error::Refused`] when the credentials are refused, or with the last connect
     /// error when the reconnect policy gives up (with the default policy it retries
     /// forever: wrap it in a timeout if that is not wanted).
-    pub async fn connect(mut self) -> Result<EdgeClient<R>> {
+    pub async fn connect(self) -> Result<EdgeClient<R>> {
+        let (client, ready) = self.launch()?;
+        let refused = ready.await.map_err(|_| Error::Closed)??;
+        let _ = client.refused_binds.set(refused);
+        Ok(client)
+    }
+
+    /// Starts connecting in the background and returns the client at once (a gateway that
+    /// must serve its local side while the platform is unreachable): requests wait for the
+    /// connection (until their timeout), [`EdgeClient::state`] tells where it is.
+    pub fn start(self) -> Result<EdgeClient<R>> {
+        Ok(self.launch()?.0)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn launch(mut self) -> Result<(EdgeClient<R>, oneshot::Receiver<Result<driver::Refused>>)> {
         let config = self.session_config_final()?;
         let parsed = link::parse_url(&self.url)?;
         let tls = if parsed.secure {
@@ -759,6 +793,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let things = Arc::new(Things::new(
             std::mem::take(&mut self.things),
             self.push_queue_limit,
+            self.fallback.take(),
         ));
         let mut names: Vec<String> = things.names().map(str::to_owned).collect();
         for n in self.bind.drain(..) {
@@ -793,16 +828,16 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             self.push_interval,
         );
         R::spawn(driver.run());
-        let refused_binds = ready_rx.await.map_err(|_| Error::Closed)??;
-        Ok(EdgeClient {
+        let client = EdgeClient {
             cmd: cmd_tx,
             things,
             state,
             notices,
             request_timeout,
             offline_stats,
-            refused_binds: refused_binds.into(),
+            refused_binds: Arc::new(std::sync::OnceLock::new()),
             runtime: PhantomData,
-        })
+        };
+        Ok((client, ready_rx))
     }
 }

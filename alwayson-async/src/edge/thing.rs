@@ -243,6 +243,10 @@ pub(crate) enum Answer {
     Later(BoxFuture<'static, Response>),
 }
 
+/// Answers platform requests for things that have no [`Thing`] definition (see
+/// [`crate::EdgeClientBuilder::fallback`]), e.g. a gateway's dynamically registered things.
+pub type Fallback = Arc<dyn Fn(Request) -> BoxFuture<'static, Response> + Send + Sync>;
+
 /// Every thing an edge serves, plus the store of stored properties and the subscribed
 /// properties' push rules and queue.
 pub(crate) struct Things {
@@ -251,11 +255,13 @@ pub(crate) struct Things {
     subscribed: Mutex<SubscribedProperties>,
     /// Batches of subscribed values refused, unanswered or not stored (values lost).
     pub(crate) push_failures: std::sync::atomic::AtomicU64,
+    fallback: Option<Fallback>,
 }
 
 impl Things {
-    /// `queue_limit`: most subscribed values queued at once.
-    pub(crate) fn new(things: Vec<Thing>, queue_limit: usize) -> Self {
+    /// `queue_limit`: most subscribed values queued at once; `fallback` answers requests
+    /// for things without a definition.
+    pub(crate) fn new(things: Vec<Thing>, queue_limit: usize, fallback: Option<Fallback>) -> Self {
         let store = PropertyStore::new();
         let mut subscribed = SubscribedProperties::with_limit(queue_limit);
         let mut defs = HashMap::new();
@@ -273,6 +279,7 @@ impl Things {
             store,
             subscribed: Mutex::new(subscribed),
             push_failures: Default::default(),
+            fallback,
         }
     }
 
@@ -368,8 +375,17 @@ impl Things {
     /// ([`Action::from_request`]), then a getter, setter or service runs on its own task,
     /// or the store answers. Things bound without a [`Thing`] definition (and registered
     /// things' unregistered properties) are served from the store; a PUT of a property
-    /// with a getter and no setter is METHOD_NOT_ALLOWED.
+    /// with a getter and no setter is METHOD_NOT_ALLOWED. With a fallback, requests for
+    /// things without a definition go to it instead.
     pub(crate) fn answer(&self, request: Request) -> Answer {
+        if let Some(fallback) = &self.fallback {
+            if !self
+                .defs
+                .contains_key(request.entity_name.to_str_lossy().as_ref())
+            {
+                return Answer::Later(fallback(request));
+            }
+        }
         let action = match Action::from_request(request) {
             Ok(action) => action,
             Err(response) => return Answer::Now(response),

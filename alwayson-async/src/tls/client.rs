@@ -85,6 +85,17 @@ impl TlsClient {
     }
 }
 
+/// A rustls client configuration (ring provider) that accepts any server certificate but
+/// still checks handshake signatures: for talking to local applications with self-signed
+/// certificates (an EMS gateway's callbacks), never for a platform by default.
+pub fn accept_any_cert_client_config() -> Result<Arc<rustls::ClientConfig>> {
+    ClientTls {
+        danger_accept_invalid_certs: true,
+        ..ClientTls::default()
+    }
+    .build()
+}
+
 /// The verifier behind `danger_accept_invalid_certs`: signatures are still checked, the
 /// certificate is not.
 #[derive(Debug)]

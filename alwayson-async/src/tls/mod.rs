@@ -7,6 +7,8 @@ mod client;
 mod server;
 
 #[cfg(feature = "edge")]
+pub use client::accept_any_cert_client_config;
+#[cfg(feature = "edge")]
 pub(crate) use client::{ClientTls, TlsClient};
 #[cfg(feature = "platform")]
 pub(crate) use server::TlsServer;
@@ -41,4 +43,18 @@ fn certs_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
 /// Parses the first private key (PKCS#8, PKCS#1 or SEC1) in a PEM document.
 fn key_from_pem(pem: &[u8]) -> Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| Error::Tls(format!("bad private key PEM: {e}")))
+}
+
+/// A rustls server configuration (ring provider, TLS 1.2 and 1.3) from a PEM certificate
+/// chain and key.
+pub fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> Result<Arc<rustls::ServerConfig>> {
+    let chain = certs_from_pem(chain_pem)?;
+    let key = key_from_pem(key_pem)?;
+    let config = rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| Error::Tls(e.to_string()))?;
+    Ok(Arc::new(config))
 }
