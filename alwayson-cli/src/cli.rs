@@ -182,8 +182,8 @@ pub struct EdgeArgs {
     /// an explicit push not subject to push rules.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub push_every: Option<Duration>,
-    /// Push rule of a property on every bound thing, PROP=TYPE[:THRESHOLD] (TYPE: ALWAYS,
-    /// NEVER, VALUE, ON, OFF, DEADBAND; repeat for more; default VALUE:0). Declared in
+    /// Push rule of a property on every bound thing, PROP=TYPE or PROP=TYPE:THRESHOLD (TYPE:
+    /// ALWAYS, NEVER, VALUE, ON, OFF, DEADBAND; repeat for more; default VALUE:0). Declared in
     /// GetMetadata and replaced by the platform's rules (GetPropertySubscriptions); a value
     /// the platform writes is pushed back when the rule says so.
     #[arg(long = "push-rule", value_name = "PROP=TYPE[:THRESHOLD]", value_parser = parse_push_rule)]

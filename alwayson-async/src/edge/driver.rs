@@ -275,7 +275,8 @@ impl<R: Runtime> Driver<R> {
                     self.input(Input::Timeout);
                     let offline = self.offline.as_mut();
                     let now = Instant::now();
-                    (self.pushes).on_timer(now, &mut self.session, offline, &self.things);
+                    self.pushes
+                        .on_timer(now, &mut self.session, offline, &self.things);
                 }
             }
             self.pump().await;
@@ -485,7 +486,8 @@ impl<R: Runtime> Driver<R> {
             }
             EdgeEvent::Bound { name } => {
                 // The platform's push rules for the thing (session-lifecycle.md §10).
-                (self.pushes).refresh(Instant::now(), &mut self.session, name.clone());
+                self.pushes
+                    .refresh(Instant::now(), &mut self.session, name.clone());
                 // Notices go out before waiters complete, so a caller sees them.
                 self.notify(EdgeNotice::Bound {
                     name: name.to_str_lossy().into_owned(),

@@ -307,7 +307,7 @@ impl Things {
             .filter(|t| *t != BaseType::Nothing);
         let got = update.value.base_type();
         if let Some(expected) = expected.filter(|t| *t != got) {
-            if !def.is_some_and(|d| d.accept_new) {
+            if def.is_some_and(|d| !d.accept_new) {
                 return Err(PushError::WrongBaseType {
                     thing: thing.to_owned(),
                     property,
@@ -458,5 +458,49 @@ impl Things {
             // Pushes and events are the platform's to receive, not an edge's.
             _ => Answer::Now(not_found()),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use alwayson_proto::edge::PushType;
+
+    fn set(things: &Things, thing: &str, prop: &str, v: Value) -> Result<bool, PushError> {
+        things.set(thing, PropertyUpdate::new(prop, v, 0))
+    }
+
+    #[test]
+    fn set_checks_the_declaration_and_applies_the_rule() {
+        let things = Things::new(
+            vec![
+                Thing::new("Pump1")
+                    .property("temp", 1.0)
+                    .push_rule("temp", PushRule::new(PushType::Never)),
+                Thing::new("Open").accept_new_properties().property("n", 1),
+            ],
+            10,
+        );
+        // A defined thing: unknown property and other base type refused, store unchanged.
+        assert!(matches!(
+            set(&things, "Pump1", "nope", Value::from(1.0)),
+            Err(PushError::UnknownProperty { .. })
+        ));
+        assert!(matches!(
+            set(&things, "Pump1", "temp", Value::from("hot")),
+            Err(PushError::WrongBaseType { .. })
+        ));
+        assert_eq!(things.store.get("Pump1", "temp"), Some(Value::from(1.0)));
+        // Its rule applies; the local value follows.
+        assert!(!set(&things, "Pump1", "temp", Value::from(5.0)).unwrap());
+        assert_eq!(things.store.get("Pump1", "temp"), Some(Value::from(5.0)));
+        // accept_new_properties and things without a definition take anything, rule VALUE.
+        assert!(set(&things, "Open", "n", Value::from("text")).unwrap());
+        assert!(set(&things, "Open", "new", Value::from(2)).unwrap());
+        assert!(set(&things, "Bare", "x", Value::from(1)).unwrap());
+        assert!(set(&things, "Bare", "x", Value::from("now a string")).unwrap());
+        assert!(!set(&things, "Bare", "x", Value::from("now a string")).unwrap());
+        assert_eq!(things.subscribed().queued_len(), 4);
     }
 }

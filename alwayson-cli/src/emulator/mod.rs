@@ -10,7 +10,9 @@
 //!
 //! After each BIND the emulator calls `GetMetadata` on the thing ([`Emulator::on_bound`]);
 //! the declared base types type REST inputs and outputs. An edge that does not answer works
-//! untyped.
+//! untyped. When the metadata declares push rules, the emulator then calls
+//! `NotifyPropertyUpdate`, so an edge that asked `GetPropertySubscriptions` before the
+//! declaration was known asks again.
 
 pub mod edge_call;
 pub mod edge_requests;
@@ -75,7 +77,17 @@ impl Emulator {
                     m.services.len(),
                     m.events.len()
                 );
+                let declares_rules = m.properties.values().any(|p| p.rule.is_some());
                 self.model.set_metadata(thing, m);
+                // The edge may have asked GetPropertySubscriptions before the declared rules
+                // were known here (it asks right after BIND): tell it to ask again.
+                if declares_rules {
+                    let notify =
+                        edge_call::invoke_service(platform, thing, "NotifyPropertyUpdate", None);
+                    if let Err(e) = notify.await {
+                        tracing::debug!("{thing}: NotifyPropertyUpdate failed: {}", e.message);
+                    }
+                }
             }
             None => tracing::info!(
                 "{thing}: GetMetadata did not return a JSON document in `result`; untyped"
