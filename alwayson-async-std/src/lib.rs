@@ -2,7 +2,8 @@
 //!
 //! The async-std / smol runtime for [`alwayson_proto`]: an AlwaysOn [`EdgeClient`] and a
 //! [`Platform`] server over websockets with TLS, built on the pieces async-std and smol
-//! share — async-io (reactor, timers), async-net (sockets), async-global-executor (tasks),
+//! share — async-io (reactor, timers), async-net (sockets), async-global-executor (tasks,
+//! unless the application hands in its smol executor with [`AsyncStd::use_executor`]),
 //! futures-io streams with async-tungstenite and futures-rustls. It does **not** depend on
 //! the `async-std` crate (discontinued in 2025 in favour of smol) and runs unchanged under
 //! async-std's executor and under smol's; its tests run under both. (No tokio runtime
