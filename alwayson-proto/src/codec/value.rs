@@ -95,7 +95,7 @@ impl Value {
     }
 
     /// A VARIANT wrapping `inner`.
-    #[inline]
+    #[inline(always)]
     pub fn variant(inner: Value) -> Self {
         Value::Variant(Variant::new(inner))
     }

@@ -39,7 +39,7 @@ enum Inner {
 
 impl Variant {
     /// A VARIANT wrapping `inner`.
-    #[inline]
+    #[inline(always)]
     pub fn new(inner: Value) -> Self {
         Self(match inner {
             Value::Nothing => Inner::Nothing,
