@@ -104,7 +104,7 @@ pub(crate) fn property_value(property: &str, response: Response) -> Result<Value
     Ok(table
         .first(property)
         .or_else(|| table.row(0)?.first())
-        .map(|v| v.unwrap_variant().clone())
+        .map(|v| v.unwrap_variant().into_owned())
         .unwrap_or(Value::Nothing))
 }
 

@@ -29,7 +29,7 @@ fn now_ms() -> i64 {
 /// `AddNumbers(a, b)` → `result = a + b` (NUMBER), the demo thing's service.
 fn add_numbers(params: Option<InfoTable>) -> Result<InfoTable, alwayson_tokio::HandlerError> {
     let p = params.unwrap_or_default();
-    let num = |name: &str| match p.first(name).map(Value::unwrap_variant) {
+    let num = |name: &str| match p.first(name).map(Value::unwrap_variant).as_deref() {
         Some(Value::Number(n)) => Ok(*n),
         Some(Value::Integer(i)) => Ok(f64::from(*i)),
         _ => Err(alwayson_tokio::HandlerError::bad_request(format!(

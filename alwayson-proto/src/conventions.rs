@@ -136,7 +136,7 @@ impl Request {
             };
             out.push(PropertyUpdate {
                 name: name.clone(),
-                value: value.unwrap_variant().clone(),
+                value: value.unwrap_variant().into_owned(),
                 time,
                 quality,
             });

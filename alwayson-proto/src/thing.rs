@@ -122,7 +122,7 @@ pub fn written_value(request: &Request) -> Option<Value> {
     params
         .first(&name)
         .or_else(|| params.row(0)?.first())
-        .map(|v| v.unwrap_variant().clone())
+        .map(|v| v.unwrap_variant().into_owned())
 }
 
 /// The answer to a property read: SUCCESS with a one-row table whose single field is named

@@ -130,7 +130,7 @@ fn prim(v: &Value) -> J {
             m.insert("value".into(), table(t));
         }
         Value::Variant(inner) => {
-            m.insert("value".into(), prim(inner));
+            m.insert("value".into(), prim(&inner.value()));
         }
     }
     J::Object(m)

@@ -38,7 +38,7 @@ pub fn unwrap_content(params: &InfoTable) -> Option<Result<Json, JsonError>> {
         .row(0)
         .and_then(|r| r.first())
         .map(Value::unwrap_variant);
-    Some(match cell {
+    Some(match cell.as_deref() {
         None | Some(Value::Nothing) => Ok(Json::Null),
         Some(Value::String(_, text)) => {
             serde_json::from_slice(text.as_bytes()).map_err(|e| JsonError {

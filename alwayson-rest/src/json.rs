@@ -133,7 +133,7 @@ pub fn value_to_json(value: &Value) -> Json {
             Json::String(base64::engine::general_purpose::STANDARD.encode(b))
         }
         Value::InfoTable(t) => infotable_to_json(t),
-        Value::Variant(inner) => value_to_json(inner),
+        Value::Variant(inner) => value_to_json(&inner.value()),
     }
 }
 

@@ -14,7 +14,7 @@ pub fn coerce(value: Value, to: BaseType) -> Value {
         };
     }
     let value = match value {
-        Value::Variant(inner) => *inner,
+        Value::Variant(inner) => inner.into_value(),
         v => v,
     };
     if value.base_type() == to {

@@ -26,7 +26,7 @@ fn edge_reason(response: &Response) -> Option<String> {
     let content = response.content.as_ref()?;
     ["error", "reason"]
         .iter()
-        .find_map(|f| match content.first(f)?.unwrap_variant() {
+        .find_map(|f| match &*content.first(f)?.unwrap_variant() {
             Value::String(_, s) => Some(s.to_str_lossy().into_owned()),
             _ => None,
         })
@@ -96,7 +96,7 @@ pub async fn read_property(
         .and_then(|t| {
             t.first(property)
                 .or_else(|| t.row(0)?.first())
-                .map(|v| v.unwrap_variant().clone())
+                .map(|v| v.unwrap_variant().into_owned())
         })
         .unwrap_or(Value::Nothing))
 }

@@ -133,7 +133,7 @@ impl EdgeRequests {
             }
             Some(Err(e)) => return Response::error(StatusCode::BAD_REQUEST, e.to_string()),
             None => match params.first(property).or_else(|| params.row(0)?.first()) {
-                Some(v) => v.unwrap_variant().clone(),
+                Some(v) => v.unwrap_variant().into_owned(),
                 None => {
                     return Response::error(
                         StatusCode::BAD_REQUEST,
@@ -220,18 +220,23 @@ fn updates_from_json(doc: &Json) -> Result<Vec<(String, Vtq)>, String> {
     let table = json::infotable_from_json(values).map_err(|e| format!("values.{e}"))?;
     let mut out = Vec::with_capacity(table.row_count());
     for row in 0..table.row_count() {
-        let Some(Value::String(_, name)) = table.get(row, "name").map(Value::unwrap_variant) else {
+        let name = table.get(row, "name").map(Value::unwrap_variant);
+        let Some(Value::String(_, name)) = name.as_deref() else {
             continue;
         };
         let value = table
             .get(row, "value")
-            .map(|v| v.unwrap_variant().clone())
+            .map(|v| v.unwrap_variant().into_owned())
             .unwrap_or(Value::Nothing);
-        let time_ms = match table.get(row, "time").map(Value::unwrap_variant) {
+        let time_ms = match table.get(row, "time").map(Value::unwrap_variant).as_deref() {
             Some(Value::DateTime(t)) => *t,
             _ => 0,
         };
-        let quality = match table.get(row, "quality").map(Value::unwrap_variant) {
+        let quality = match table
+            .get(row, "quality")
+            .map(Value::unwrap_variant)
+            .as_deref()
+        {
             Some(Value::String(_, q)) => q.to_str_lossy().into_owned(),
             _ => QUALITY_GOOD.to_owned(),
         };

@@ -57,7 +57,7 @@ impl Emulator {
         self.model.touch(thing);
         let result = edge_call::invoke_service(platform, thing, "GetMetadata", None).await;
         let document = match result {
-            Ok(t) => match t.first("result").map(Value::unwrap_variant) {
+            Ok(t) => match t.first("result").map(Value::unwrap_variant).as_deref() {
                 Some(Value::String(_, text)) => serde_json::from_slice(text.as_bytes()).ok(),
                 _ => None,
             },

@@ -240,7 +240,7 @@ impl ThingModel {
             vtq.value = match declared {
                 Some(bt) => typing::coerce(vtq.value, bt),
                 None => match vtq.value {
-                    Value::Variant(inner) => *inner,
+                    Value::Variant(inner) => inner.into_value(),
                     v => v,
                 },
             };

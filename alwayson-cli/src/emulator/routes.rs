@@ -205,13 +205,13 @@ fn typed(emulator: &Emulator, thing: &str, property: &str, value: Value) -> Valu
 }
 
 fn value_table(property: &str, value: Value) -> InfoTable {
-    InfoTable::single(property, value.unwrap_variant().clone())
+    InfoTable::single(property, value.unwrap_variant().into_owned())
 }
 
 /// A stored value: the property's field plus `time` (DATETIME) and `quality` (STRING), as
 /// the EMS answers property reads (a field named like the property is not repeated).
 fn stored_response(property: &str, v: Vtq) -> Response {
-    let value = v.value.unwrap_variant().clone();
+    let value = v.value.unwrap_variant().into_owned();
     let mut fields = vec![FieldDefinition::new(property, value.base_type())];
     let mut row = vec![value];
     for (name, bt, cell) in [

@@ -222,7 +222,7 @@ pub fn values_to_set(
         .map(|(f, v)| {
             (
                 f.name.to_str_lossy().into_owned(),
-                v.unwrap_variant().clone(),
+                v.unwrap_variant().into_owned(),
             )
         })
         .collect())

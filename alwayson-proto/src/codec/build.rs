@@ -180,12 +180,12 @@ impl<'a> Build<'a> for Owned<'_> {
             ValueRef::Image(b) => Value::Image(self.bytes(b)),
             // Never handed to `leaf` by the grammar; converted all the same.
             ValueRef::InfoTable(t) => Value::InfoTable(Box::new(t.to_owned())),
-            ValueRef::Variant(v) => Value::Variant(Box::new(v.value().to_owned())),
+            ValueRef::Variant(v) => Value::variant(v.value().to_owned()),
         }
     }
     #[inline(always)]
     fn variant(&mut self, inner: Value, _: &'a [u8], _: usize) -> Value {
-        Value::Variant(Box::new(inner))
+        Value::variant(inner)
     }
     #[inline(always)]
     fn table_value(&mut self, t: InfoTable) -> Value {

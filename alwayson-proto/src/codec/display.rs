@@ -65,7 +65,7 @@ fn write_value(f: &mut Formatter<'_>, v: &Value, indent: usize) -> fmt::Result {
         }
         Value::Variant(inner) => {
             f.write_str("VARIANT(")?;
-            write_value(f, inner, indent)?;
+            write_value(f, &inner.value(), indent)?;
             f.write_str(")")
         }
     }

@@ -144,13 +144,18 @@ pub(crate) struct RowsBuilder {
     index: RowIndex,
     /// Where the row being read starts in `cells`.
     row_start: usize,
+    /// Whether cells were reserved ahead on a guess (to give back any surplus).
+    guessed: bool,
 }
 
 impl RowsBuilder {
-    /// Reserves room for about `rows` more rows of `width` cells (a hint).
+    /// Reserves room for `cells` more cells (a guess, given back at the end if too much).
     #[inline]
     pub(crate) fn reserve(&mut self, cells: usize) {
-        self.cells.reserve(cells);
+        if cells > 0 {
+            self.cells.reserve(cells);
+            self.guessed = true;
+        }
     }
 
     #[inline(always)]
@@ -173,7 +178,9 @@ impl RowsBuilder {
     pub(crate) fn finish(mut self, data_shape: DataShape) -> InfoTable {
         // Give back what the guess in `Owned::end_row` reserved beyond the table, so a
         // decoded table never holds more than its cells (shrinking in place, no copy).
-        self.cells.shrink_to_fit();
+        if self.guessed {
+            self.cells.shrink_to_fit();
+        }
         InfoTable {
             data_shape,
             cells: self.cells,

@@ -34,6 +34,7 @@ mod message;
 mod request;
 mod response;
 mod value;
+mod variant;
 mod wire_string;
 
 pub use auth::{Auth, AuthRef, Claim, Claims, Pairs};
@@ -55,4 +56,5 @@ pub use message::{
 pub use request::{Request, RequestHeader, RequestRef};
 pub use response::{Response, ResponseRef};
 pub use value::{Location, Value, ValueRef, VariantRef};
+pub use variant::Variant;
 pub use wire_string::WireString;

@@ -13,12 +13,14 @@ use super::build::{Build, Owned, View};
 use super::cursor::{Cursor, Fail, GrammarError};
 use super::error::add_len;
 use super::infotable::{self, put_table, table_len};
+use super::variant::{put_variant, variant_len, Variant};
 use super::wire_string::{put_str, read_str, str_len};
 use super::{
     BaseType, DecodeError, DecodeErrorKind, DecodedRef, EncodeError, InfoTable, InfoTableRef,
     WireString, MAX_NESTING_DEPTH,
 };
 use bytes::{BufMut, Bytes};
+use std::borrow::Cow;
 
 /// A geographic location. On the wire the order is **longitude, latitude, elevation**
 /// (three big-endian f64).
@@ -76,8 +78,9 @@ pub enum Value {
     Image(Bytes),
     /// INFOTABLE (0x05): a nested table.
     InfoTable(Box<InfoTable>),
-    /// VARIANT (0x12): another typed value (which may itself be a VARIANT).
-    Variant(Box<Value>),
+    /// VARIANT (0x12): another typed value (which may itself be a VARIANT), stored inline
+    /// unless it is a VARIANT or an INFOTABLE.
+    Variant(Variant),
 }
 
 impl Value {
@@ -92,8 +95,9 @@ impl Value {
     }
 
     /// A VARIANT wrapping `inner`.
+    #[inline(always)]
     pub fn variant(inner: Value) -> Self {
-        Value::Variant(Box::new(inner))
+        Value::Variant(Variant::new(inner))
     }
 
     /// The base type byte this value is written with.
@@ -121,11 +125,25 @@ impl Value {
         }
     }
 
-    /// The value with any VARIANT wrappers removed.
-    pub fn unwrap_variant(&self) -> &Value {
+    /// The value with any VARIANT wrappers removed: borrowed unless it was in a VARIANT
+    /// (then a copy of a scalar, an inline string or a shared buffer's handle; a nested
+    /// INFOTABLE is still borrowed).
+    pub fn unwrap_variant(&self) -> Cow<'_, Value> {
+        let mut v = Cow::Borrowed(self);
+        loop {
+            v = match v {
+                Cow::Borrowed(Value::Variant(inner)) => inner.value(),
+                Cow::Owned(Value::Variant(inner)) => Cow::Owned(inner.into_value()),
+                other => return other,
+            };
+        }
+    }
+
+    /// Consumes the value, returning it with any VARIANT wrappers removed.
+    pub fn into_unwrapped(self) -> Value {
         let mut v = self;
         while let Value::Variant(inner) = v {
-            v = inner;
+            v = inner.into_value();
         }
         v
     }
@@ -294,7 +312,7 @@ impl<'a> ValueRef<'a> {
     pub fn to_owned(&self) -> Value {
         match self {
             ValueRef::InfoTable(t) => Value::InfoTable(Box::new(t.to_owned())),
-            ValueRef::Variant(v) => Value::Variant(Box::new(v.value().to_owned())),
+            ValueRef::Variant(v) => Value::variant(v.value().to_owned()),
             leaf => Owned::copied().leaf(*leaf),
         }
     }
@@ -442,7 +460,7 @@ fn nested_value_len(v: &Value, depth: usize) -> Result<usize, EncodeError> {
             add_len(5, b.len())?
         }
         Value::InfoTable(t) => add_len(1, table_len(t, enter_encode(depth)?)?)?,
-        Value::Variant(inner) => add_len(1, value_len(inner, enter_encode(depth)?)?)?,
+        Value::Variant(inner) => variant_len(inner, depth)?,
         // Handled inline in `value_len`.
         _ => value_len(v, depth)?,
     })
@@ -497,10 +515,7 @@ fn put_other_value<B: BufMut>(buf: &mut B, v: &Value) {
             buf.put_u8(BaseType::InfoTable.as_u8());
             put_table(buf, t);
         }
-        Value::Variant(inner) => {
-            buf.put_u8(BaseType::Variant.as_u8());
-            put_value(buf, inner);
-        }
+        Value::Variant(inner) => put_variant(buf, inner),
         // Handled inline in `put_value`.
         _ => put_value(buf, v),
     }
@@ -546,8 +561,10 @@ mod tests {
 
     #[test]
     fn value_layout() {
-        // An inline WireString is 40 bytes; Value adds its base type (README changelog).
+        // An inline WireString is 40 bytes; Value adds its base type, and a VARIANT keeps
+        // its (string) value inline beside its own tag (README changelog).
         assert!(std::mem::size_of::<WireString>() <= 40);
-        assert!(std::mem::size_of::<Value>() <= 48);
+        assert!(std::mem::size_of::<Variant>() <= 48);
+        assert!(std::mem::size_of::<Value>() <= 56);
     }
 }

@@ -25,7 +25,8 @@ pub struct WireString(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `len` ≤ [`WireString::INLINE_CAPACITY`] bytes at the start of `buf`.
+    /// `len` ≤ [`WireString::INLINE_CAPACITY`] bytes at the start of `buf` (the bytes
+    /// after them are unspecified and never read).
     Inline {
         len: u8,
         buf: [u8; WireString::INLINE_CAPACITY],
@@ -73,6 +74,20 @@ impl WireString {
     /// part).
     #[inline]
     pub(crate) fn shared_or_inline(buf: &Bytes, s: &[u8]) -> Self {
+        if let Ok(len) = u8::try_from(s.len()) {
+            // When the input holds `INLINE_CAPACITY` bytes from the start of `s`, copy that
+            // fixed-size window (a few moves, no call, no zeroing); the bytes past `len`
+            // are then the input's next bytes, which are never read.
+            let off = (s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
+            if let Some(window) = buf.get(off..).filter(|w| w.as_ptr() == s.as_ptr()) {
+                if let (true, Some(window)) = (
+                    s.len() <= Self::INLINE_CAPACITY,
+                    window.first_chunk::<{ Self::INLINE_CAPACITY }>(),
+                ) {
+                    return Self(Repr::Inline { len, buf: *window });
+                }
+            }
+        }
         Self::inline(s).unwrap_or_else(|| Self(Repr::Shared(buf.slice_ref(s))))
     }
 

@@ -178,7 +178,7 @@ fn number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => Some(*n),
         Value::Integer(i) => Some(f64::from(*i)),
-        Value::Variant(inner) => number(inner),
+        Value::Variant(inner) => number(&inner.value()),
         _ => None,
     }
 }
@@ -189,7 +189,7 @@ fn truthy(v: &Value) -> bool {
         Value::Number(n) => *n != 0.0,
         Value::Integer(i) => *i != 0,
         Value::String(_, s) => !s.is_empty(),
-        Value::Variant(inner) => truthy(inner),
+        Value::Variant(inner) => truthy(&inner.value()),
         Value::Nothing => false,
         _ => true,
     }
