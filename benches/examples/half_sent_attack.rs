@@ -1,0 +1,264 @@
+//! The platform under a flood of half-sent HTTP upgrade requests (issue 10): REST latency,
+//! edge connect + AUTH + BIND time and the platform's memory before, during and after.
+//!
+//! The platform (tokio, 2 workers, default connection limits but a 60 s header timeout so
+//! that "during" is well inside it) runs in this process; the attacker runs in a child
+//! process (this binary re-executed with `--attack N PORT`) that opens N TCP connections
+//! from 16 threads, sends each the first lines of a websocket upgrade request without the
+//! final empty line, and holds them. Each process needs one descriptor per connection.
+//!
+//! ```text
+//! ulimit -n 20000   # or more; the example says what it could open
+//! cargo run --profile bench -p alwayson-benches --example half_sent_attack -- 19000
+//! ```
+//!
+//! Steps: baseline (VmRSS, 200 REST requests, 5 edges each connecting, authenticating and
+//! binding one thing, timed one after the other); the attacker opens its connections; with
+//! all of them sent, the same measurements again ("during"); then the attacker exits, and
+//! once the platform's descriptors are back, the measurements once more ("after").
+//!
+//! A REST request is `GET /Thingworx/Things` on a fresh TCP connection with no HTTP handler
+//! installed: the platform's own HTTP layer answers (404), through the same admission,
+//! header timeout and hyper path as any REST call; it is timed from connect to the end of
+//! the answer, with blocking std sockets on the main thread (never a runtime worker).
+
+use alwayson_async::{ConnectionLimits, EdgeClient, Platform, Reconnect};
+use alwayson_tokio::Tokio;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+const REST_PROBES: usize = 200;
+const EDGE_PROBES: usize = 5;
+
+fn proc_status(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with(field))?;
+            line.split_whitespace().nth(1)?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--attack") {
+        let n: usize = args.get(1).ok_or("--attack N PORT")?.parse()?;
+        let port: u16 = args.get(2).ok_or("--attack N PORT")?.parse()?;
+        return attack(n, port);
+    }
+    let n: usize = args.first().map_or(Ok(19_000), |a| a.parse())?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?
+        .block_on(run(n))
+}
+
+/// Attacker threads opening connections at once.
+const ATTACK_THREADS: usize = 16;
+
+/// Child: opens `n` connections with half an upgrade request each (from
+/// [`ATTACK_THREADS`] threads), prints `held K FAILED`, holds them until stdin closes.
+fn attack(n: usize, port: u16) -> Result<(), BoxError> {
+    let half = b"GET /Thingworx/WS HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
+                 Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n";
+    let threads: Vec<_> = (0..ATTACK_THREADS)
+        .map(|t| {
+            let count = n / ATTACK_THREADS + usize::from(t < n % ATTACK_THREADS);
+            std::thread::spawn(move || {
+                let mut held = Vec::with_capacity(count);
+                let mut errors = Vec::new();
+                for _ in 0..count {
+                    match TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+                        s.write_all(half)?;
+                        Ok(s)
+                    }) {
+                        Ok(s) => held.push(s),
+                        Err(e) => errors.push(e),
+                    }
+                }
+                (held, errors)
+            })
+        })
+        .collect();
+    let mut held = Vec::with_capacity(n);
+    let mut failed = 0usize;
+    let mut first_error = None;
+    for t in threads {
+        let (h, errors) = t.join().map_err(|_| "attacker thread panicked")?;
+        held.extend(h);
+        failed += errors.len();
+        if first_error.is_none() {
+            first_error = errors.into_iter().next();
+        }
+    }
+    let mut out = std::io::stdout();
+    writeln!(out, "held {} {failed}", held.len())?;
+    out.flush()?;
+    if let Some(e) = first_error {
+        eprintln!("attacker: {failed} connects failed, first: {e}");
+    }
+    let mut stdin = std::io::stdin().lock().lines();
+    while stdin.next().transpose()?.is_some() {}
+    std::process::exit(0);
+}
+
+/// One REST request on a fresh connection; its latency, or `None` when it failed.
+fn rest_probe(port: u16) -> Option<Duration> {
+    let start = Instant::now();
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    s.write_all(b"GET /Thingworx/Things HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).ok()?;
+    answer.starts_with(b"HTTP/1.1 ").then(|| start.elapsed())
+}
+
+struct Probe {
+    rss_kib: u64,
+    fds: usize,
+    rest: Vec<Duration>,
+    rest_failed: usize,
+    edges: Vec<Duration>,
+    edges_failed: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+async fn measure(platform: &Platform<Tokio>, port: u16, tag: &str) -> Probe {
+    let rss_kib = proc_status("VmRSS:");
+    let fds = open_fds();
+    let mut rest = Vec::new();
+    let mut rest_failed = 0;
+    for _ in 0..REST_PROBES {
+        match rest_probe(port) {
+            Some(d) => rest.push(d),
+            None => rest_failed += 1,
+        }
+    }
+    rest.sort();
+    let mut edges = Vec::new();
+    let mut edges_failed = 0;
+    for i in 0..EDGE_PROBES {
+        let start = Instant::now();
+        let edge = EdgeClient::<Tokio>::builder(platform.url())
+            .app_key("k")
+            .bind([format!("Probe-{tag}-{i}")])
+            .reconnect(Reconnect::never())
+            .connect()
+            .await;
+        match edge {
+            Ok(e) if e.refused_binds().is_empty() => {
+                edges.push(start.elapsed());
+                e.shutdown().await;
+            }
+            _ => edges_failed += 1,
+        }
+    }
+    Probe {
+        rss_kib,
+        fds,
+        rest,
+        rest_failed,
+        edges,
+        edges_failed,
+    }
+}
+
+fn report(tag: &str, p: &Probe) {
+    println!(
+        "{tag}: VmRSS {} KiB, open fds {}; REST {} ok / {} failed: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; \
+         edge connect+AUTH+BIND {} ok / {} failed: max {:.1} ms",
+        p.rss_kib,
+        p.fds,
+        p.rest.len(),
+        p.rest_failed,
+        percentile(&p.rest, 0.5).as_secs_f64() * 1e3,
+        percentile(&p.rest, 0.99).as_secs_f64() * 1e3,
+        p.rest.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        p.edges.len(),
+        p.edges_failed,
+        p.edges.iter().max().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+}
+
+async fn run(n: usize) -> Result<(), BoxError> {
+    let limits = ConnectionLimits::new().header_timeout(HEADER_TIMEOUT);
+    println!(
+        "platform limits: {} connections, {} pre-AUTH, header timeout {:?}",
+        limits.max_connections, limits.max_pre_auth, limits.header_timeout
+    );
+    let platform = Platform::<Tokio>::builder()
+        .app_key("k")
+        .connection_limits(limits)
+        .start()
+        .await?;
+    let port = platform.local_addr().port();
+    // Warm-up (runtime threads, allocator, first growth of maps), not reported.
+    let _ = measure(&platform, port, "warm").await;
+    let before = measure(&platform, port, "before").await;
+    report("before", &before);
+
+    let exe = std::env::current_exe()?;
+    let mut child = std::process::Command::new(exe)
+        .args(["--attack", &n.to_string(), &port.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let to_child = child.stdin.take().ok_or("no child stdin")?;
+    let mut from_child = BufReader::new(child.stdout.take().ok_or("no child stdout")?).lines();
+    let attack_start = Instant::now();
+    let line = from_child.next().transpose()?.ok_or("attacker exited")?;
+    let held = line
+        .strip_prefix("held ")
+        .ok_or("unexpected line")?
+        .to_owned();
+    println!(
+        "attacker: {held} (held / failed) of {n} half-sent upgrades in {:.1} s",
+        attack_start.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let during = measure(&platform, port, "during").await;
+    report("during", &during);
+    println!(
+        "during was measured {:.1} s after the attack began (header timeout {:?})",
+        attack_start.elapsed().as_secs_f64(),
+        HEADER_TIMEOUT
+    );
+
+    // The attacker lets go (its process exits: every connection ends); the platform closes
+    // its ends. (That the header timeout closes held connections is tested in the
+    // conformance suite.)
+    drop(to_child);
+    let _ = child.wait();
+    let settle = Instant::now();
+    while open_fds() > before.fds + 16 && settle.elapsed() < HEADER_TIMEOUT * 2 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let after = measure(&platform, port, "after").await;
+    report("after", &after);
+    println!(
+        "the platform's descriptors were back {:.1} s after the attacker let go",
+        settle.elapsed().as_secs_f64()
+    );
+    platform.shutdown().await;
+    Ok(())
+}
