@@ -9,7 +9,9 @@
 #
 # Environment: CARGO_TARGET_DIR (reused if set), ALWAYSON (a built `alwayson` CLI, debug or
 # release; built in debug when unset), FOOTPRINT_WAIT (seconds connected before reading,
-# default 10). Linux only (/proc). Not run by .ci/run: the release-small builds are slow.
+# default 10), FOOTPRINT_STATIC=1 (link the edge statically with glibc, non-PIE: no libc.so,
+# ld.so or libgcc_s mapped; rebuilds every dependency, so better with its own
+# CARGO_TARGET_DIR). Linux only (/proc). Not run by .ci/run: the release-small builds are slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -28,12 +30,25 @@ trap cleanup EXIT
 
 say() { printf '%s\n' "$*" >&2; }
 
-say "building alwayson-edge-small (release-small, no TLS)"
-cargo build -q -p alwayson-edge-small --profile release-small --no-default-features
-cp "$TARGET/release-small/alwayson-edge-small" "$work/edge-notls"
-say "building alwayson-edge-small (release-small, TLS)"
-cargo build -q -p alwayson-edge-small --profile release-small
-cp "$TARGET/release-small/alwayson-edge-small" "$work/edge-tls"
+# build_edge OUT [cargo args]: builds the small edge and copies it to $work/OUT.
+build_edge() {
+  local out=$1; shift
+  if [ "${FOOTPRINT_STATIC:-0}" = 1 ]; then
+    # An explicit --target keeps RUSTFLAGS off the proc-macros (built for the host).
+    local host; host=$(rustc -vV | sed -n 's/^host: //p')
+    RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
+      cargo build -q -p alwayson-edge-small --profile release-small --target "$host" "$@"
+    cp "$TARGET/$host/release-small/alwayson-edge-small" "$work/$out"
+  else
+    cargo build -q -p alwayson-edge-small --profile release-small "$@"
+    cp "$TARGET/release-small/alwayson-edge-small" "$work/$out"
+  fi
+}
+link=dynamic; [ "${FOOTPRINT_STATIC:-0}" = 1 ] && link=static
+say "building alwayson-edge-small (release-small, $link, no TLS)"
+build_edge edge-notls --no-default-features
+say "building alwayson-edge-small (release-small, $link, TLS)"
+build_edge edge-tls
 
 ALWAYSON=${ALWAYSON:-}
 if [ -z "$ALWAYSON" ]; then
@@ -86,6 +101,6 @@ say "measuring the edge without TLS ($notls_bytes bytes) for ${WAIT} s"
 notls=$(measure "$work/edge-notls")
 say "measuring the edge with TLS compiled in ($tls_bytes bytes), ws://, for ${WAIT} s"
 tls=$(measure "$work/edge-tls")
-echo "no TLS:  binary_bytes=$notls_bytes $notls"
-echo "with TLS: binary_bytes=$tls_bytes $tls"
+echo "$link, no TLS:   binary_bytes=$notls_bytes $notls"
+echo "$link, with TLS: binary_bytes=$tls_bytes $tls"
 echo "binary_bytes=$tls_bytes $(printf '%s' "$tls" | cut -d' ' -f1-3)"
