@@ -7,9 +7,18 @@
 #   binary_bytes=N rss_kib=N hwm_kib=N threads=N
 # (stripped binary with TLS compiled in; VmRSS, VmHWM, Threads of the running edge).
 #
+# Link: by default the edge is linked statically with musl (`--target
+# x86_64-unknown-linux-musl`, static-pie: no libc.so, ld.so or libgcc_s mapped, and musl's code
+# is a fraction of glibc's); the script adds the target with `rustup target add` when missing
+# and falls back to the glibc dynamic build, saying so, when it cannot. ring's C and assembly
+# are compiled with `musl-gcc` when installed, else with the host `gcc` (ring's C needs no libc).
+#
 # Environment: CARGO_TARGET_DIR (reused if set), ALWAYSON (a built `alwayson` CLI, debug or
 # release; built in debug when unset), FOOTPRINT_WAIT (seconds connected before reading,
-# default 10). Linux only (/proc). Not run by .ci/run: the release-small builds are slow.
+# default 10), FOOTPRINT_LINK = musl (default) | dynamic (glibc, the host default) | static
+# (glibc static, non-PIE; rebuilds every dependency, so better with its own CARGO_TARGET_DIR;
+# FOOTPRINT_STATIC=1 is the same). Linux x86_64 only (/proc). Not run by .ci/run: the
+# release-small builds are slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -28,12 +37,49 @@ trap cleanup EXIT
 
 say() { printf '%s\n' "$*" >&2; }
 
-say "building alwayson-edge-small (release-small, no TLS)"
-cargo build -q -p alwayson-edge-small --profile release-small --no-default-features
-cp "$TARGET/release-small/alwayson-edge-small" "$work/edge-notls"
-say "building alwayson-edge-small (release-small, TLS)"
-cargo build -q -p alwayson-edge-small --profile release-small
-cp "$TARGET/release-small/alwayson-edge-small" "$work/edge-tls"
+LINK=${FOOTPRINT_LINK:-musl}
+[ "${FOOTPRINT_STATIC:-0}" = 1 ] && LINK=static
+MUSL=x86_64-unknown-linux-musl
+if [ "$LINK" = musl ]; then
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$MUSL"; then
+    say "adding the $MUSL target (rustup target add $MUSL)"
+    rustup target add "$MUSL" >&2 || true
+  fi
+  if ! rustup target list --installed 2>/dev/null | grep -qx "$MUSL"; then
+    say "the $MUSL target is not available: FALLING BACK to the glibc dynamic build"
+    LINK=dynamic
+  fi
+fi
+
+# build_edge OUT [cargo args]: builds the small edge and copies it to $work/OUT.
+build_edge() {
+  local out=$1; shift
+  case "$LINK" in
+    musl)
+      local cc=gcc; command -v musl-gcc >/dev/null && cc=musl-gcc
+      CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-$cc} \
+        cargo build -q -p alwayson-edge-small --profile release-small --target "$MUSL" "$@"
+      cp "$TARGET/$MUSL/release-small/alwayson-edge-small" "$work/$out"
+      ;;
+    static)
+      # An explicit --target keeps RUSTFLAGS off the proc-macros (built for the host).
+      local host; host=$(rustc -vV | sed -n 's/^host: //p')
+      RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
+        cargo build -q -p alwayson-edge-small --profile release-small --target "$host" "$@"
+      cp "$TARGET/$host/release-small/alwayson-edge-small" "$work/$out"
+      ;;
+    dynamic)
+      cargo build -q -p alwayson-edge-small --profile release-small "$@"
+      cp "$TARGET/release-small/alwayson-edge-small" "$work/$out"
+      ;;
+    *) say "FOOTPRINT_LINK must be musl, dynamic or static (got $LINK)"; exit 2 ;;
+  esac
+}
+link=$LINK
+say "building alwayson-edge-small (release-small, $link, no TLS)"
+build_edge edge-notls --no-default-features
+say "building alwayson-edge-small (release-small, $link, TLS)"
+build_edge edge-tls
 
 ALWAYSON=${ALWAYSON:-}
 if [ -z "$ALWAYSON" ]; then
@@ -86,6 +132,6 @@ say "measuring the edge without TLS ($notls_bytes bytes) for ${WAIT} s"
 notls=$(measure "$work/edge-notls")
 say "measuring the edge with TLS compiled in ($tls_bytes bytes), ws://, for ${WAIT} s"
 tls=$(measure "$work/edge-tls")
-echo "no TLS:  binary_bytes=$notls_bytes $notls"
-echo "with TLS: binary_bytes=$tls_bytes $tls"
+echo "$link, no TLS:   binary_bytes=$notls_bytes $notls"
+echo "$link, with TLS: binary_bytes=$tls_bytes $tls"
 echo "binary_bytes=$tls_bytes $(printf '%s' "$tls" | cut -d' ' -f1-3)"

@@ -61,7 +61,7 @@ async fn start<P: Runtime>(seen: Arc<Mutex<Seen>>, rules: Rules) -> Platform<P> 
                     s.pushes.push(
                         updates
                             .into_iter()
-                            .map(|u| (u.name.to_string(), u.value.unwrap_variant().clone()))
+                            .map(|u| (u.name.to_string(), u.value.unwrap_variant().into_owned()))
                             .collect(),
                     );
                 }
