@@ -481,6 +481,7 @@ mod tests {
                 Thing::new("Open").accept_new_properties().property("n", 1),
             ],
             10,
+            None,
         );
         // A defined thing: unknown property and other base type refused, store unchanged.
         assert!(matches!(
