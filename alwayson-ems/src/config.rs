@@ -252,8 +252,8 @@ impl Default for OfflineMsgStore {
     }
 }
 
-/// `proxy`: an HTTP proxy for the platform connection (read; not applied yet, a warning
-/// says so).
+/// `proxy`: an HTTP proxy for the platform connection (a `CONNECT` tunnel, with Basic
+/// authentication when `user` is given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Proxy {
@@ -265,6 +265,26 @@ pub struct Proxy {
     pub user: Option<String>,
     /// `password`.
     pub password: Option<String>,
+}
+
+impl Proxy {
+    /// The proxy as `http://[user[:password]@]host:port`, user and password
+    /// percent-encoded (for `EdgeClientBuilder::proxy`).
+    pub fn url(&self) -> Result<String, String> {
+        let host = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let mut url = url::Url::parse(&format!("http://{host}"))
+            .map_err(|e| format!("host {:?}: {e}", self.host))?;
+        let _ = url.set_port(Some(self.port));
+        if let Some(user) = self.user.as_deref().filter(|u| !u.is_empty()) {
+            let _ = url.set_username(user);
+            let _ = url.set_password(self.password.as_deref());
+        }
+        Ok(url.as_str().trim_end_matches('/').to_owned())
+    }
 }
 
 /// `alwayson`: settings of this gateway that the EMS does not have.
@@ -749,12 +769,16 @@ impl Config {
                 let user = o.string(&r, "user")?;
                 let password = o.string(&r, "password")?;
                 r.finish(o);
-                host.filter(|h| !h.is_empty()).map(|host| Proxy {
+                let proxy = host.filter(|h| !h.is_empty()).map(|host| Proxy {
                     host,
                     port,
                     user,
                     password,
-                })
+                });
+                if let Some(Err(e)) = proxy.as_ref().map(Proxy::url) {
+                    return Err(r.err("proxy.host", e));
+                }
+                proxy
             }
         };
 
@@ -795,12 +819,6 @@ impl Config {
         }
         r.finish(top);
 
-        if proxy.is_some() {
-            r.warnings.push(Warning {
-                key: "proxy".into(),
-                message: "an HTTP proxy is not supported yet: connecting directly".into(),
-            });
-        }
         if !ws_connection.max_connect_delay.is_zero() {
             r.warnings.push(Warning {
                 key: "ws_connection.max_connect_delay".into(),

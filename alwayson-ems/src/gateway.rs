@@ -202,6 +202,12 @@ fn client(
                 .client_cert_pem(read("client certificate", cert)?, read("client key", key)?);
         }
     }
+    if let Some(proxy) = &config.proxy {
+        // Checked when the configuration was read.
+        if let Ok(url) = proxy.url() {
+            builder = builder.proxy(url);
+        }
+    }
     let store = &config.offline_msg_store;
     if store.enabled {
         let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
@@ -257,13 +263,11 @@ impl Gateway {
         }
         let https = tls.is_some();
         let router = server::router(shared.clone());
-        let mut tasks = vec![
+        let tasks = vec![
             tokio::spawn(server::serve(listener, tls, router)),
             tokio::spawn(health_check(shared.clone())),
+            tokio::spawn(watch(shared.clone())),
         ];
-        if shared.config.ws_servers.len() > 1 {
-            tasks.push(tokio::spawn(failover(shared.clone())));
-        }
         Ok(Gateway {
             shared,
             local_addr,
@@ -346,10 +350,12 @@ async fn health_check(shared: Arc<Shared>) {
     }
 }
 
-/// With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect attempts in a row,
-/// the current client is shut down and one for the next server started (with every
-/// registered name; a durable offline store is reopened, an in-memory one starts empty).
-async fn failover(shared: Arc<Shared>) {
+/// Logs every failed connect attempt (a proxy's 407 among them, the proxy named without
+/// its password). With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect
+/// attempts in a row, the current client is shut down and one for the next server started
+/// (with every registered name; a durable offline store is reopened, an in-memory one
+/// starts empty).
+async fn watch(shared: Arc<Shared>) {
     let servers = shared.config.ws_servers.len();
     let mut current = 0;
     loop {
@@ -358,8 +364,11 @@ async fn failover(shared: Arc<Shared>) {
         loop {
             match events.next().await {
                 None | Some(EdgeNotice::Closed) => return,
-                Some(EdgeNotice::ConnectFailed { attempt, .. }) if attempt >= FAILOVER_AFTER => {
-                    break
+                Some(EdgeNotice::ConnectFailed { attempt, error }) => {
+                    tracing::warn!(attempt, %error, "cannot connect to the platform");
+                    if servers > 1 && attempt >= FAILOVER_AFTER {
+                        break;
+                    }
                 }
                 Some(_) => {}
             }

@@ -31,7 +31,7 @@ const EMS_CONFIG: &str = r#"{
      "protocol": "https", "timeout": 15000, "user": "lsr", "password": "pw", "accept": "application/json"}
   ],
   "offline_msg_store": {"enabled": true, "directory": "store", "max_size": 1048576},
-  "proxy": {"host": "proxy.local", "port": 3128, "user": "u", "password": "p"},
+  "proxy": {"host": "proxy.local", "port": 3128, "user": "u@x", "password": "p w:/"},
   "logger": {"level": "DEBUG", "audit_target": "audit.log"},
   "alwayson": {"health_check_interval": 2000, "registrations_file": "regs.json"},
   "tunnel": {"enabled": false},
@@ -92,7 +92,13 @@ fn an_ems_config_gives_its_settings_and_warns_about_the_rest() {
     assert!(o.enabled);
     assert_eq!(o.directory.as_deref(), Some(Path::new("/etc/ems/store")));
     assert_eq!(o.max_size, 1 << 20);
-    assert_eq!(c.proxy.as_ref().unwrap().host, "proxy.local");
+    let proxy = c.proxy.as_ref().unwrap();
+    assert_eq!(proxy.host, "proxy.local");
+    assert_eq!(
+        proxy.url().unwrap(),
+        "http://u%40x:p%20w%3A%2F@proxy.local:3128",
+        "user and password percent-encoded"
+    );
     assert_eq!(c.log_filter(), Some("debug"));
     assert_eq!(c.extensions.health_check_interval, Duration::from_secs(2));
     assert_eq!(
@@ -113,11 +119,14 @@ fn an_ems_config_gives_its_settings_and_warns_about_the_rest() {
         "tunnel",
         "duty_cycle",
         "frobnicate",
-        "proxy",
     ] {
         assert!(keys.contains(&key), "no warning for {key}: {warnings:?}");
     }
-    assert_eq!(keys.len(), 12, "{warnings:?}");
+    assert_eq!(keys.len(), 11, "{warnings:?}");
+    assert!(
+        !keys.contains(&"proxy"),
+        "the proxy is applied: {warnings:?}"
+    );
     let unknown = warnings.iter().find(|w| w.key == "frobnicate").unwrap();
     assert!(unknown.message.contains("unknown"), "{unknown}");
     let ignored = warnings.iter().find(|w| w.key == "tunnel").unwrap();
