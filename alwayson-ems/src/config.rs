@@ -12,6 +12,7 @@
 //! assert_eq!(warnings[0].key, "binary_mode");
 //! ```
 
+use alwayson_proto::edge::DutyCycle;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -322,6 +323,9 @@ pub struct Config {
     pub offline_msg_store: OfflineMsgStore,
     /// `proxy`.
     pub proxy: Option<Proxy>,
+    /// `duty_cycle` (5.4.3+): connected `duty_cycle` % of every `connect_period` ms;
+    /// `None` when the group is absent or `duty_cycle` is 100.
+    pub duty_cycle: Option<DutyCycle>,
     /// `logger.level` (EMS names: ERROR, WARN, INFO, DEBUG, TRACE, …), as given.
     pub log_level: Option<String>,
     /// `alwayson`: this gateway's own settings.
@@ -330,7 +334,8 @@ pub struct Config {
 
 /// EMS keys this gateway reads but does not implement, per group ("" is the top level).
 const IGNORED: &[(&str, &[&str])] = &[
-    ("", &["tunnel", "file", "fips", "duty_cycle"]),
+    ("", &["tunnel", "file", "fips"]),
+    ("duty_cycle", &["delay_duty_cycle"]),
     (
         "http_server",
         &[
@@ -782,6 +787,26 @@ impl Config {
             }
         };
 
+        let mut duty_cycle = None;
+        if let Some(j) = top.get("duty_cycle") {
+            let mut o = r.obj(j, "duty_cycle", "duty_cycle")?;
+            let percent = o.uint(&r, "duty_cycle", 100)?.unwrap_or(100);
+            let period = o.millis(&r, "connect_period", Duration::ZERO)?;
+            if percent < 100 {
+                if period.is_zero() {
+                    return Err(r.err(
+                        "duty_cycle.connect_period",
+                        "required (more than 0 ms) when duty_cycle is below 100",
+                    ));
+                }
+                duty_cycle = Some(
+                    DutyCycle::new(period, percent as u8)
+                        .map_err(|e| r.err("duty_cycle.duty_cycle", e.to_string()))?,
+                );
+            }
+            r.finish(o);
+        }
+
         let mut log_level = None;
         if let Some(j) = top.get("logger") {
             let mut o = r.obj(j, "logger", "logger")?;
@@ -836,6 +861,7 @@ impl Config {
             auto_bind,
             offline_msg_store,
             proxy,
+            duty_cycle,
             log_level,
             extensions,
         };

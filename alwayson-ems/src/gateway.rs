@@ -202,6 +202,9 @@ fn client(
                 .client_cert_pem(read("client certificate", cert)?, read("client key", key)?);
         }
     }
+    if let Some(cycle) = config.duty_cycle {
+        builder = builder.duty_cycle(cycle);
+    }
     if let Some(proxy) = &config.proxy {
         // Checked when the configuration was read.
         if let Ok(url) = proxy.url() {
