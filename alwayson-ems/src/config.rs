@@ -84,7 +84,7 @@ pub struct WsConnection {
     pub connect_timeout: Duration,
     /// `connect_retry_interval` (default 10000 ms): the longest delay between connect attempts.
     pub connect_retry_interval: Duration,
-    /// `max_connect_delay` (default 0): read, not applied (see the README).
+    /// `max_connect_delay` (default 0): the first connect waits a random delay up to this.
     pub max_connect_delay: Duration,
 }
 
@@ -844,12 +844,6 @@ impl Config {
         }
         r.finish(top);
 
-        if !ws_connection.max_connect_delay.is_zero() {
-            r.warnings.push(Warning {
-                key: "ws_connection.max_connect_delay".into(),
-                message: "not applied: the first connect starts at once".into(),
-            });
-        }
         let config = Config {
             file: file.to_path_buf(),
             ws_servers,

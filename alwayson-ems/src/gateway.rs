@@ -87,6 +87,7 @@ pub struct Gateway {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     https: bool,
+    first_connect_delay: Duration,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -142,6 +143,7 @@ fn client(
     server: usize,
     registry: &Arc<Registry>,
     callbacks: &Arc<Callbacks>,
+    first_connect_delay: Duration,
 ) -> Result<EdgeClient, StartError> {
     let ws = &config.ws_connection;
     let retry = ws.connect_retry_interval.max(Duration::from_millis(10));
@@ -155,6 +157,7 @@ fn client(
         .chunk_size(ws.message_chunk_size)
         .max_message_size(ws.max_msg_size)
         .connect_timeout(ws.connect_timeout)
+        .first_connect_delay(first_connect_delay)
         .reconnect(Reconnect {
             min: retry.min(Duration::from_millis(100)),
             max: retry,
@@ -245,7 +248,15 @@ impl Gateway {
             );
         }
         let callbacks = Arc::new(Callbacks::new()?);
-        let edge = client(&config, 0, &registry, &callbacks)?;
+        let max = config.ws_connection.max_connect_delay;
+        let first_connect_delay = Duration::from_millis(rand::Rng::gen_range(
+            &mut rand::thread_rng(),
+            0..=max.as_millis() as u64,
+        ));
+        if !first_connect_delay.is_zero() {
+            tracing::info!(delay = ?first_connect_delay, "first connect delayed (max_connect_delay)");
+        }
+        let edge = client(&config, 0, &registry, &callbacks, first_connect_delay)?;
         let shared = Arc::new(Shared {
             offline: config.offline_msg_store.enabled,
             config,
@@ -275,8 +286,14 @@ impl Gateway {
             shared,
             local_addr,
             https,
+            first_connect_delay,
             tasks,
         })
+    }
+
+    /// The random delay (up to `max_connect_delay`) the first connect attempt waited.
+    pub fn first_connect_delay(&self) -> Duration {
+        self.first_connect_delay
     }
 
     /// The address the REST interface listens on.
@@ -380,7 +397,14 @@ async fn watch(shared: Arc<Shared>) {
         let s = &shared.config.ws_servers[current];
         tracing::warn!(host = %s.host, port = s.port, "platform unreachable: trying the next server");
         edge.shutdown().await;
-        match client(&shared.config, current, &shared.registry, &shared.callbacks) {
+        let next = client(
+            &shared.config,
+            current,
+            &shared.registry,
+            &shared.callbacks,
+            Duration::ZERO,
+        );
+        match next {
             Ok(next) => *shared.edge.write().unwrap_or_else(|e| e.into_inner()) = next,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the client for the next server");

@@ -147,6 +147,13 @@ pub(crate) struct Driver<R> {
 }
 
 impl<R: Runtime> Driver<R> {
+    /// The first connect attempt waits `delay` (before [`run`](Self::run)).
+    pub(crate) fn delay_first_connect(&mut self, delay: std::time::Duration) {
+        if let Link::Idle { retry_at: Some(at) } = &mut self.link {
+            *at = at.checked_add(delay).unwrap_or(*at);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         config: EdgeConfig,

@@ -445,6 +445,7 @@ pub struct EdgeClientBuilder<R> {
     push_interval: Option<Duration>,
     push_queue_limit: usize,
     fallback: Option<Fallback>,
+    first_connect_delay: Duration,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -478,6 +479,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             push_interval: Some(Duration::from_secs(1)),
             push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
             fallback: None,
+            first_connect_delay: Duration::ZERO,
             runtime: PhantomData,
         }
     }
@@ -582,6 +584,15 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// ```
     pub fn duty_cycle(mut self, cycle: DutyCycle) -> Self {
         self.duty_cycle = Some(cycle);
+        self
+    }
+
+    /// Wait this long before the first connect attempt (default none): a fleet given
+    /// random delays (the EMS's `max_connect_delay`) does not reconnect all at once after
+    /// an outage. [`start`](Self::start) returns at once; [`connect`](Self::connect)
+    /// waits for the delay too.
+    pub fn first_connect_delay(mut self, delay: Duration) -> Self {
+        self.first_connect_delay = delay;
         self
     }
 
@@ -827,6 +838,8 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             offline_stats.clone(),
             self.push_interval,
         );
+        let mut driver = driver;
+        driver.delay_first_connect(self.first_connect_delay);
         R::spawn(driver.run());
         let client = EdgeClient {
             cmd: cmd_tx,
