@@ -144,6 +144,7 @@ fn client(
     registry: &Arc<Registry>,
     callbacks: &Arc<Callbacks>,
     first_connect_delay: Duration,
+    offline: Option<OfflineStore>,
 ) -> Result<EdgeClient, StartError> {
     let ws = &config.ws_connection;
     let retry = ws.connect_retry_interval.max(Duration::from_millis(10));
@@ -216,11 +217,16 @@ fn client(
     }
     let store = &config.offline_msg_store;
     if store.enabled {
-        let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
-        let offline = match &store.directory {
-            Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
-                .map_err(alwayson_tokio::Error::from)?,
-            None => OfflineStore::memory(limits),
+        let offline = match offline {
+            Some(kept) => kept,
+            None => {
+                let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
+                match &store.directory {
+                    Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
+                        .map_err(alwayson_tokio::Error::from)?,
+                    None => OfflineStore::memory(limits),
+                }
+            }
         };
         builder = builder.offline_store(offline);
     }
@@ -256,7 +262,7 @@ impl Gateway {
         if !first_connect_delay.is_zero() {
             tracing::info!(delay = ?first_connect_delay, "first connect delayed (max_connect_delay)");
         }
-        let edge = client(&config, 0, &registry, &callbacks, first_connect_delay)?;
+        let edge = client(&config, 0, &registry, &callbacks, first_connect_delay, None)?;
         let shared = Arc::new(Shared {
             offline: config.offline_msg_store.enabled,
             config,
@@ -373,8 +379,8 @@ async fn health_check(shared: Arc<Shared>) {
 /// Logs every failed connect attempt (a proxy's 407 among them, the proxy named without
 /// its password). With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect
 /// attempts in a row, the current client is shut down and one for the next server started
-/// (with every registered name; a durable offline store is reopened, an in-memory one
-/// starts empty).
+/// (with every registered name and the same offline store, so what was queued while the
+/// last server was unreachable goes to the next).
 async fn watch(shared: Arc<Shared>) {
     let servers = shared.config.ws_servers.len();
     let mut current = 0;
@@ -396,13 +402,15 @@ async fn watch(shared: Arc<Shared>) {
         current = (current + 1) % servers;
         let s = &shared.config.ws_servers[current];
         tracing::warn!(host = %s.host, port = s.port, "platform unreachable: trying the next server");
-        edge.shutdown().await;
+        // The offline store (memory or durable) goes on with the next client.
+        let kept = edge.shutdown_keeping_offline_store().await;
         let next = client(
             &shared.config,
             current,
             &shared.registry,
             &shared.callbacks,
             Duration::ZERO,
+            kept,
         );
         match next {
             Ok(next) => *shared.edge.write().unwrap_or_else(|e| e.into_inner()) = next,

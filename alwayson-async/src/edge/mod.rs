@@ -421,6 +421,24 @@ impl<R: Runtime> EdgeClient<R> {
             let _ = timeout::<R, _>(limit, rx).await;
         }
     }
+
+    /// Like [`shutdown`](Self::shutdown), and hands the offline store back (with what it
+    /// still holds, messages in flight counted as not sent) to give to the next client
+    /// ([`EdgeClientBuilder::offline_store`]), e.g. one for another platform. `None`
+    /// without a store, or when the client had already closed.
+    pub async fn shutdown_keeping_offline_store(&self) -> Option<OfflineStore> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self
+            .cmd
+            .clone()
+            .send(Command::ShutdownKeepingStore { reply })
+            .await;
+        if sent.is_err() {
+            return None;
+        }
+        let limit = self.request_timeout.saturating_add(Duration::from_secs(2));
+        timeout::<R, _>(limit, rx).await?.ok().flatten()
+    }
 }
 
 /// Configures and connects an [`EdgeClient`].
