@@ -119,6 +119,11 @@ pub struct Certificates {
     pub client_cert: Option<PathBuf>,
     /// `key_file`: PEM private key of `client_cert`.
     pub key_file: Option<PathBuf>,
+    /// `http_client_ca_certs`: PEM CA file(s) the HTTPS applications' certificates are
+    /// verified against (and their host names checked). Without it, or with
+    /// `allow_self_signed`, callbacks accept any certificate (applications such as the
+    /// Lua Script Resource usually run with a self-signed one).
+    pub http_client_ca_certs: Vec<PathBuf>,
 }
 
 /// `http_server`: the local REST interface.
@@ -371,7 +376,6 @@ const IGNORED: &[(&str, &[&str])] = &[
             "disable_hostname_validation",
             "key_passphrase",
             "cipher_suite",
-            "http_client_ca_certs",
             "validation_criteria",
             "fingerprint_allowlist",
         ],
@@ -519,6 +523,29 @@ impl<'a> Obj<'a> {
             .map_or(default, Duration::from_millis))
     }
 
+    /// A file name or a list of them, relative to `base`.
+    fn paths(
+        &mut self,
+        r: &Reader,
+        key: &'static str,
+        base: &Path,
+    ) -> Result<Vec<PathBuf>, ConfigError> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Json::String(s)) => Ok(vec![base.join(s)]),
+            Some(Json::Array(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    s.as_str().map(|s| base.join(s)).ok_or_else(|| {
+                        r.err(&format!("{}[{i}]", self.key(key)), "expected a file name")
+                    })
+                })
+                .collect(),
+            Some(_) => Err(r.err(&self.key(key), "expected a file name or a list of them")),
+        }
+    }
+
     fn port(&mut self, r: &Reader, key: &'static str, default: u16) -> Result<u16, ConfigError> {
         Ok(self
             .uint(r, key, u64::from(u16::MAX))?
@@ -647,27 +674,8 @@ impl Config {
             let c = &mut certificates;
             c.validate = o.bool(&r, "validate", true)?;
             c.allow_self_signed = o.bool(&r, "allow_self_signed", false)?;
-            match o.get("cert_chain") {
-                None => {}
-                Some(Json::String(s)) => c.cert_chain.push(base.join(s)),
-                Some(Json::Array(list)) => {
-                    for (i, s) in list.iter().enumerate() {
-                        let s = s.as_str().ok_or_else(|| {
-                            r.err(
-                                &format!("certificates.cert_chain[{i}]"),
-                                "expected a file name",
-                            )
-                        })?;
-                        c.cert_chain.push(base.join(s));
-                    }
-                }
-                Some(_) => {
-                    return Err(r.err(
-                        "certificates.cert_chain",
-                        "expected a file name or a list of them",
-                    ))
-                }
-            }
+            c.cert_chain = o.paths(&r, "cert_chain", &base)?;
+            c.http_client_ca_certs = o.paths(&r, "http_client_ca_certs", &base)?;
             c.client_cert = o.path(&r, "client_cert", &base)?;
             c.key_file = o.path(&r, "key_file", &base)?;
             if c.client_cert.is_some() != c.key_file.is_some() {

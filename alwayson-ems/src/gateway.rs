@@ -253,7 +253,18 @@ impl Gateway {
                 "no auto_bind entry has gateway: true: things are bound without a gateway name"
             );
         }
-        let callbacks = Arc::new(Callbacks::new()?);
+        let c = &config.certificates;
+        let callbacks = if c.http_client_ca_certs.is_empty() || c.allow_self_signed {
+            Callbacks::new()?
+        } else {
+            let pems = c
+                .http_client_ca_certs
+                .iter()
+                .map(|p| read("HTTP client CA certificate", p))
+                .collect::<Result<Vec<_>, _>>()?;
+            Callbacks::verifying(&pems).map_err(StartError::Tls)?
+        };
+        let callbacks = Arc::new(callbacks);
         let max = config.ws_connection.max_connect_delay;
         let first_connect_delay = Duration::from_millis(rand::Rng::gen_range(
             &mut rand::thread_rng(),
