@@ -335,6 +335,7 @@ impl Gateway {
         for t in &self.tasks {
             t.abort();
         }
+        self.shared.registry.flushed().await;
         self.shared.edge().shutdown().await;
     }
 }
