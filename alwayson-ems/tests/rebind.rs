@@ -152,8 +152,18 @@ async fn after_a_platform_restart_one_bind_carries_every_registered_name() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let gateway = Gateway::start(config).await.unwrap();
     wait_bound(&first, "AutoThing").await;
-    // one more name, registered at run time
-    gateway.edge().bind(["Late1".to_owned()]).await.unwrap();
+    // one more name, registered at run time through the LocalEms REST interface
+    let body = r#"{"name":"Late1"}"#;
+    let req = format!(
+        "POST /Thingworx/Things/LocalEms/Services/AddEdgeThing HTTP/1.1\r\nHost: localhost\r\n\
+         Connection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s = TcpStream::connect(gateway.local_addr()).await.unwrap();
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     wait_bound(&first, "Late1").await;
     let registered: BTreeSet<String> = binds
         .lock()
