@@ -91,10 +91,41 @@ impl Callbacks {
     /// self-signed) certificates.
     pub fn new() -> Result<Self, alwayson_tokio::Error> {
         let config = alwayson_async::accept_any_cert_client_config()?;
-        Ok(Callbacks {
+        Ok(Self::with_tls(config))
+    }
+
+    /// Callbacks whose HTTPS connections verify the applications' certificates (and host
+    /// names) against these PEM CA certificates only.
+    pub fn verifying(ca_pems: &[Vec<u8>]) -> Result<Self, String> {
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for pem in ca_pems {
+            let certs = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("bad CA certificate PEM: {e}"))?;
+            if certs.is_empty() {
+                return Err("no certificate in a CA certificate file".into());
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("bad CA certificate: {e}"))?;
+            }
+        }
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(Self::with_tls(std::sync::Arc::new(config)))
+    }
+
+    fn with_tls(config: std::sync::Arc<rustls::ClientConfig>) -> Self {
+        Callbacks {
             tls: tokio_rustls::TlsConnector::from(config),
             in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
-        })
+        }
     }
 
     /// Answers a platform request for `thing` through its application.

@@ -12,6 +12,7 @@
 //! assert_eq!(warnings[0].key, "binary_mode");
 //! ```
 
+use alwayson_proto::edge::DutyCycle;
 use serde_json::{Map, Value as Json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -83,7 +84,7 @@ pub struct WsConnection {
     pub connect_timeout: Duration,
     /// `connect_retry_interval` (default 10000 ms): the longest delay between connect attempts.
     pub connect_retry_interval: Duration,
-    /// `max_connect_delay` (default 0): read, not applied (see the README).
+    /// `max_connect_delay` (default 0): the first connect waits a random delay up to this.
     pub max_connect_delay: Duration,
 }
 
@@ -118,6 +119,11 @@ pub struct Certificates {
     pub client_cert: Option<PathBuf>,
     /// `key_file`: PEM private key of `client_cert`.
     pub key_file: Option<PathBuf>,
+    /// `http_client_ca_certs`: PEM CA file(s) the HTTPS applications' certificates are
+    /// verified against (and their host names checked). Without it, or with
+    /// `allow_self_signed`, callbacks accept any certificate (applications such as the
+    /// Lua Script Resource usually run with a self-signed one).
+    pub http_client_ca_certs: Vec<PathBuf>,
 }
 
 /// `http_server`: the local REST interface.
@@ -252,8 +258,8 @@ impl Default for OfflineMsgStore {
     }
 }
 
-/// `proxy`: an HTTP proxy for the platform connection (read; not applied yet, a warning
-/// says so).
+/// `proxy`: an HTTP proxy for the platform connection (a `CONNECT` tunnel, with Basic
+/// authentication when `user` is given).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Proxy {
@@ -265,6 +271,26 @@ pub struct Proxy {
     pub user: Option<String>,
     /// `password`.
     pub password: Option<String>,
+}
+
+impl Proxy {
+    /// The proxy as `http://[user[:password]@]host:port`, user and password
+    /// percent-encoded (for `EdgeClientBuilder::proxy`).
+    pub fn url(&self) -> Result<String, String> {
+        let host = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        let mut url = url::Url::parse(&format!("http://{host}"))
+            .map_err(|e| format!("host {:?}: {e}", self.host))?;
+        let _ = url.set_port(Some(self.port));
+        if let Some(user) = self.user.as_deref().filter(|u| !u.is_empty()) {
+            let _ = url.set_username(user);
+            let _ = url.set_password(self.password.as_deref());
+        }
+        Ok(url.as_str().trim_end_matches('/').to_owned())
+    }
 }
 
 /// `alwayson`: settings of this gateway that the EMS does not have.
@@ -302,6 +328,9 @@ pub struct Config {
     pub offline_msg_store: OfflineMsgStore,
     /// `proxy`.
     pub proxy: Option<Proxy>,
+    /// `duty_cycle` (5.4.3+): connected `duty_cycle` % of every `connect_period` ms;
+    /// `None` when the group is absent or `duty_cycle` is 100.
+    pub duty_cycle: Option<DutyCycle>,
     /// `logger.level` (EMS names: ERROR, WARN, INFO, DEBUG, TRACE, …), as given.
     pub log_level: Option<String>,
     /// `alwayson`: this gateway's own settings.
@@ -310,7 +339,8 @@ pub struct Config {
 
 /// EMS keys this gateway reads but does not implement, per group ("" is the top level).
 const IGNORED: &[(&str, &[&str])] = &[
-    ("", &["tunnel", "file", "fips", "duty_cycle"]),
+    ("", &["tunnel", "file", "fips"]),
+    ("duty_cycle", &["delay_duty_cycle"]),
     (
         "http_server",
         &[
@@ -346,7 +376,6 @@ const IGNORED: &[(&str, &[&str])] = &[
             "disable_hostname_validation",
             "key_passphrase",
             "cipher_suite",
-            "http_client_ca_certs",
             "validation_criteria",
             "fingerprint_allowlist",
         ],
@@ -494,6 +523,29 @@ impl<'a> Obj<'a> {
             .map_or(default, Duration::from_millis))
     }
 
+    /// A file name or a list of them, relative to `base`.
+    fn paths(
+        &mut self,
+        r: &Reader,
+        key: &'static str,
+        base: &Path,
+    ) -> Result<Vec<PathBuf>, ConfigError> {
+        match self.get(key) {
+            None => Ok(Vec::new()),
+            Some(Json::String(s)) => Ok(vec![base.join(s)]),
+            Some(Json::Array(list)) => list
+                .iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    s.as_str().map(|s| base.join(s)).ok_or_else(|| {
+                        r.err(&format!("{}[{i}]", self.key(key)), "expected a file name")
+                    })
+                })
+                .collect(),
+            Some(_) => Err(r.err(&self.key(key), "expected a file name or a list of them")),
+        }
+    }
+
     fn port(&mut self, r: &Reader, key: &'static str, default: u16) -> Result<u16, ConfigError> {
         Ok(self
             .uint(r, key, u64::from(u16::MAX))?
@@ -622,27 +674,8 @@ impl Config {
             let c = &mut certificates;
             c.validate = o.bool(&r, "validate", true)?;
             c.allow_self_signed = o.bool(&r, "allow_self_signed", false)?;
-            match o.get("cert_chain") {
-                None => {}
-                Some(Json::String(s)) => c.cert_chain.push(base.join(s)),
-                Some(Json::Array(list)) => {
-                    for (i, s) in list.iter().enumerate() {
-                        let s = s.as_str().ok_or_else(|| {
-                            r.err(
-                                &format!("certificates.cert_chain[{i}]"),
-                                "expected a file name",
-                            )
-                        })?;
-                        c.cert_chain.push(base.join(s));
-                    }
-                }
-                Some(_) => {
-                    return Err(r.err(
-                        "certificates.cert_chain",
-                        "expected a file name or a list of them",
-                    ))
-                }
-            }
+            c.cert_chain = o.paths(&r, "cert_chain", &base)?;
+            c.http_client_ca_certs = o.paths(&r, "http_client_ca_certs", &base)?;
             c.client_cert = o.path(&r, "client_cert", &base)?;
             c.key_file = o.path(&r, "key_file", &base)?;
             if c.client_cert.is_some() != c.key_file.is_some() {
@@ -749,14 +782,38 @@ impl Config {
                 let user = o.string(&r, "user")?;
                 let password = o.string(&r, "password")?;
                 r.finish(o);
-                host.filter(|h| !h.is_empty()).map(|host| Proxy {
+                let proxy = host.filter(|h| !h.is_empty()).map(|host| Proxy {
                     host,
                     port,
                     user,
                     password,
-                })
+                });
+                if let Some(Err(e)) = proxy.as_ref().map(Proxy::url) {
+                    return Err(r.err("proxy.host", e));
+                }
+                proxy
             }
         };
+
+        let mut duty_cycle = None;
+        if let Some(j) = top.get("duty_cycle") {
+            let mut o = r.obj(j, "duty_cycle", "duty_cycle")?;
+            let percent = o.uint(&r, "duty_cycle", 100)?.unwrap_or(100);
+            let period = o.millis(&r, "connect_period", Duration::ZERO)?;
+            if percent < 100 {
+                if period.is_zero() {
+                    return Err(r.err(
+                        "duty_cycle.connect_period",
+                        "required (more than 0 ms) when duty_cycle is below 100",
+                    ));
+                }
+                duty_cycle = Some(
+                    DutyCycle::new(period, percent as u8)
+                        .map_err(|e| r.err("duty_cycle.duty_cycle", e.to_string()))?,
+                );
+            }
+            r.finish(o);
+        }
 
         let mut log_level = None;
         if let Some(j) = top.get("logger") {
@@ -795,18 +852,6 @@ impl Config {
         }
         r.finish(top);
 
-        if proxy.is_some() {
-            r.warnings.push(Warning {
-                key: "proxy".into(),
-                message: "an HTTP proxy is not supported yet: connecting directly".into(),
-            });
-        }
-        if !ws_connection.max_connect_delay.is_zero() {
-            r.warnings.push(Warning {
-                key: "ws_connection.max_connect_delay".into(),
-                message: "not applied: the first connect starts at once".into(),
-            });
-        }
         let config = Config {
             file: file.to_path_buf(),
             ws_servers,
@@ -818,6 +863,7 @@ impl Config {
             auto_bind,
             offline_msg_store,
             proxy,
+            duty_cycle,
             log_level,
             extensions,
         };

@@ -87,6 +87,7 @@ pub struct Gateway {
     shared: Arc<Shared>,
     local_addr: SocketAddr,
     https: bool,
+    first_connect_delay: Duration,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -142,6 +143,8 @@ fn client(
     server: usize,
     registry: &Arc<Registry>,
     callbacks: &Arc<Callbacks>,
+    first_connect_delay: Duration,
+    offline: Option<OfflineStore>,
 ) -> Result<EdgeClient, StartError> {
     let ws = &config.ws_connection;
     let retry = ws.connect_retry_interval.max(Duration::from_millis(10));
@@ -155,6 +158,7 @@ fn client(
         .chunk_size(ws.message_chunk_size)
         .max_message_size(ws.max_msg_size)
         .connect_timeout(ws.connect_timeout)
+        .first_connect_delay(first_connect_delay)
         .reconnect(Reconnect {
             min: retry.min(Duration::from_millis(100)),
             max: retry,
@@ -202,13 +206,27 @@ fn client(
                 .client_cert_pem(read("client certificate", cert)?, read("client key", key)?);
         }
     }
+    if let Some(cycle) = config.duty_cycle {
+        builder = builder.duty_cycle(cycle);
+    }
+    if let Some(proxy) = &config.proxy {
+        // Checked when the configuration was read.
+        if let Ok(url) = proxy.url() {
+            builder = builder.proxy(url);
+        }
+    }
     let store = &config.offline_msg_store;
     if store.enabled {
-        let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
-        let offline = match &store.directory {
-            Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
-                .map_err(alwayson_tokio::Error::from)?,
-            None => OfflineStore::memory(limits),
+        let offline = match offline {
+            Some(kept) => kept,
+            None => {
+                let limits = OfflineLimits::default().with_max_bytes(store.max_size.max(1));
+                match &store.directory {
+                    Some(dir) => OfflineStore::durable(dir, limits, FsyncPolicy::default())
+                        .map_err(alwayson_tokio::Error::from)?,
+                    None => OfflineStore::memory(limits),
+                }
+            }
         };
         builder = builder.offline_store(offline);
     }
@@ -235,8 +253,27 @@ impl Gateway {
                 "no auto_bind entry has gateway: true: things are bound without a gateway name"
             );
         }
-        let callbacks = Arc::new(Callbacks::new()?);
-        let edge = client(&config, 0, &registry, &callbacks)?;
+        let c = &config.certificates;
+        let callbacks = if c.http_client_ca_certs.is_empty() || c.allow_self_signed {
+            Callbacks::new()?
+        } else {
+            let pems = c
+                .http_client_ca_certs
+                .iter()
+                .map(|p| read("HTTP client CA certificate", p))
+                .collect::<Result<Vec<_>, _>>()?;
+            Callbacks::verifying(&pems).map_err(StartError::Tls)?
+        };
+        let callbacks = Arc::new(callbacks);
+        let max = config.ws_connection.max_connect_delay;
+        let first_connect_delay = Duration::from_millis(rand::Rng::gen_range(
+            &mut rand::thread_rng(),
+            0..=max.as_millis() as u64,
+        ));
+        if !first_connect_delay.is_zero() {
+            tracing::info!(delay = ?first_connect_delay, "first connect delayed (max_connect_delay)");
+        }
+        let edge = client(&config, 0, &registry, &callbacks, first_connect_delay, None)?;
         let shared = Arc::new(Shared {
             offline: config.offline_msg_store.enabled,
             config,
@@ -257,19 +294,23 @@ impl Gateway {
         }
         let https = tls.is_some();
         let router = server::router(shared.clone());
-        let mut tasks = vec![
+        let tasks = vec![
             tokio::spawn(server::serve(listener, tls, router)),
             tokio::spawn(health_check(shared.clone())),
+            tokio::spawn(watch(shared.clone())),
         ];
-        if shared.config.ws_servers.len() > 1 {
-            tasks.push(tokio::spawn(failover(shared.clone())));
-        }
         Ok(Gateway {
             shared,
             local_addr,
             https,
+            first_connect_delay,
             tasks,
         })
+    }
+
+    /// The random delay (up to `max_connect_delay`) the first connect attempt waited.
+    pub fn first_connect_delay(&self) -> Duration {
+        self.first_connect_delay
     }
 
     /// The address the REST interface listens on.
@@ -294,6 +335,7 @@ impl Gateway {
         for t in &self.tasks {
             t.abort();
         }
+        self.shared.registry.flushed().await;
         self.shared.edge().shutdown().await;
     }
 }
@@ -346,10 +388,12 @@ async fn health_check(shared: Arc<Shared>) {
     }
 }
 
-/// With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect attempts in a row,
-/// the current client is shut down and one for the next server started (with every
-/// registered name; a durable offline store is reopened, an in-memory one starts empty).
-async fn failover(shared: Arc<Shared>) {
+/// Logs every failed connect attempt (a proxy's 407 among them, the proxy named without
+/// its password). With several `ws_servers`: after [`FAILOVER_AFTER`] failed connect
+/// attempts in a row, the current client is shut down and one for the next server started
+/// (with every registered name and the same offline store, so what was queued while the
+/// last server was unreachable goes to the next).
+async fn watch(shared: Arc<Shared>) {
     let servers = shared.config.ws_servers.len();
     let mut current = 0;
     loop {
@@ -358,8 +402,11 @@ async fn failover(shared: Arc<Shared>) {
         loop {
             match events.next().await {
                 None | Some(EdgeNotice::Closed) => return,
-                Some(EdgeNotice::ConnectFailed { attempt, .. }) if attempt >= FAILOVER_AFTER => {
-                    break
+                Some(EdgeNotice::ConnectFailed { attempt, error }) => {
+                    tracing::warn!(attempt, %error, "cannot connect to the platform");
+                    if servers > 1 && attempt >= FAILOVER_AFTER {
+                        break;
+                    }
                 }
                 Some(_) => {}
             }
@@ -367,8 +414,17 @@ async fn failover(shared: Arc<Shared>) {
         current = (current + 1) % servers;
         let s = &shared.config.ws_servers[current];
         tracing::warn!(host = %s.host, port = s.port, "platform unreachable: trying the next server");
-        edge.shutdown().await;
-        match client(&shared.config, current, &shared.registry, &shared.callbacks) {
+        // The offline store (memory or durable) goes on with the next client.
+        let kept = edge.shutdown_keeping_offline_store().await;
+        let next = client(
+            &shared.config,
+            current,
+            &shared.registry,
+            &shared.callbacks,
+            Duration::ZERO,
+            kept,
+        );
+        match next {
             Ok(next) => *shared.edge.write().unwrap_or_else(|e| e.into_inner()) = next,
             Err(e) => {
                 tracing::error!(error = %e, "cannot start the client for the next server");

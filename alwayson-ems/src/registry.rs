@@ -5,7 +5,8 @@ use crate::config::{AutoBind, Protocol};
 use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Most things registered at once (beyond it `AddEdgeThing` is refused).
@@ -181,6 +182,39 @@ impl EdgeThing {
 pub struct Registry {
     things: Mutex<BTreeMap<String, EdgeThing>>,
     file: PathBuf,
+    writer: Arc<Writer>,
+}
+
+/// Writes the registrations file, newest snapshot last.
+#[derive(Debug)]
+struct Writer {
+    file: PathBuf,
+    /// Snapshots taken so far (each numbered).
+    requested: AtomicU64,
+    /// The number of the last snapshot written (held while writing: one writer at a time).
+    written: Mutex<u64>,
+}
+
+impl Writer {
+    /// Writes snapshot `generation` (`text`) atomically, a temporary file renamed over
+    /// the file; skipped when a newer one was written already.
+    fn write(&self, generation: u64, text: &str) {
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        if *written >= generation {
+            return;
+        }
+        let tmp = self.file.with_extension("json.tmp");
+        let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.file));
+        if let Err(e) = result {
+            tracing::warn!(file = %self.file.display(), error = %e, "cannot write the registrations file");
+        }
+        *written = generation;
+    }
+
+    fn done(&self) -> bool {
+        *self.written.lock().unwrap_or_else(|e| e.into_inner())
+            >= self.requested.load(Ordering::SeqCst)
+    }
 }
 
 impl Registry {
@@ -188,7 +222,20 @@ impl Registry {
     pub fn new(file: PathBuf) -> Self {
         Registry {
             things: Mutex::new(BTreeMap::new()),
+            writer: Arc::new(Writer {
+                file: file.clone(),
+                requested: AtomicU64::new(0),
+                written: Mutex::new(0),
+            }),
             file,
+        }
+    }
+
+    /// Waits (up to 5 s) until the registrations file holds the latest registrations.
+    pub async fn flushed(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while !self.writer.done() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
         }
     }
 
@@ -238,18 +285,23 @@ impl Registry {
         added
     }
 
-    /// Writes the persistent registrations (atomically: a temporary file renamed).
+    /// Writes the persistent registrations atomically (a temporary file renamed), off
+    /// the async tasks (`spawn_blocking`) when on a tokio runtime; see [`Self::flushed`].
+    /// Called with the lock held, so snapshots are numbered in the order of the changes.
     fn save(&self, things: &BTreeMap<String, EdgeThing>) {
         let list: Vec<Json> = things
             .values()
             .filter(|t| t.persist)
             .map(EdgeThing::to_json)
             .collect();
-        let tmp = self.file.with_extension("json.tmp");
         let text = Json::Array(list).to_string();
-        let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &self.file));
-        if let Err(e) = result {
-            tracing::warn!(file = %self.file.display(), error = %e, "cannot write the registrations file");
+        let generation = self.writer.requested.fetch_add(1, Ordering::SeqCst) + 1;
+        let writer = self.writer.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn_blocking(move || writer.write(generation, &text));
+            }
+            Err(_) => writer.write(generation, &text),
         }
     }
 
@@ -362,6 +414,39 @@ mod tests {
         assert_eq!(again.get("A").unwrap(), t);
         r.remove("A");
         assert!(Registry::new(file).load_persisted().is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_a_runtime_the_file_is_written_in_the_background_newest_last() {
+        let dir = std::env::temp_dir().join(format!("alwayson-ems-regbg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("r.json");
+        let r = Registry::new(file.clone());
+        let thing = |name: &str| {
+            EdgeThing::from_json(
+                json!({"name": name, "host": "h", "port": 1, "persist": true})
+                    .as_object()
+                    .unwrap(),
+            )
+            .unwrap()
+        };
+        for i in 0..50 {
+            r.add(thing(&format!("T{i}"))).unwrap();
+        }
+        for i in (0..50).step_by(2) {
+            r.remove(&format!("T{i}"));
+        }
+        r.flushed().await;
+        let mut back = Registry::new(file.clone()).load_persisted();
+        back.sort();
+        let mut want: Vec<String> = (1..50).step_by(2).map(|i| format!("T{i}")).collect();
+        want.sort();
+        assert_eq!(back, want, "the file holds the last state");
+        assert!(
+            !file.with_extension("json.tmp").exists(),
+            "the temporary file was renamed"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -4,6 +4,7 @@
 
 use alwayson_ems::config::{Encryption, Protocol};
 use alwayson_ems::Config;
+use alwayson_proto::edge::DutyCycle;
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,11 +32,11 @@ const EMS_CONFIG: &str = r#"{
      "protocol": "https", "timeout": 15000, "user": "lsr", "password": "pw", "accept": "application/json"}
   ],
   "offline_msg_store": {"enabled": true, "directory": "store", "max_size": 1048576},
-  "proxy": {"host": "proxy.local", "port": 3128, "user": "u", "password": "p"},
+  "proxy": {"host": "proxy.local", "port": 3128, "user": "u@x", "password": "p w:/"},
   "logger": {"level": "DEBUG", "audit_target": "audit.log"},
   "alwayson": {"health_check_interval": 2000, "registrations_file": "regs.json"},
   "tunnel": {"enabled": false},
-  "duty_cycle": {"connect_period": 60000},
+  "duty_cycle": {"connect_period": 60000, "duty_cycle": 25, "delay_duty_cycle": 1000},
   "frobnicate": 1
 }"#;
 
@@ -92,7 +93,18 @@ fn an_ems_config_gives_its_settings_and_warns_about_the_rest() {
     assert!(o.enabled);
     assert_eq!(o.directory.as_deref(), Some(Path::new("/etc/ems/store")));
     assert_eq!(o.max_size, 1 << 20);
-    assert_eq!(c.proxy.as_ref().unwrap().host, "proxy.local");
+    let proxy = c.proxy.as_ref().unwrap();
+    assert_eq!(proxy.host, "proxy.local");
+    assert_eq!(
+        proxy.url().unwrap(),
+        "http://u%40x:p%20w%3A%2F@proxy.local:3128",
+        "user and password percent-encoded"
+    );
+    assert_eq!(
+        c.duty_cycle,
+        Some(DutyCycle::new(Duration::from_secs(60), 25).unwrap()),
+        "connected 25 % of every minute"
+    );
     assert_eq!(c.log_filter(), Some("debug"));
     assert_eq!(c.extensions.health_check_interval, Duration::from_secs(2));
     assert_eq!(
@@ -111,13 +123,16 @@ fn an_ems_config_gives_its_settings_and_warns_about_the_rest() {
         "auto_bind[1].accept",
         "logger.audit_target",
         "tunnel",
-        "duty_cycle",
+        "duty_cycle.delay_duty_cycle",
         "frobnicate",
-        "proxy",
     ] {
         assert!(keys.contains(&key), "no warning for {key}: {warnings:?}");
     }
-    assert_eq!(keys.len(), 12, "{warnings:?}");
+    assert_eq!(keys.len(), 11, "{warnings:?}");
+    assert!(
+        !keys.contains(&"proxy"),
+        "the proxy is applied: {warnings:?}"
+    );
     let unknown = warnings.iter().find(|w| w.key == "frobnicate").unwrap();
     assert!(unknown.message.contains("unknown"), "{unknown}");
     let ignored = warnings.iter().find(|w| w.key == "tunnel").unwrap();
@@ -142,6 +157,15 @@ fn defaults_are_the_ems_defaults() {
     assert_eq!(c.offline_msg_store.max_size, 65535);
     assert_eq!(c.extensions.health_check_interval, Duration::from_secs(60));
     assert_eq!(c.gateway_name(), None);
+    assert_eq!(c.duty_cycle, None);
+    let (c, warnings) = Config::parse(
+        r#"{"ws_servers":[{"host":"h","port":80}],"appKey":"k",
+            "duty_cycle":{"duty_cycle":100,"connect_period":60000}}"#,
+        "c.json",
+    )
+    .unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(c.duty_cycle, None, "100 % is always connected");
 }
 
 #[test]
@@ -172,6 +196,18 @@ fn a_bad_value_is_one_error_naming_key_and_file() {
         (
             r#","alwayson":{"health_check_interval":0}"#,
             "alwayson.health_check_interval",
+        ),
+        (
+            r#","duty_cycle":{"duty_cycle":50}"#,
+            "duty_cycle.connect_period",
+        ),
+        (
+            r#","duty_cycle":{"duty_cycle":0,"connect_period":1000}"#,
+            "duty_cycle.duty_cycle",
+        ),
+        (
+            r#","duty_cycle":{"duty_cycle":101,"connect_period":1000}"#,
+            "duty_cycle.duty_cycle",
         ),
     ] {
         let text = format!("{base}{extra}}}");

@@ -43,14 +43,17 @@ async fn https(
     (status, head.to_owned(), body.to_owned())
 }
 
-/// An HTTPS application answering `GET …/Properties/Temp` with 21.5; returns its port.
+/// An HTTPS application (self-signed certificate) answering `GET …/Properties/Temp`
+/// with 21.5; returns its port.
 async fn https_app() -> u16 {
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let config = alwayson_async::tls_server_config(
-        cert.cert.pem().as_bytes(),
-        cert.key_pair.serialize_pem().as_bytes(),
-    )
-    .unwrap();
+    https_app_with(&cert.cert.pem(), &cert.key_pair.serialize_pem()).await
+}
+
+/// [`https_app`] with this certificate chain and key.
+async fn https_app_with(cert_pem: &str, key_pem: &str) -> u16 {
+    let config =
+        alwayson_async::tls_server_config(cert_pem.as_bytes(), key_pem.as_bytes()).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -71,8 +74,8 @@ async fn https_app() -> u16 {
                     }
                 }
                 let head = String::from_utf8_lossy(&buf).into_owned();
-                let (status, body) = if head
-                    .starts_with("GET /scripts/Thingworx/Things/LsrThing1/Properties/Temp ")
+                let (status, body) = if head.starts_with("GET /scripts/Thingworx/Things/")
+                    && head.contains("/Properties/Temp ")
                 {
                     (
                         200,
@@ -154,6 +157,96 @@ async fn https_with_basic_auth_and_an_https_application() {
     assert_eq!(v, Value::from(21.5));
 
     gateway.shutdown().await;
+    platform.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A CA and a certificate for 127.0.0.1 it signed: (CA PEM, leaf PEM, leaf key PEM).
+fn ca_and_leaf() -> (String, String, String) {
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .unwrap();
+    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+}
+
+/// POST to the gateway's plain-HTTP REST interface; the status.
+async fn post(addr: std::net::SocketAddr, path: &str, body: &str) -> u16 {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    let _ = s.read_to_string(&mut raw).await;
+    raw.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_client_ca_certs_verify_https_applications() {
+    let platform = Platform::builder()
+        .listen("127.0.0.1:0")
+        .app_key("k")
+        .start()
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("alwayson-ems-appca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (ca, leaf, leaf_key) = ca_and_leaf();
+    std::fs::write(dir.join("apps-ca.pem"), &ca).unwrap();
+    let signed_app = https_app_with(&leaf, &leaf_key).await;
+    let self_signed_app = https_app().await;
+    for allow_self_signed in [false, true] {
+        let text = format!(
+            r#"{{"ws_servers":[{{"host":"127.0.0.1","port":{}}}],"appKey":"k",
+                "http_server":{{"port":0}},
+                "ws_connection":{{"connect_retry_interval":100}},
+                "certificates":{{"http_client_ca_certs":"apps-ca.pem","allow_self_signed":{allow_self_signed}}},
+                "alwayson":{{"registrations_file":"regs.json"}},
+                "auto_bind":[{{"name":"Gw","gateway":true}}]}}"#,
+            platform.local_addr().port()
+        );
+        let (config, warnings) = Config::parse(&text, dir.join("config.json")).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(
+            config.certificates.http_client_ca_certs,
+            vec![dir.join("apps-ca.pem")]
+        );
+        let gateway = Gateway::start(config).await.unwrap();
+        let add = "/Thingworx/Things/LocalEms/Services/AddEdgeThing";
+        for (name, port) in [("Signed1", signed_app), ("SelfSigned1", self_signed_app)] {
+            let body = format!(
+                r#"{{"name":"{name}","host":"127.0.0.1","port":"{port}","proto":"https","path":"/scripts/Thingworx","timeout":5000}}"#
+            );
+            assert_eq!(post(gateway.local_addr(), add, &body).await, 200);
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !platform
+            .thing("SelfSigned1")
+            .is_some_and(|t| t.is_connected)
+        {
+            assert!(tokio::time::Instant::now() < deadline, "never bound");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // signed by the CA: verified and read
+        let v = platform.read_property("Signed1", "Temp").await.unwrap();
+        assert_eq!(v, Value::from(21.5));
+        // self-signed: refused unless allow_self_signed
+        let r = platform.read_property("SelfSigned1", "Temp").await;
+        if allow_self_signed {
+            assert_eq!(r.unwrap(), Value::from(21.5));
+        } else {
+            assert!(r.is_err(), "a self-signed application was accepted: {r:?}");
+        }
+        gateway.shutdown().await;
+    }
     platform.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
 }

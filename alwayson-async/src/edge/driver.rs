@@ -58,6 +58,10 @@ pub(crate) enum Command {
     Shutdown {
         reply: oneshot::Sender<()>,
     },
+    /// Shut down and hand the offline store back (for the next client).
+    ShutdownKeepingStore {
+        reply: oneshot::Sender<Option<OfflineStore>>,
+    },
     /// Send (or store) the subscribed properties' queued values now.
     Flush {
         reply: oneshot::Sender<Result<()>>,
@@ -135,6 +139,8 @@ pub(crate) struct Driver<R> {
     /// Shutdown began (the session bounds how long the close may take).
     closing: bool,
     shutdown_replies: Vec<oneshot::Sender<()>>,
+    /// Who gets the offline store when the driver ends.
+    store_reply: Option<oneshot::Sender<Option<OfflineStore>>>,
     finished: bool,
     /// Which input is polled first on the next wake-up (rotates, so none starves).
     turn: u8,
@@ -147,6 +153,13 @@ pub(crate) struct Driver<R> {
 }
 
 impl<R: Runtime> Driver<R> {
+    /// The first connect attempt waits `delay` (before [`run`](Self::run)).
+    pub(crate) fn delay_first_connect(&mut self, delay: std::time::Duration) {
+        if let Link::Idle { retry_at: Some(at) } = &mut self.link {
+            *at = at.checked_add(delay).unwrap_or(*at);
+        }
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         config: EdgeConfig,
@@ -189,6 +202,7 @@ impl<R: Runtime> Driver<R> {
             last_error: None,
             closing: false,
             shutdown_replies: Vec::new(),
+            store_reply: None,
             finished: false,
             turn: 0,
             deadline: None,
@@ -430,6 +444,10 @@ impl<R: Runtime> Driver<R> {
                 self.shutdown_replies.push(reply);
                 self.begin_close();
             }
+            Command::ShutdownKeepingStore { reply } => {
+                self.store_reply = Some(reply);
+                self.begin_close();
+            }
             Command::Flush { reply } => {
                 let offline = self.offline.as_mut();
                 let (session, things) = (&mut self.session, &self.things);
@@ -615,6 +633,17 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn finish(mut self) {
+        if let Some(reply) = self.store_reply.take() {
+            let mut store = self.offline.take();
+            if let Some(store) = &mut store {
+                // Whatever was in flight on this connection is sent again by the next.
+                store.handle_event(&EdgeEvent::Disconnected {
+                    reason: DisconnectReason::ConnectionLost,
+                });
+                store.sync();
+            }
+            let _ = reply.send(store);
+        }
         if let Some(store) = &mut self.offline {
             store.sync();
             let held = store.stats();

@@ -421,6 +421,24 @@ impl<R: Runtime> EdgeClient<R> {
             let _ = timeout::<R, _>(limit, rx).await;
         }
     }
+
+    /// Like [`shutdown`](Self::shutdown), and hands the offline store back (with what it
+    /// still holds, messages in flight counted as not sent) to give to the next client
+    /// ([`EdgeClientBuilder::offline_store`]), e.g. one for another platform. `None`
+    /// without a store, or when the client had already closed.
+    pub async fn shutdown_keeping_offline_store(&self) -> Option<OfflineStore> {
+        let (reply, rx) = oneshot::channel();
+        let sent = self
+            .cmd
+            .clone()
+            .send(Command::ShutdownKeepingStore { reply })
+            .await;
+        if sent.is_err() {
+            return None;
+        }
+        let limit = self.request_timeout.saturating_add(Duration::from_secs(2));
+        timeout::<R, _>(limit, rx).await?.ok().flatten()
+    }
 }
 
 /// Configures and connects an [`EdgeClient`].
@@ -445,6 +463,7 @@ pub struct EdgeClientBuilder<R> {
     push_interval: Option<Duration>,
     push_queue_limit: usize,
     fallback: Option<Fallback>,
+    first_connect_delay: Duration,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -478,6 +497,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             push_interval: Some(Duration::from_secs(1)),
             push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
             fallback: None,
+            first_connect_delay: Duration::ZERO,
             runtime: PhantomData,
         }
     }
@@ -582,6 +602,15 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// ```
     pub fn duty_cycle(mut self, cycle: DutyCycle) -> Self {
         self.duty_cycle = Some(cycle);
+        self
+    }
+
+    /// Wait this long before the first connect attempt (default none): a fleet given
+    /// random delays (the EMS's `max_connect_delay`) does not reconnect all at once after
+    /// an outage. [`start`](Self::start) returns at once; [`connect`](Self::connect)
+    /// waits for the delay too.
+    pub fn first_connect_delay(mut self, delay: Duration) -> Self {
+        self.first_connect_delay = delay;
         self
     }
 
@@ -827,6 +856,8 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             offline_stats.clone(),
             self.push_interval,
         );
+        let mut driver = driver;
+        driver.delay_first_connect(self.first_connect_delay);
         R::spawn(driver.run());
         let client = EdgeClient {
             cmd: cmd_tx,
