@@ -17,7 +17,9 @@
 # release; built in debug when unset), FOOTPRINT_WAIT (seconds connected before reading,
 # default 10), FOOTPRINT_LINK = musl (default) | dynamic (glibc, the host default) | static
 # (glibc static, non-PIE; rebuilds every dependency, so better with its own CARGO_TARGET_DIR;
-# FOOTPRINT_STATIC=1 is the same). Linux x86_64 only (/proc). Not run by .ci/run: the
+# FOOTPRINT_STATIC=1 is the same), FOOTPRINT_NIGHTLY=1 (musl only: `cargo +nightly` with
+# `-Z build-std=std,panic_abort` and the `immediate-abort` panic strategy, in
+# $CARGO_TARGET_DIR/nightly; smaller, needs a nightly with rust-src). Linux x86_64 only (/proc). Not run by .ci/run: the
 # release-small builds are slow.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,9 +59,19 @@ build_edge() {
   case "$LINK" in
     musl)
       local cc=gcc; command -v musl-gcc >/dev/null && cc=musl-gcc
-      CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-$cc} \
-        cargo build -q -p alwayson-edge-small --profile release-small --target "$MUSL" "$@"
-      cp "$TARGET/$MUSL/release-small/alwayson-edge-small" "$work/$out"
+      if [ "${FOOTPRINT_NIGHTLY:-0}" = 1 ]; then
+        # An explicit --target keeps RUSTFLAGS off the proc-macros (built for the host).
+        CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-$cc} \
+          CARGO_TARGET_DIR="$TARGET/nightly" \
+          RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort" \
+          cargo +nightly build -q -p alwayson-edge-small --profile release-small --target "$MUSL" \
+          -Z build-std=std,panic_abort "$@"
+        cp "$TARGET/nightly/$MUSL/release-small/alwayson-edge-small" "$work/$out"
+      else
+        CC_x86_64_unknown_linux_musl=${CC_x86_64_unknown_linux_musl:-$cc} \
+          cargo build -q -p alwayson-edge-small --profile release-small --target "$MUSL" "$@"
+        cp "$TARGET/$MUSL/release-small/alwayson-edge-small" "$work/$out"
+      fi
       ;;
     static)
       # An explicit --target keeps RUSTFLAGS off the proc-macros (built for the host).
@@ -76,6 +88,7 @@ build_edge() {
   esac
 }
 link=$LINK
+[ "$LINK" = musl ] && [ "${FOOTPRINT_NIGHTLY:-0}" = 1 ] && link="musl nightly"
 say "building alwayson-edge-small (release-small, $link, no TLS)"
 build_edge edge-notls --no-default-features
 say "building alwayson-edge-small (release-small, $link, TLS)"
