@@ -25,12 +25,11 @@ pub struct WireString(Repr);
 
 #[derive(Clone)]
 enum Repr {
-    /// `len` ≤ [`WireString::INLINE_CAPACITY`] bytes at the start of `buf` (the bytes
-    /// after them are unspecified and never read).
-    Inline {
-        len: u8,
-        buf: [u8; WireString::INLINE_CAPACITY],
-    },
+    /// The string as it goes on the wire: `buf[0]` is its length `len` ≤
+    /// [`WireString::INLINE_CAPACITY`] (the 1-byte prefix), `buf[1..=len]` its bytes (the
+    /// bytes after them are unspecified and never read). The writer copies `buf[..=len]`
+    /// in one go.
+    Inline([u8; WireString::INLINE_CAPACITY + 1]),
     Shared(Bytes),
 }
 
@@ -40,10 +39,7 @@ impl WireString {
 
     /// The empty string.
     pub const fn new() -> Self {
-        Self(Repr::Inline {
-            len: 0,
-            buf: [0; Self::INLINE_CAPACITY],
-        })
+        Self(Repr::Inline([0; Self::INLINE_CAPACITY + 1]))
     }
 
     /// A string from a `'static` str, without allocating.
@@ -65,9 +61,10 @@ impl WireString {
     #[inline]
     pub(crate) fn inline(s: &[u8]) -> Option<Self> {
         let len = u8::try_from(s.len()).ok()?;
-        let mut buf = [0; Self::INLINE_CAPACITY];
-        buf.get_mut(..s.len())?.copy_from_slice(s);
-        Some(Self(Repr::Inline { len, buf }))
+        let mut buf = [0; Self::INLINE_CAPACITY + 1];
+        buf.get_mut(1..=s.len())?.copy_from_slice(s);
+        buf[0] = len;
+        Some(Self(Repr::Inline(buf)))
     }
 
     /// A decoded string: inline when it fits, else shared with `buf` (of which `s` is a
@@ -75,16 +72,22 @@ impl WireString {
     #[inline]
     pub(crate) fn shared_or_inline(buf: &Bytes, s: &[u8]) -> Self {
         if let Ok(len) = u8::try_from(s.len()) {
-            // When the input holds `INLINE_CAPACITY` bytes from the start of `s`, copy that
-            // fixed-size window (a few moves, no call, no zeroing); the bytes past `len`
-            // are then the input's next bytes, which are never read.
-            let off = (s.as_ptr() as usize).wrapping_sub(buf.as_ptr() as usize);
-            if let Some(window) = buf.get(off..).filter(|w| w.as_ptr() == s.as_ptr()) {
-                if let (true, Some(window)) = (
-                    s.len() <= Self::INLINE_CAPACITY,
-                    window.first_chunk::<{ Self::INLINE_CAPACITY }>(),
-                ) {
-                    return Self(Repr::Inline { len, buf: *window });
+            // When the input holds the byte before `s` (its length prefix) and
+            // `INLINE_CAPACITY` bytes from the start of `s`, copy that fixed-size window
+            // (a few moves, no call, no zeroing) and set the length byte; the bytes past
+            // `len` are then the input's next bytes, which are never read.
+            let start = (s.as_ptr() as usize)
+                .wrapping_sub(buf.as_ptr() as usize)
+                .wrapping_sub(1);
+            if let (true, Some(window)) = (
+                s.len() <= Self::INLINE_CAPACITY,
+                buf.get(start..)
+                    .and_then(<[u8]>::first_chunk::<{ Self::INLINE_CAPACITY + 1 }>),
+            ) {
+                if window[1..].as_ptr() == s.as_ptr() {
+                    let mut inline = *window;
+                    inline[0] = len;
+                    return Self(Repr::Inline(inline));
                 }
             }
         }
@@ -95,7 +98,7 @@ impl WireString {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         match &self.0 {
-            Repr::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or_default(),
+            Repr::Inline(buf) => buf.get(1..=usize::from(buf[0])).unwrap_or_default(),
             Repr::Shared(b) => b,
         }
     }
@@ -130,7 +133,7 @@ impl WireString {
     #[inline]
     pub fn len(&self) -> usize {
         match &self.0 {
-            Repr::Inline { len, .. } => usize::from(*len),
+            Repr::Inline(buf) => usize::from(buf[0]),
             Repr::Shared(b) => b.len(),
         }
     }
@@ -268,6 +271,11 @@ pub(crate) fn str_len(s: &WireString, what: &'static str) -> Result<usize, Encod
 /// bit 31 set (wire-format.md §5.1). The length was checked by [`str_len`].
 #[inline(always)]
 pub(crate) fn put_str<B: BufMut>(buf: &mut B, s: &WireString) {
+    if let Repr::Inline(inline) = &s.0 {
+        // Prefix and bytes as stored: one copy.
+        buf.put_slice(inline.get(..=usize::from(inline[0])).unwrap_or_default());
+        return;
+    }
     let b = s.as_bytes();
     let n = b.len();
     if n < 128 {
@@ -345,5 +353,24 @@ mod tests {
         let long = WireString::shared_or_inline(&buf, &buf[..WireString::INLINE_CAPACITY + 1]);
         assert!(matches!(long.0, Repr::Shared(_)));
         assert_eq!(long.as_bytes(), &buf[..WireString::INLINE_CAPACITY + 1]);
+    }
+
+    #[test]
+    fn a_short_string_decoded_from_the_window_reencodes_canonically() {
+        // A non-canonical 4-byte prefix: the byte before the string is 3 by chance, the
+        // window path must still set the length itself; then one canonical and one whose
+        // preceding byte is not its length.
+        let mut input = vec![0x80, 0, 0, 3, b'a', b'b', b'c', 9, b'x', b'y'];
+        input.resize(100, b'z');
+        let buf = Bytes::from(input);
+        for (range, text) in [(4..7, &b"abc"[..]), (8..10, b"xy"), (5..7, b"bc")] {
+            let s = WireString::shared_or_inline(&buf, &buf[range]);
+            assert!(matches!(s.0, Repr::Inline(_)));
+            assert_eq!((s.as_bytes(), s.len()), (text, text.len()));
+            let mut out = Vec::new();
+            put_str(&mut out, &s);
+            assert_eq!(out[0] as usize, text.len());
+            assert_eq!(&out[1..], text);
+        }
     }
 }
