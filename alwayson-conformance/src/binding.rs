@@ -201,3 +201,35 @@ pub async fn edge_reconnects_and_rebinds_after_platform_restart<E: Runtime, P: R
     })
     .await;
 }
+
+/// Conformance test `unbound_things_are_forgotten_by_age_without_other_traffic`: with a short
+/// [`Retention::forget_after`](alwayson_async::alwayson_proto::platform::Retention), a thing
+/// unbound by its edge disappears from the registry although nothing else touches it (the
+/// platform's periodic sweep), while a thing still bound stays.
+pub async fn unbound_things_are_forgotten_by_age_without_other_traffic<E: Runtime, P: Runtime>() {
+    use alwayson_async::alwayson_proto::platform::Retention;
+    bounded::<E, _>(async {
+        let mut retention = Retention::default();
+        retention.forget_after = Some(Duration::from_millis(300));
+        let p = platform::<P>()
+            .registry_retention(retention)
+            .start()
+            .await
+            .unwrap();
+        let live = edge::<E, P>(&p).bind(["Live"]).connect().await.unwrap();
+        let gone = edge::<E, P>(&p).bind(["Stale"]).connect().await.unwrap();
+        gone.shutdown().await;
+        eventually::<E>(Duration::from_secs(5), || {
+            p.thing("Stale").is_some_and(|t| !t.is_connected)
+        })
+        .await;
+        // From here nothing binds, unbinds or disconnects: only the sweep can forget it.
+        eventually::<E>(Duration::from_secs(5), || p.thing("Stale").is_none()).await;
+        assert!(
+            p.thing("Live").unwrap().is_connected,
+            "a bound thing is never forgotten"
+        );
+        live.shutdown().await;
+    })
+    .await;
+}

@@ -36,6 +36,7 @@ pub use binding::{
     edge_reconnects_and_rebinds_after_platform_restart,
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
+    unbound_things_are_forgotten_by_age_without_other_traffic,
 };
 pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
@@ -99,6 +100,7 @@ macro_rules! conformance_suite {
             wrong_key_is_refused,
             credentials_closure_sees_the_claims,
             second_edge_binding_the_same_thing_is_refused,
+            unbound_things_are_forgotten_by_age_without_other_traffic,
             last_in_wins_moves_the_thing_and_keeps_the_first_connection,
             edge_reconnects_and_rebinds_after_platform_restart,
             silent_platform_is_detected_by_the_pong_timeout,

@@ -7,6 +7,7 @@ mod conn;
 mod handler;
 mod hyper_io;
 mod server;
+mod sweep;
 
 pub use admission::ConnectionLimits;
 pub use handler::{ConnectionInfo, EdgeRequestHandler};
@@ -461,7 +462,8 @@ impl<R: Runtime> PlatformBuilder<R> {
     }
 
     /// How long and how many unbound things the registry remembers ([`Retention`]: default
-    /// 24 h and 100 000 things, the oldest unbound forgotten first).
+    /// 24 h and 100 000 things, the oldest unbound forgotten first). A sweep forgets things by
+    /// age every quarter of `forget_after` (between 10 ms and 60 s), with or without traffic.
     pub fn registry_retention(mut self, retention: Retention) -> Self {
         self.retention = retention;
         self
@@ -567,6 +569,7 @@ impl<R: Runtime> PlatformBuilder<R> {
             accepting: Watch::new(true),
         });
         R::spawn(server::accept_loop::<R>(shared.clone(), listener));
+        R::spawn(sweep::sweep_loop::<R>(shared.clone()));
         tracing::info!(%local_addr, "platform listening");
         Ok(Platform {
             shared: shared.clone(),
