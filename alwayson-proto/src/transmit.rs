@@ -32,11 +32,16 @@ pub(crate) const MAX_CLOSE_REASON: usize = 110;
 /// A close reason as sent: `text` cut to at most [`MAX_CLOSE_REASON`] bytes on a character
 /// boundary.
 pub(crate) fn close_reason(text: &str) -> String {
-    let mut end = text.len().min(MAX_CLOSE_REASON);
+    cut(text, MAX_CLOSE_REASON).to_owned()
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+pub(crate) fn cut(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    text[..end].to_owned()
+    &text[..end]
 }
 
 /// Request ids for one side: pre-incremented like the reference SDK (the first id is 1),

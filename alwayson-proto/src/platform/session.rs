@@ -14,7 +14,7 @@ use crate::multipart::{ReassemblyBudget, MIN_CHUNK_SIZE};
 use crate::request::{RequestError, RespondError};
 use crate::request_table::{Answer, RequestTable};
 use crate::timer_table::{Timer, TimerTable};
-use crate::transmit::close_reason;
+use crate::transmit::{close_reason, cut};
 use crate::wire::{InboundError, Wire};
 use crate::{RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION};
 use bytes::Bytes;
@@ -831,23 +831,11 @@ fn push_names(text: &mut String, names: &[WireString]) {
         if i > 0 {
             text.push_str(", ");
         }
-        text.push_str(&truncate(&name.to_str_lossy(), 64));
+        text.push_str(cut(&name.to_str_lossy(), 64));
     }
     if names.len() > MAX_NAMES_IN_REASON {
         text.push_str(&format!(" and {} more", names.len() - MAX_NAMES_IN_REASON));
     }
-}
-
-/// `text` cut to at most `max` bytes on a character boundary.
-fn truncate(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
 }
 
 #[cfg(test)]
