@@ -886,11 +886,11 @@ fn edge_request_becomes_an_event_and_respond_answers_it() {
     assert_eq!(request.entity_name, "Pump1");
     assert!(transmits(&mut s).is_empty());
     assert_eq!(
-        s.respond(clock.at(11), 99, Response::success()),
+        s.respond(99, Response::success()),
         Err(RespondError::UnknownRequest(99))
     );
     let answer = Response::error(StatusCode::NOT_FOUND, "no such property");
-    s.respond(clock.at(11), 1234, answer.clone()).unwrap();
+    s.respond(1234, answer.clone()).unwrap();
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1);
     let m = decode(&tx[0]);
@@ -899,7 +899,7 @@ fn edge_request_becomes_an_event_and_respond_answers_it() {
     assert_eq!(m.header.endpoint_id, 5);
     assert_eq!(response_of(&m), &answer);
     assert_eq!(
-        s.respond(clock.at(12), 1234, Response::success()),
+        s.respond(1234, Response::success()),
         Err(RespondError::UnknownRequest(1234)),
         "answered once"
     );

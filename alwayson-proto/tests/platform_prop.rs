@@ -331,9 +331,9 @@ impl World {
                 let s = &mut self.slots[*slot];
                 if !s.edge_requests.is_empty() {
                     let id = s.edge_requests.remove(pick % s.edge_requests.len());
-                    let _ = s.session.respond(now, id, Response::success());
+                    let _ = s.session.respond(id, Response::success());
                 } else {
-                    assert!(s.session.respond(now, 4242, Response::success()).is_err());
+                    assert!(s.session.respond(4242, Response::success()).is_err());
                 }
             }
             Op::Request { slot, thing } => {

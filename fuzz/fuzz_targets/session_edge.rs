@@ -323,10 +323,10 @@ fuzz_target!(|ops: Vec<Op>| {
             }
             Op::Respond { pick, status: s } => {
                 if st.incoming.is_empty() {
-                    let _ = edge.respond(now, u32::from(pick), Response::success());
+                    let _ = edge.respond(u32::from(pick), Response::success());
                 } else {
                     let id = st.incoming[usize::from(pick) % st.incoming.len()];
-                    let _ = edge.respond(now, id, Response::error(status(s), "r"));
+                    let _ = edge.respond(id, Response::error(status(s), "r"));
                 }
             }
             Op::Bind(mask) => {

@@ -476,9 +476,7 @@ fuzz_target!(|input: (bool, bool, Vec<Op>)| {
                     .get(usize::from(pick) % side.incoming.len().max(1))
                     .copied()
                     .unwrap_or(u32::from(pick));
-                let _ = side
-                    .session
-                    .respond(now, id, Response::error(status(s), "x"));
+                let _ = side.session.respond(id, Response::error(status(s), "x"));
             }
             Op::Taken { which, thing } => {
                 let name = WireString::from(THINGS[usize::from(thing) % THINGS.len()]);

@@ -471,7 +471,7 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn respond(&mut self, id: u32, response: Response) {
-        if let Err(e) = self.session.respond(Instant::now(), id, response) {
+        if let Err(e) = self.session.respond(id, response) {
             tracing::debug!(id, error = %e, "response to the platform not sent");
         }
     }

@@ -230,7 +230,7 @@ impl<R: Runtime> Conn<R> {
                 }
             }
             ConnCommand::Respond { id, response } => {
-                if let Err(e) = self.session.respond(now, id, *response) {
+                if let Err(e) = self.session.respond(id, *response) {
                     tracing::debug!(conn = self.info.id, id, error = %e, "response not sent");
                 }
             }
@@ -240,7 +240,6 @@ impl<R: Runtime> Conn<R> {
 
     fn on_event(&mut self, event: PlatformEvent) {
         let conn = self.info.id;
-        let now = Instant::now();
         match event {
             PlatformEvent::AuthRejected => {
                 tracing::info!(conn, peer = %self.info.peer, "credentials refused");
@@ -274,7 +273,7 @@ impl<R: Runtime> Conn<R> {
                 let mut fut = self.shared.handler.handle(self.info.clone(), request);
                 match (&mut fut).now_or_never() {
                     Some(response) => {
-                        if let Err(e) = self.session.respond(now, id, response) {
+                        if let Err(e) = self.session.respond(id, response) {
                             tracing::debug!(conn, id, error = %e, "response not sent");
                         }
                     }

@@ -34,7 +34,7 @@
 //!             match edge.poll_output() {
 //!                 Output::Transmit(t) => send(t), // Message / Ping / Close
 //!                 Output::Event(EdgeEvent::Request { id, .. }) => {
-//!                     edge.respond(Instant::now(), id, Response::success()).ok();
+//!                     edge.respond(id, Response::success()).ok();
 //!                 }
 //!                 Output::Event(_) => {}
 //!                 Output::Timeout(_wake_at) => break, // sleep until then or the next input

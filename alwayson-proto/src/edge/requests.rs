@@ -68,13 +68,7 @@ impl EdgeSession {
 
     /// Answers the platform request `id` (from [`EdgeEvent::Request`]). The response carries
     /// that id, this connection's session id and endpoint id 0.
-    pub fn respond(
-        &mut self,
-        now: Instant,
-        id: u32,
-        response: Response,
-    ) -> Result<(), RespondError> {
-        let _ = now;
+    pub fn respond(&mut self, id: u32, response: Response) -> Result<(), RespondError> {
         let session_id = match &self.conn {
             Some(c) if !self.app_closing => c.live_session_id(),
             _ => None,

@@ -265,7 +265,7 @@ fn auth_success_sets_the_session_id_on_everything_later() {
         h.events().as_slice(),
         [EdgeEvent::Request { id: 500, .. }]
     ));
-    h.edge.respond(h.now, 500, Response::success()).unwrap();
+    h.edge.respond(500, Response::success()).unwrap();
     let sent = h.sent();
     assert_eq!(sent[0].msg(), &{
         let mut r = response(500, StatusCode::SUCCESS);
@@ -509,7 +509,7 @@ fn late_bind_success_after_a_timeout_binds_the_thing() {
         [EdgeEvent::Request { id: 21, .. }]
     ));
     assert!(h.sent().is_empty());
-    h.edge.respond(h.now, 21, Response::success()).unwrap();
+    h.edge.respond(21, Response::success()).unwrap();
     // No retry follows, and a duplicate of the late answer is only counted.
     h.at(Duration::from_secs(60));
     assert!(h
@@ -944,7 +944,7 @@ fn disconnect_ends_pending_requests_and_keeps_queued_ones() {
     assert_eq!(h.timeout(), None);
     // The unanswered platform request is forgotten.
     assert_eq!(
-        h.edge.respond(h.now, 77, Response::success()),
+        h.edge.respond(77, Response::success()),
         Err(RespondError::NotConnected)
     );
     // Queued while disconnected / authenticating, then the connection drops: they stay
@@ -1007,7 +1007,7 @@ fn platform_request_for_an_unbound_thing_gets_not_found_without_an_event() {
     assert!(h.events().is_empty());
     assert_eq!(h.sent(), vec![Out::Msg(response(5, StatusCode::NOT_FOUND))]);
     assert_eq!(
-        h.edge.respond(h.now, 5, Response::success()),
+        h.edge.respond(5, Response::success()),
         Err(RespondError::UnknownRequest(5))
     );
 }
@@ -1016,25 +1016,21 @@ fn platform_request_for_an_unbound_thing_gets_not_found_without_an_event() {
 fn respond_to_unknown_or_answered_ids_errors() {
     let mut h = H::new(config());
     assert_eq!(
-        h.edge.respond(h.now, 1, Response::success()),
+        h.edge.respond(1, Response::success()),
         Err(RespondError::NotConnected)
     );
     h.bound(&["A"]);
     assert_eq!(
-        h.edge.respond(h.now, 123, Response::success()),
+        h.edge.respond(123, Response::success()),
         Err(RespondError::UnknownRequest(123))
     );
     h.feed_ok(&platform_request(9, "A"));
     h.events();
     h.edge
-        .respond(
-            h.now,
-            9,
-            Response::error(StatusCode::INTERNAL_SERVER_ERROR, "no"),
-        )
+        .respond(9, Response::error(StatusCode::INTERNAL_SERVER_ERROR, "no"))
         .unwrap();
     assert_eq!(
-        h.edge.respond(h.now, 9, Response::success()),
+        h.edge.respond(9, Response::success()),
         Err(RespondError::UnknownRequest(9))
     );
     let sent = h.sent();
@@ -1476,7 +1472,7 @@ mod prop {
                 Op::RespondApp(i) => {
                     if !platform_ids.is_empty() {
                         let id = platform_ids.remove(i % platform_ids.len());
-                        let _ = h.edge.respond(h.now, id, Response::success());
+                        let _ = h.edge.respond(id, Response::success());
                     }
                 }
                 Op::Garbage(bytes) => {

@@ -92,7 +92,7 @@
 //!         match session.poll_output() {
 //!             Output::Transmit(t) => send(t), // Transmit::Message(bytes) or Transmit::Close
 //!             Output::Event(PlatformEvent::Request { id, .. }) => {
-//!                 let _ = session.respond(Instant::now(), id, Response::success());
+//!                 let _ = session.respond(id, Response::success());
 //!             }
 //!             Output::Event(_) => {}
 //!             Output::Timeout(_deadline) => break, // sleep until then or the next input

@@ -704,13 +704,7 @@ impl PlatformSession {
     /// id, its endpoint id and this connection's session id in the header. When the
     /// response cannot be sent ([`RespondError::Unsendable`], e.g. larger than
     /// `max_message_size`) the request stays open, so a smaller error response can follow.
-    pub fn respond(
-        &mut self,
-        now: Instant,
-        id: u32,
-        response: Response,
-    ) -> Result<(), RespondError> {
-        let _ = now;
+    pub fn respond(&mut self, id: u32, response: Response) -> Result<(), RespondError> {
         if self.phase != Phase::Open {
             return Err(RespondError::NotConnected);
         }

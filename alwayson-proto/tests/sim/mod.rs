@@ -1175,7 +1175,7 @@ impl Sim {
             }
             EdgeEvent::Request { id, request } => {
                 if let Some(resp) = self.nodes[n].app.answer(&request) {
-                    if let Err(e) = self.nodes[n].edge.respond(now, id, resp) {
+                    if let Err(e) = self.nodes[n].edge.respond(id, resp) {
                         self.nodes[n]
                             .trace
                             .respond_errors
@@ -1261,7 +1261,7 @@ impl Sim {
             PlatformEvent::ThingMoved { .. } => {}
             PlatformEvent::Request { id, request } => {
                 if let Some(resp) = self.platform_app.answer(&request) {
-                    if let Err(e) = c.platform.respond(now, id, resp) {
+                    if let Err(e) = c.platform.respond(id, resp) {
                         self.nodes[n]
                             .trace
                             .respond_errors
