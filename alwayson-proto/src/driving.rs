@@ -61,10 +61,12 @@ pub enum Output<E> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Responses that arrived after their request timed out (dropped).
+    /// Responses that arrived after their request timed out on this connection (the
+    /// first answer to such an id; dropped, though the edge still acts on a late BIND
+    /// answer).
     pub late_responses: u64,
-    /// Responses whose request id matched no request of the session (dropped). The edge
-    /// counts these as late (it cannot tell them apart).
+    /// Responses whose request id matched nothing sent on this connection, or that
+    /// answered a request already answered (dropped).
     pub unmatched_responses: u64,
     /// Platform: messages dropped because too many arrived while an AUTH decision was
     /// pending.

@@ -58,11 +58,17 @@ impl<T> RequestTable<T> {
         self.pending.insert(id, (deadline, value));
     }
 
-    /// An answer with request id `id` arrived: ends the pending request, if any.
+    /// An answer with request id `id` arrived: ends the pending request, if any. A late
+    /// answer is late once: another answer to the same id matches nothing.
     pub(crate) fn answer(&mut self, id: u32) -> Answer<T> {
-        match self.pending.remove(&id) {
-            Some((_, value)) => Answer::Pending(value),
-            None if self.recent_timeouts.contains(&id) => Answer::Late,
+        if let Some((_, value)) = self.pending.remove(&id) {
+            return Answer::Pending(value);
+        }
+        match self.recent_timeouts.iter().position(|&t| t == id) {
+            Some(i) => {
+                self.recent_timeouts.remove(i);
+                Answer::Late
+            }
             None => Answer::Unmatched,
         }
     }
@@ -92,8 +98,11 @@ impl<T> RequestTable<T> {
         ended
     }
 
-    /// Ends every pending request (the connection is gone), in id order.
+    /// Ends every pending request (the connection is gone), in id order, and forgets the
+    /// timed-out ones: an answer arriving on a later connection is not late, it matches
+    /// nothing sent there.
     pub(crate) fn take_all(&mut self) -> Vec<(u32, T)> {
+        self.recent_timeouts.clear();
         std::mem::take(&mut self.pending)
             .into_iter()
             .map(|(id, (_, value))| (id, value))
@@ -148,10 +157,16 @@ mod tests {
         let ended = t.expire(t0 + Duration::from_secs(2));
         assert_eq!(ended, vec![(9, 'z'), (3, 'y'), (5, 'x')]);
         assert_eq!(t.answer(3), Answer::Late);
+        assert_eq!(t.answer(3), Answer::Unmatched, "late once");
         assert_eq!(t.answer(4), Answer::Unmatched);
         assert_eq!(t.next_deadline(), Some(t0 + Duration::from_secs(3)));
         assert_eq!(t.take_all(), vec![(7, 'w')]);
         assert!(t.is_empty());
+        assert_eq!(
+            t.answer(5),
+            Answer::Unmatched,
+            "forgotten with the connection"
+        );
     }
 
     #[test]

@@ -842,6 +842,15 @@ fn platform_request_response_timeout_and_late_response() {
     .unwrap();
     assert!(events(&mut s).is_empty());
     assert_eq!(s.stats().unmatched_responses, 1);
+    // A second answer to the late id is late no more: it matches nothing.
+    s.handle_input(
+        clock.at(13_000),
+        Input::Message(response_msg(id2, sid, Response::success())),
+    )
+    .unwrap();
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.stats().late_responses, 1);
+    assert_eq!(s.stats().unmatched_responses, 2);
     assert!(transmits(&mut s).is_empty(), "responses are never answered");
 
     // Disconnect ends waiting requests.

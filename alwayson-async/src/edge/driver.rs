@@ -20,8 +20,8 @@ use alwayson_proto::edge::{
     CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
-    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response,
-    StatusCode, Value, WireString,
+    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Header, Input, Output, Request,
+    Response, StatusCode, Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -341,11 +341,33 @@ impl<R: Runtime> Driver<R> {
 
     fn input(&mut self, input: Input) {
         let authenticating = self.session.session_id().is_none();
+        // A response the session drops is logged with its request id (read from the header).
+        let dropped = match &input {
+            Input::Message(bytes) => {
+                Header::peek(bytes).map(|(_, header)| (header.request_id, self.session.stats()))
+            }
+            _ => None,
+        };
         if let Err(e) = self.session.handle_input(Instant::now(), input) {
             if authenticating {
                 tracing::warn!(error = %e, "malformed answer to AUTH");
             } else {
                 tracing::debug!(error = %e, "bad message from platform");
+            }
+        }
+        if let Some((id, before)) = dropped {
+            let after = self.session.stats();
+            if after.late_responses > before.late_responses {
+                tracing::debug!(
+                    id,
+                    "late response from the platform: its request had timed out"
+                );
+            }
+            if after.unmatched_responses > before.unmatched_responses {
+                tracing::debug!(
+                    id,
+                    "response from the platform dropped: it matches no request sent on this connection, or one answered already"
+                );
             }
         }
     }

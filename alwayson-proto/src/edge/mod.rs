@@ -62,7 +62,7 @@
 //!   the AUTH message goes out: requests are queued (or refused, see
 //!   [`EdgeConfig::queue_until_authenticated`]), BINDs wait, platform requests are not
 //!   answered (counted in [`Stats::ignored_messages`](crate::Stats)). Responses with other ids are
-//!   counted as late.
+//!   dropped and counted as unmatched ([`Stats::unmatched_responses`](crate::Stats)).
 //! * **Order after AUTH success:** [`EdgeEvent::Authenticated`], then the BIND(s) of every
 //!   registered thing, *then* the queued requests. The SDK replays its offline store before
 //!   BIND (a by-product of its store, which the platform must tolerate); sending BIND first
@@ -105,7 +105,9 @@
 //!     connect, which is retried with a new AUTH).
 //!
 //!   Late answers count as late ([`Stats::late_responses`](crate::Stats)) even when acted
-//!   upon.
+//!   upon; a second answer to the same id, an answer to an id answered already, sent on an
+//!   earlier connection or never sent counts as unmatched
+//!   ([`Stats::unmatched_responses`](crate::Stats)).
 //!   All of this is per connection: answers and retries of an earlier connection are
 //!   ignored after a reconnect. A timed-out BIND/UNBIND is remembered for one
 //!   `request_timeout` at most (until its retry), and each name is in at most one of them.

@@ -157,7 +157,11 @@ pub struct EdgeSession {
     pub(super) next_ticket: u64,
     pub(super) transmits: VecDeque<Transmit>,
     pub(super) events: VecDeque<EdgeEvent>,
+    /// Answers to requests that timed out on this connection ([`Stats::late_responses`]).
     pub(super) late_responses: u64,
+    /// Answers matching nothing sent on this connection, or answered already
+    /// ([`Stats::unmatched_responses`]).
+    pub(super) unmatched_responses: u64,
     pub(super) trailing_bytes: u64,
     /// Refused messages that could not be answered ([`Stats::unanswered_malformed`]).
     pub(super) unanswered_malformed: u64,
@@ -199,6 +203,7 @@ impl EdgeSession {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             late_responses: 0,
+            unmatched_responses: 0,
             trailing_bytes: 0,
             unanswered_malformed: 0,
             ignored_messages: 0,
@@ -398,6 +403,7 @@ impl EdgeSession {
     pub fn stats(&self) -> Stats {
         Stats {
             late_responses: self.late_responses,
+            unmatched_responses: self.unmatched_responses,
             ignored_messages: self.ignored_messages,
             messages_with_trailing_bytes: self.trailing_bytes,
             unanswered_malformed: self.unanswered_malformed,
@@ -547,20 +553,30 @@ impl EdgeSession {
                     self.auth_failed(AuthFailure::Rejected(response.status));
                 }
             } else {
-                self.late_responses = self.late_responses.saturating_add(1);
+                // Nothing but AUTH was sent on this connection yet.
+                self.unmatched_responses = self.unmatched_responses.saturating_add(1);
             }
             return;
         }
-        let Answer::Pending(waiting) = self.requests.answer(id) else {
-            self.late_responses = self.late_responses.saturating_add(1);
-            if let Some(i) = conn.timed_out.iter().position(|t| t.id == id) {
+        let waiting = match self.requests.answer(id) {
+            Answer::Pending(waiting) => waiting,
+            answer => {
+                let timed_out = conn.timed_out.iter().position(|t| t.id == id);
+                if matches!(answer, Answer::Late) || timed_out.is_some() {
+                    self.late_responses = self.late_responses.saturating_add(1);
+                } else {
+                    self.unmatched_responses = self.unmatched_responses.saturating_add(1);
+                }
                 // A late UNBIND answer: nothing to do (removed locally already; the
                 // platform never refuses an UNBIND, and a retry would not change that).
-                if let Some(t) = conn.timed_out.remove(i).filter(|t| !t.unbind) {
+                if let Some(t) = timed_out
+                    .and_then(|i| conn.timed_out.remove(i))
+                    .filter(|t| !t.unbind)
+                {
                     self.on_late_bind_response(now, t.names, t.several, response.status);
                 }
+                return;
             }
-            return;
         };
         match waiting {
             Waiting::Request => self.events.push_back(EdgeEvent::Response {

@@ -510,7 +510,8 @@ fn late_bind_success_after_a_timeout_binds_the_thing() {
     ));
     assert!(h.sent().is_empty());
     h.edge.respond(21, Response::success()).unwrap();
-    // No retry follows, and a duplicate of the late answer is only counted.
+    // No retry follows, and a duplicate of the late answer is only counted, as unmatched
+    // (its request was answered already).
     h.at(Duration::from_secs(60));
     assert!(h
         .sent()
@@ -518,7 +519,8 @@ fn late_bind_success_after_a_timeout_binds_the_thing() {
         .all(|o| !matches!(o, Out::Msg(m) if matches!(m.body, Body::Bind(_)))));
     h.feed_ok(&response(id, StatusCode::SUCCESS));
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.stats().late_responses, 2);
+    assert_eq!(h.edge.stats().late_responses, 1);
+    assert_eq!(h.edge.stats().unmatched_responses, 1);
 }
 
 #[test]
@@ -633,10 +635,12 @@ fn late_bind_success_after_a_reconnect_is_ignored() {
     let sent = h.sent();
     assert_eq!(names(sent[0].msg()), ["A", "C"]);
     h.events();
-    // The old connection's answer means nothing on this one.
+    // The old connection's answer means nothing on this one: not late, unmatched.
     h.feed_ok(&response(id, StatusCode::SUCCESS));
     assert!(h.events().is_empty());
     assert!(!h.edge.is_bound("C"));
+    assert_eq!(h.edge.stats().late_responses, 0);
+    assert_eq!(h.edge.stats().unmatched_responses, 1);
     // The new BIND decides.
     h.feed_ok(&response(
         sent[0].msg().header.request_id,
@@ -863,11 +867,15 @@ fn requests_correlate_by_id_time_out_and_late_responses_are_counted() {
             result: Err(RequestError::Timeout)
         }]
     );
-    h.feed_ok(&response(c, StatusCode::SUCCESS));
-    h.feed_ok(&response(a, StatusCode::SUCCESS)); // duplicate
-    h.feed_ok(&response(987_654, StatusCode::SUCCESS)); // unknown
+    h.feed_ok(&response(c, StatusCode::SUCCESS)); // late
+    assert_eq!(h.edge.stats().late_responses, 1);
+    assert_eq!(h.edge.stats().unmatched_responses, 0);
+    h.feed_ok(&response(c, StatusCode::SUCCESS)); // late twice: the second matches nothing
+    h.feed_ok(&response(a, StatusCode::SUCCESS)); // answered already
+    h.feed_ok(&response(987_654, StatusCode::SUCCESS)); // never sent
     assert!(h.events().is_empty());
-    assert_eq!(h.edge.stats().late_responses, 3);
+    assert_eq!(h.edge.stats().late_responses, 1);
+    assert_eq!(h.edge.stats().unmatched_responses, 3);
 }
 
 #[test]
@@ -1321,7 +1329,9 @@ fn platform_requests_before_auth_success_are_not_answered() {
     assert!(h.sent().is_empty());
     assert!(h.events().is_empty());
     assert_eq!(h.edge.stats().ignored_messages, 1);
-    assert_eq!(h.edge.stats().late_responses, 1);
+    // Only AUTH was sent on this connection: the answer is not late, it matches nothing.
+    assert_eq!(h.edge.stats().late_responses, 0);
+    assert_eq!(h.edge.stats().unmatched_responses, 1);
 }
 
 #[test]
