@@ -11,6 +11,7 @@ use std::time::Duration;
 /// authenticated for the stable period, 30 s) and what is final
 /// (an AUTH refused on the first connect).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reconnect {
     /// Smallest delay. Default 100 ms.
     pub min: Duration,
@@ -32,6 +33,23 @@ impl Default for Reconnect {
 }
 
 impl Reconnect {
+    /// Delays from `min` doubling up to `max`, retrying forever (see
+    /// [`with_max_attempts`](Self::with_max_attempts)).
+    pub fn new(min: Duration, max: Duration) -> Self {
+        Self {
+            min,
+            max,
+            max_attempts: None,
+        }
+    }
+
+    /// This policy giving up after `max_attempts` consecutive failed attempts (`None`:
+    /// never).
+    pub fn with_max_attempts(mut self, max_attempts: Option<u32>) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
     /// Never reconnect: the first failure is final.
     pub fn never() -> Self {
         Self {

@@ -98,6 +98,11 @@ pub(crate) async fn send_transmit(ws: &mut Ws, t: Transmit) -> Result<(), WsErro
             ws.feed(Message::Close(Some(close_frame(code, reason))))
                 .await
         }
+        // A kind added to alwayson-proto after this code was written.
+        other => {
+            tracing::warn!(transmit = ?other, "transmit of an unknown kind not sent");
+            Ok(())
+        }
     }
 }
 

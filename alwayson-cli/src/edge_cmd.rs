@@ -206,18 +206,16 @@ impl Edge {
                     held.queued,
                     held.bytes
                 );
-                b.offline_store(store).reconnect(Reconnect {
-                    min: Duration::from_millis(500),
-                    max: Duration::from_secs(30),
-                    max_attempts: None,
-                })
+                b.offline_store(store).reconnect(Reconnect::new(
+                    Duration::from_millis(500),
+                    Duration::from_secs(30),
+                ))
             }
             // A duty cycle reconnects on its own too (pushes wait in a memory store).
-            None if self.args.duty_cycle.is_some() => b.reconnect(Reconnect {
-                min: Duration::from_millis(500),
-                max: Duration::from_secs(30),
-                max_attempts: None,
-            }),
+            None if self.args.duty_cycle.is_some() => b.reconnect(Reconnect::new(
+                Duration::from_millis(500),
+                Duration::from_secs(30),
+            )),
             None => b.reconnect(Reconnect::never()),
         };
         if let Some(cycle) = self.args.duty_cycle {

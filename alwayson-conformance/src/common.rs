@@ -42,11 +42,10 @@ pub fn edge<E: Runtime, P: Runtime>(platform: &Platform<P>) -> EdgeClientBuilder
     EdgeClient::<E>::builder(platform.url())
         .app_key("k")
         .request_timeout(Duration::from_secs(5))
-        .reconnect(Reconnect {
-            min: Duration::from_millis(50),
-            max: Duration::from_millis(500),
-            max_attempts: None,
-        })
+        .reconnect(Reconnect::new(
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ))
 }
 
 /// A CA and a server certificate for `localhost` / `127.0.0.1` signed by it (PEM).

@@ -115,11 +115,10 @@ pub async fn duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes<
         let e = EdgeClient::<E>::builder(format!("ws://{addr}/Thingworx/WS"))
             .app_key("k")
             .thing(Thing::new("Pump1").property("count", 0))
-            .reconnect(Reconnect {
-                min: Duration::from_millis(20),
-                max: Duration::from_millis(100),
-                max_attempts: None,
-            })
+            .reconnect(Reconnect::new(
+                Duration::from_millis(20),
+                Duration::from_millis(100),
+            ))
             .duty_cycle(DutyCycle::new(Duration::from_secs(1), 50).unwrap())
             .connect()
             .await

@@ -249,11 +249,10 @@ pub async fn auth_unanswered_or_garbled_is_retried_not_refused<E: Runtime, P: Ru
             let result = EdgeClient::<E>::builder(format!("ws://{addr}/Thingworx/WS"))
                 .app_key("k")
                 .request_timeout(Duration::from_millis(300))
-                .reconnect(Reconnect {
-                    min: Duration::from_millis(20),
-                    max: Duration::from_millis(100),
-                    max_attempts: Some(3),
-                })
+                .reconnect(
+                    Reconnect::new(Duration::from_millis(20), Duration::from_millis(100))
+                        .with_max_attempts(Some(3)),
+                )
                 .bind(["Pump1"])
                 .connect()
                 .await;

@@ -51,11 +51,10 @@ pub async fn silent_platform_is_detected_by_the_pong_timeout<E: Runtime, P: Runt
             .bind(["Pump1"])
             .ping_interval(Duration::from_millis(200))
             .pong_timeout(Duration::from_millis(200))
-            .reconnect(Reconnect {
-                min: Duration::from_secs(5),
-                max: Duration::from_secs(5),
-                max_attempts: None,
-            })
+            .reconnect(Reconnect::new(
+                Duration::from_secs(5),
+                Duration::from_secs(5),
+            ))
             .connect()
             .await
             .unwrap();

@@ -128,11 +128,8 @@ async fn serve<P: Runtime>(mut client: P::TcpStream, auth: bool, seen: Arc<Seen>
 
 /// A retrying policy that gives up after `attempts` attempts.
 fn attempts(attempts: u32) -> Reconnect {
-    Reconnect {
-        min: Duration::from_millis(20),
-        max: Duration::from_millis(100),
-        max_attempts: Some(attempts),
-    }
+    Reconnect::new(Duration::from_millis(20), Duration::from_millis(100))
+        .with_max_attempts(Some(attempts))
 }
 
 /// Conformance test `ws_and_wss_go_through_an_http_proxy`: an edge configured with a proxy

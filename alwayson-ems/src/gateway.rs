@@ -159,11 +159,7 @@ fn client(
         .max_message_size(ws.max_msg_size)
         .connect_timeout(ws.connect_timeout)
         .first_connect_delay(first_connect_delay)
-        .reconnect(Reconnect {
-            min: retry.min(Duration::from_millis(100)),
-            max: retry,
-            max_attempts: None,
-        })
+        .reconnect(Reconnect::new(retry.min(Duration::from_millis(100)), retry))
         .fallback(move |request| {
             let registry = fallback_registry.clone();
             let callbacks = callbacks.clone();

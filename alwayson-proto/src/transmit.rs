@@ -4,6 +4,7 @@ use bytes::Bytes;
 
 /// One output of a session for the runtime to send, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Transmit {
     /// One binary websocket message (a complete AlwaysOn message or one multipart chunk).
     Message(Bytes),

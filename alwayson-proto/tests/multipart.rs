@@ -217,10 +217,7 @@ fn quirk_3x8192_reassembles_with_default_limit_and_not_with_16k() {
         let m = reassemble(&mut r, Instant::now(), cs.clone());
         assert_eq!(hex(&m.encode().expect("encode")), hex(&expected), "{order}");
 
-        let mut r = Reassembler::new(ReassemblyLimits {
-            max_message_size: 16384,
-            ..Default::default()
-        });
+        let mut r = Reassembler::new(ReassemblyLimits::default().with_max_message_size(16384));
         let results: Vec<_> = cs.into_iter().map(|c| r.push(Instant::now(), c)).collect();
         assert!(
             results.iter().any(|res| matches!(
@@ -607,16 +604,10 @@ fn too_large_is_rejected_as_data_arrives() {
     let now = Instant::now();
 
     // Exactly the body size is fine.
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_message_size: body_len,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_max_message_size(body_len));
     assert_eq!(reassemble(&mut r, now, cs.clone()), m);
 
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_message_size: body_len - 1,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_max_message_size(body_len - 1));
     let (last, rest) = cs.split_last().expect("chunks");
     for c in rest {
         assert_eq!(r.push(now, c.clone()), Ok(None));
@@ -632,10 +623,7 @@ fn too_large_is_rejected_as_data_arrives() {
     assert_eq!(r.buffered_bytes(), 0);
 
     // A chunk count that cannot fit is refused up front.
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_message_size: 100,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_max_message_size(100));
     let mut big = cs[0].clone();
     big.chunk_count = 102;
     big.data = Bytes::from_static(b"x");
@@ -649,10 +637,7 @@ fn too_large_is_rejected_as_data_arrives() {
 #[test]
 fn too_many_in_progress() {
     let now = Instant::now();
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_in_progress: 2,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_max_in_progress(2));
     let msgs: Vec<Message> = (1..=3)
         .map(|id| {
             let mut m = blob_response(300);
@@ -679,10 +664,7 @@ fn too_many_in_progress() {
 fn expiry_at_exactly_first_chunk_plus_expiry() {
     let t0 = Instant::now();
     let expiry = Duration::from_secs(50);
-    let mut r = Reassembler::new(ReassemblyLimits {
-        expiry,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_expiry(expiry));
     let m = blob_response(300);
     let cs = chunks_of(&m, 128);
     assert!(cs.len() >= 3);
@@ -706,10 +688,7 @@ fn expiry_at_exactly_first_chunk_plus_expiry() {
     assert_eq!(r.in_progress(), 1);
     assert_eq!(r.next_expiry(), Some(t0 + expiry + expiry));
     // ... and just before the deadline, the message completes.
-    let mut r = Reassembler::new(ReassemblyLimits {
-        expiry,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_expiry(expiry));
     r.push(t0, cs[0].clone()).expect("ok");
     let late = t0 + expiry - Duration::from_millis(1);
     assert_eq!(reassemble(&mut r, late, cs[1..].to_vec()), m);
@@ -750,10 +729,7 @@ fn single_chunk_message_needs_no_slot() {
     chunk[14] = 1;
     chunk.extend_from_slice(&[0, 1, 0, 1, 0x20, 0]);
     chunk.extend_from_slice(&bytes[15..]);
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_in_progress: 0,
-        ..Default::default()
-    });
+    let mut r = Reassembler::new(ReassemblyLimits::default().with_max_in_progress(0));
     let got = r
         .push(Instant::now(), decode_chunk(&chunk))
         .expect("ok")
@@ -934,10 +910,7 @@ proptest! {
                     order.insert(at, c);
                 }
                 let now = Instant::now();
-                let mut r = Reassembler::new(ReassemblyLimits {
-                    max_in_progress: 1,
-                    ..Default::default()
-                });
+                let mut r = Reassembler::new(ReassemblyLimits::default().with_max_in_progress(1));
                 let mut out = None;
                 let n = order.len();
                 for (i, c) in order.into_iter().enumerate() {

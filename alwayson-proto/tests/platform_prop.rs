@@ -451,6 +451,7 @@ impl World {
                     }
                     first = false;
                 }
+                other => panic!("unexpected transmit {other:?}"),
             }
         }
         for e in events {

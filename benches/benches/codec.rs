@@ -57,10 +57,7 @@ fn multipart(c: &mut Criterion) {
             },
         )
         .collect();
-    let limits = ReassemblyLimits {
-        max_message_size: 2 * BLOB_LEN,
-        ..Default::default()
-    };
+    let limits = ReassemblyLimits::default().with_max_message_size(2 * BLOB_LEN);
     let now = Instant::now();
 
     let mut g = c.benchmark_group("multipart_1mib_8192");

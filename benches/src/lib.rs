@@ -165,10 +165,8 @@ mod tests {
         let Split::Chunks(chunks) = split(&m, CHUNK_SIZE).expect("split") else {
             panic!("1 MiB fits in one chunk?")
         };
-        let mut r = Reassembler::new(ReassemblyLimits {
-            max_message_size: 2 * BLOB_LEN,
-            ..Default::default()
-        });
+        let mut r =
+            Reassembler::new(ReassemblyLimits::default().with_max_message_size(2 * BLOB_LEN));
         let now = Instant::now();
         let mut out = None;
         for c in chunks {

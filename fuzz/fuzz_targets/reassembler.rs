@@ -41,11 +41,12 @@ fn start() -> Instant {
 }
 
 fuzz_target!(|ops: Vec<Op>| {
-    let mut r = Reassembler::new(ReassemblyLimits {
-        max_message_size: MAX_MESSAGE_SIZE,
-        max_in_progress: MAX_IN_PROGRESS,
-        expiry: EXPIRY,
-    });
+    let mut r = Reassembler::new(
+        ReassemblyLimits::default()
+            .with_max_message_size(MAX_MESSAGE_SIZE)
+            .with_max_in_progress(MAX_IN_PROGRESS)
+            .with_expiry(EXPIRY),
+    );
     let mut now = start();
     for op in ops {
         let chunk = match op {

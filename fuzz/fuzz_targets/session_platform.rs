@@ -144,11 +144,10 @@ fn config() -> PlatformConfig {
     let mut config = PlatformConfig::default();
     config.chunk_size = 256;
     config.max_message_size = 4096;
-    config.reassembly = alwayson_proto::multipart::ReassemblyLimits {
-        max_message_size: 8192,
-        max_in_progress: 4,
-        expiry: Duration::from_secs(50),
-    };
+    config.reassembly = alwayson_proto::multipart::ReassemblyLimits::default()
+        .with_max_message_size(8192)
+        .with_max_in_progress(4)
+        .with_expiry(Duration::from_secs(50));
     config
 }
 

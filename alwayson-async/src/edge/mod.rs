@@ -39,6 +39,7 @@ use thing::Things;
 
 /// Where an [`EdgeClient`] is, as seen by the application ([`EdgeClient::state`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ConnectionState {
     /// First connect in progress.
     Connecting,

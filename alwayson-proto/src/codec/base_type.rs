@@ -8,6 +8,7 @@ macro_rules! base_types {
         /// A DataShape field may declare any byte (the SDK stores it without validation), so
         /// unknown bytes are kept in [`BaseType::Unknown`]. Whether a type can be *encoded as a
         /// value* is a separate question: see [`BaseType::has_value_encoding`].
+        // Exhaustive on purpose: the protocol fixes the base types (others are `Unknown`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum BaseType {
             $($(#[$vm])* $var,)*

@@ -8,6 +8,7 @@ use std::fmt;
 pub struct MessageCode(pub u8);
 
 /// What a [`MessageCode`] means for the body that follows (wire-format.md §3.2).
+// Exhaustive on purpose: the protocol fixes the message codes (responses are any other).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CodeKind {
     /// GET, PUT, POST or DELETE (0x01–0x04): a request body follows.
@@ -94,6 +95,7 @@ impl fmt::Display for MessageCode {
 }
 
 /// A request method.
+// Exhaustive on purpose: the protocol fixes the methods (GET, PUT, POST, DELETE).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     /// GET (0x01): property read.

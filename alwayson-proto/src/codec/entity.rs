@@ -3,6 +3,7 @@
 macro_rules! byte_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $val:literal => $text:literal,)* }) => {
         $(#[$m])*
+        // Exhaustive on purpose: the protocol fixes the bytes (others are `Unknown`).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($(#[$vm])* $var,)*

@@ -54,6 +54,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 pub const MAX_NESTING_DEPTH: usize = 32;
 
 /// A message body; its variant determines the header's code byte.
+// Exhaustive on purpose: the protocol fixes the message kinds (AUTH, BIND, UNBIND,
+// request, response).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     /// AUTH (0x14).
@@ -98,6 +100,7 @@ impl Message {
 }
 
 /// What one websocket binary message decodes to.
+// Exhaustive on purpose: the protocol sends a message whole or as multipart chunks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame {
     /// A complete message (multipart byte 0, or an AUTH/BIND/UNBIND code).

@@ -54,6 +54,7 @@ impl PartialEq for Location {
 ///   way; only values ≥ 2^63 ms (year 292 million) would read differently.
 /// * Equality on NUMBER and LOCATION compares bit patterns (NaN == NaN, −0.0 ≠ 0.0), so a
 ///   decoded value equals the value that was encoded.
+// Exhaustive on purpose: one variant per value encoding the protocol fixes.
 #[derive(Debug, Clone)]
 pub enum Value {
     /// NOTHING (0xFF): no value.

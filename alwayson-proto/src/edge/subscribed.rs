@@ -93,6 +93,7 @@ impl std::str::FromStr for PushType {
 
 /// A property's push rule.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
 pub struct PushRule {
     /// When to queue.
     pub push_type: PushType,

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 /// Bounds on what a [`Reassembler`] holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ReassemblyLimits {
     /// Largest reassembled body accepted, in bytes (checked as data arrives and against
     /// `chunk_count × chunk data` up front). Default 1 MiB (SDK 2.x `max_message_size`).
@@ -32,6 +33,26 @@ impl Default for ReassemblyLimits {
             max_in_progress: 16,
             expiry: Duration::from_secs(50),
         }
+    }
+}
+
+impl ReassemblyLimits {
+    /// These limits with another largest body.
+    pub fn with_max_message_size(mut self, max_message_size: usize) -> Self {
+        self.max_message_size = max_message_size;
+        self
+    }
+
+    /// These limits with another most messages in progress.
+    pub fn with_max_in_progress(mut self, max_in_progress: usize) -> Self {
+        self.max_in_progress = max_in_progress;
+        self
+    }
+
+    /// These limits with another expiry.
+    pub fn with_expiry(mut self, expiry: Duration) -> Self {
+        self.expiry = expiry;
+        self
     }
 }
 

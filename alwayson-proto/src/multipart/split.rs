@@ -11,6 +11,7 @@ pub const MIN_CHUNK_SIZE: u16 = 64;
 const MULTIPART_OFFSET: usize = HEADER_LEN - 1;
 
 /// The websocket binary messages one AlwaysOn message is sent as.
+// Exhaustive on purpose: the protocol sends a message whole or as multipart chunks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Split {
     /// The message fits in one chunk: sent as is, multipart byte 0.

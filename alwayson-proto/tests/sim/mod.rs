@@ -1234,6 +1234,10 @@ impl Sim {
                     .push((now, cid, Dir::E2P, code, reason));
                 self.send(n, i, Dir::E2P, Duration::ZERO, What::CloseAtPlatform);
             }
+            other => {
+                let s = format!("conn {cid}: edge transmit the simulator does not know: {other:?}");
+                self.nodes[n].trace.violations.push(s);
+            }
         }
     }
 
@@ -1319,6 +1323,11 @@ impl Sim {
                     .closes
                     .push((now, cid, Dir::P2E, code, reason));
                 self.send(n, i, Dir::P2E, Duration::ZERO, What::CloseAtEdge);
+            }
+            other => {
+                let s =
+                    format!("conn {cid}: platform transmit the simulator does not know: {other:?}");
+                self.nodes[n].trace.violations.push(s);
             }
         }
     }
@@ -1477,6 +1486,7 @@ fn describe_t(t: &Transmit) -> String {
         Transmit::Message(b) => describe(b),
         Transmit::Ping => "ping".into(),
         Transmit::Close { code, reason } => format!("close {code} {reason:?}"),
+        other => format!("{other:?}"),
     }
 }
 
