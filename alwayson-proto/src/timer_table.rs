@@ -1,10 +1,12 @@
 //! [`TimerTable`]: a session's named deadlines, for both sessions (quinn-proto's
 //! `TimerTable` is the model).
 //!
-//! Each session names its timers with a small enum (the edge: AUTH, ping, pong, close; the
+//! Each session names its timers with a small enum (the edge: AUTH, ping, pong, close,
+//! duty-cycle off, and the earliest queued-request expiry and BIND/UNBIND retry; the
 //! platform: auth, idle); [`TimerTable::next`] is the earliest of them, which the session
-//! combines with its request table's deadlines for `poll_output`'s `Timeout`. A deadline
-//! `now + duration` that is not representable is "never" (`None`), never an overflow.
+//! combines with its request table's deadlines and the multipart expiry for
+//! `poll_output`'s `Timeout`. A deadline `now + duration` that is not representable is
+//! "never" (`None`), never an overflow.
 
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};

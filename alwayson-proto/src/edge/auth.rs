@@ -23,9 +23,9 @@ impl EdgeSession {
             self.end_connection(reason);
         }
         self.wire.reset();
-        self.duty_connected(now);
         let mut conn = Connection::new();
         self.stop_connection_timers();
+        self.duty_connected(now);
         self.timers
             .set_after(EdgeTimer::Ping, now, self.config.ping_interval);
         let id = self.requests.next_id();
@@ -70,6 +70,7 @@ impl EdgeSession {
                     .push_back(EdgeEvent::Response { id, result: Err(e) });
             }
         }
+        self.queue_changed();
     }
 
     pub(super) fn auth_failed(&mut self, failure: AuthFailure) {

@@ -269,6 +269,7 @@ impl EdgeSession {
             let unbound = c.supersede(&mut self.requests, &removed);
             self.events
                 .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
+            self.retries_changed();
         }
         match session_id {
             Some(session_id) => self.send_unbinds(now, session_id, removed, UnbindMode::Reported),
@@ -362,6 +363,7 @@ impl EdgeSession {
                 }
             }
         }
+        self.retries_changed();
     }
 
     /// Sends UNBINDs for `names`, followed up as `mode` says.
@@ -376,6 +378,7 @@ impl EdgeSession {
             let unbound = c.supersede(&mut self.requests, &names);
             self.events
                 .extend(unbound.into_iter().map(|name| EdgeEvent::Unbound { name }));
+            self.retries_changed();
         }
         for batch in batches(names, self.config.gateway.as_ref(), self.bind_limit()) {
             let id = self.requests.next_id();
@@ -474,14 +477,22 @@ impl EdgeSession {
                 }
             }
         }
+        self.retries_changed();
     }
 
     /// Sends again the timed-out BINDs and UNBINDs whose retry is due.
     pub(super) fn retry_binds(&mut self, now: Instant) {
+        if !self.timers.is_due(EdgeTimer::Retry, now) {
+            return;
+        }
         let Some(conn) = &mut self.conn else {
             return;
         };
         let (binds, unbinds) = conn.take_due_retries(now);
+        self.retries_changed();
+        let Some(conn) = &mut self.conn else {
+            return;
+        };
         let unbinds: Vec<_> = unbinds
             .into_iter()
             .filter(|n| !self.registered_set.contains(n))

@@ -22,6 +22,7 @@
 //! [`DisconnectReason::DutyCycleOff`]: super::DisconnectReason::DutyCycleOff
 
 use super::bindings::UnbindMode;
+use super::session::EdgeTimer;
 use super::{DisconnectReason, EdgeSession};
 use crate::{Transmit, CLOSE_NORMAL};
 use std::time::{Duration, Instant};
@@ -136,13 +137,12 @@ impl DutyCycle {
     }
 }
 
-/// The session's duty-cycle state.
+/// The session's duty-cycle state (the current connection's off time is
+/// [`EdgeTimer::DutyOff`]).
 #[derive(Debug, Default)]
 pub(super) struct DutyState {
     /// Start of the first period: the session's first input.
     start: Option<Instant>,
-    /// When the current connection's off time starts.
-    off_at: Option<Instant>,
 }
 
 impl EdgeSession {
@@ -160,25 +160,20 @@ impl EdgeSession {
     /// A websocket opened at `now`: when its off time starts (at once inside an off time).
     pub(super) fn duty_connected(&mut self, now: Instant) {
         self.duty_observe(now);
-        self.duty.off_at = match self.duty_phase(now) {
+        let off_at = match self.duty_phase(now) {
             Some(DutyPhase::On { off_at }) => off_at,
             Some(DutyPhase::Off { .. }) => Some(now),
             None => None,
         };
-    }
-
-    /// The current connection's off-time deadline (see [`EdgeSession::poll_timeout`]).
-    pub(super) fn duty_deadline(&self) -> Option<Instant> {
-        self.duty.off_at
+        self.timers.set(EdgeTimer::DutyOff, off_at);
     }
 
     /// At the start of an off time: UNBIND everything (when authenticated) and close.
     /// Returns whether it did.
     pub(super) fn duty_off_if_due(&mut self, now: Instant) -> bool {
-        if !self.duty.off_at.is_some_and(|t| t <= now) {
+        if !self.timers.take_due(EdgeTimer::DutyOff, now) {
             return false;
         }
-        self.duty.off_at = None;
         let Some(session_id) = self.conn.as_ref().and_then(|c| c.live_session_id()) else {
             return self.duty_close();
         };

@@ -62,7 +62,8 @@ impl EdgeSession {
         }
         let id = self.requests.next_id();
         self.queue
-            .push_back((id, request, now.checked_add(self.config.request_timeout)));
+            .push_back((id, request, after(now, self.config.request_timeout)));
+        self.queue_changed();
         Ok(id)
     }
 
@@ -216,6 +217,9 @@ impl EdgeSession {
 
     /// Queued requests whose deadline passed end with [`RequestError::Timeout`].
     pub(super) fn expire_queue(&mut self, now: Instant) {
+        if !self.timers.is_due(EdgeTimer::Queue, now) {
+            return;
+        }
         while let Some(i) = self
             .queue
             .iter()
@@ -228,11 +232,13 @@ impl EdgeSession {
                 });
             }
         }
+        self.queue_changed();
     }
 
     pub(super) fn hand_back_queue(&mut self) {
         for (id, request, _) in self.queue.drain(..) {
             self.events.push_back(EdgeEvent::Unsent { id, request });
         }
+        self.queue_changed();
     }
 }

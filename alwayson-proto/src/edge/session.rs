@@ -26,7 +26,8 @@ pub const CLOSE_REASON_AUTH_TIMEOUT: &str = "Normal Close Authentication timed o
 /// Close reason sent when the answer to AUTH could not be decoded.
 pub const CLOSE_REASON_AUTH_MALFORMED: &str = "Normal Close Authentication answer malformed";
 
-/// The edge's timers (request deadlines are in the [`RequestTable`]).
+/// The edge's timers: every deadline of the session but those of the requests in flight
+/// (in the [`RequestTable`]) and of incomplete multipart messages (in the [`Wire`]).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum EdgeTimer {
     /// No answer to AUTH by then: the connection fails ([`AuthFailure::TimedOut`]).
@@ -37,6 +38,25 @@ pub(super) enum EdgeTimer {
     Pong,
     /// `close` was called while connected: the session ends by then at the latest.
     Close,
+    /// The current connection's duty-cycle off time starts.
+    DutyOff,
+    /// The earliest deadline of a request queued before AUTH (each keeps its own in
+    /// [`EdgeSession::queue`]; [`EdgeSession::queue_changed`] keeps this one in step).
+    Queue,
+    /// The earliest retry of a timed-out BIND/UNBIND (each keeps its own in
+    /// [`Connection::timed_out`]; [`EdgeSession::retries_changed`] keeps this one in step).
+    Retry,
+}
+
+impl EdgeTimer {
+    /// The timers of one connection, stopped when it ends.
+    const CONNECTION: [EdgeTimer; 5] = [
+        EdgeTimer::Auth,
+        EdgeTimer::Ping,
+        EdgeTimer::Pong,
+        EdgeTimer::DutyOff,
+        EdgeTimer::Retry,
+    ];
 }
 
 impl Timer for EdgeTimer {
@@ -129,8 +149,8 @@ pub struct EdgeSession {
     pub(super) config: EdgeConfig,
     /// Request ids, and what the edge sent on the current connection and waits on.
     pub(super) requests: RequestTable<Waiting>,
-    /// AUTH, ping, pong and close deadlines.
-    pub(super) timers: TimerTable<EdgeTimer, 4>,
+    /// AUTH, ping, pong, close, duty-cycle off, queue expiry and BIND retry deadlines.
+    pub(super) timers: TimerTable<EdgeTimer, 7>,
     pub(super) wire: Wire,
     /// The current websocket, if any.
     pub(super) conn: Option<Connection>,
@@ -143,7 +163,8 @@ pub struct EdgeSession {
     pub(super) registered_set: HashSet<WireString>,
     /// Requests made before authentication, in order, with the deadline by which they must
     /// have been sent (`None`: never). They survive a lost connection and go out after the
-    /// next AUTH success (rumqttc's `clean()` hands in-flight work back the same way).
+    /// next AUTH success (rumqttc's `clean()` hands in-flight work back the same way). The
+    /// earliest deadline is [`EdgeTimer::Queue`].
     pub(super) queue: VecDeque<(u32, Request, Option<Instant>)>,
     /// Consecutive failures (connect attempts and connections) since the last connection
     /// that stayed authenticated for the stable period.
@@ -516,24 +537,42 @@ impl EdgeSession {
         if self.app_closing {
             return self.timers.get(EdgeTimer::Close);
         }
-        let queued = self.queue.iter().filter_map(|(_, _, d)| *d).min();
-        let Some(conn) = self.conn.as_ref() else {
-            return queued;
-        };
-        if conn.closing.is_some() {
+        if self.conn.as_ref().is_some_and(|c| c.closing.is_some()) {
             return None;
         }
+        debug_assert_eq!(self.timers.get(EdgeTimer::Queue), self.earliest_queued());
+        debug_assert_eq!(self.timers.get(EdgeTimer::Retry), self.earliest_retry());
+        // Not connected: only `Queue` runs (the connection's timers stopped when it ended,
+        // its requests ended and its multipart messages were dropped).
         [
-            queued,
             self.timers.next(),
             self.requests.next_deadline(),
-            conn.timed_out.iter().filter_map(|t| t.retry_at).min(),
             self.wire.next_expiry(),
-            self.duty_deadline(),
         ]
         .into_iter()
         .flatten()
         .min()
+    }
+
+    /// The earliest deadline of a queued request.
+    fn earliest_queued(&self) -> Option<Instant> {
+        self.queue.iter().filter_map(|(_, _, d)| *d).min()
+    }
+
+    /// The earliest retry of a timed-out BIND/UNBIND of the current connection.
+    fn earliest_retry(&self) -> Option<Instant> {
+        let conn = self.conn.as_ref()?;
+        conn.timed_out.iter().filter_map(|t| t.retry_at).min()
+    }
+
+    /// The queue of requests made before AUTH changed: [`EdgeTimer::Queue`] follows.
+    pub(super) fn queue_changed(&mut self) {
+        self.timers.set(EdgeTimer::Queue, self.earliest_queued());
+    }
+
+    /// The timed-out BINDs/UNBINDs changed: [`EdgeTimer::Retry`] follows.
+    pub(super) fn retries_changed(&mut self) {
+        self.timers.set(EdgeTimer::Retry, self.earliest_retry());
     }
 
     // ---------------------------------------------------------------- internals
@@ -569,10 +608,13 @@ impl EdgeSession {
                 }
                 // A late UNBIND answer: nothing to do (removed locally already; the
                 // platform never refuses an UNBIND, and a retry would not change that).
-                if let Some(t) = timed_out
+                let late_bind = timed_out
                     .and_then(|i| conn.timed_out.remove(i))
-                    .filter(|t| !t.unbind)
-                {
+                    .filter(|t| !t.unbind);
+                if timed_out.is_some() {
+                    self.retries_changed();
+                }
+                if let Some(t) = late_bind {
                     self.on_late_bind_response(now, t.names, t.several, response.status);
                 }
                 return;
@@ -627,9 +669,10 @@ impl EdgeSession {
         self.events.push_back(EdgeEvent::Disconnected { reason });
     }
 
-    /// Stops the timers of the current connection (AUTH, ping, pong).
+    /// Stops the timers of the current connection (AUTH, ping, pong, duty-cycle off, BIND
+    /// retry).
     pub(super) fn stop_connection_timers(&mut self) {
-        for timer in [EdgeTimer::Auth, EdgeTimer::Ping, EdgeTimer::Pong] {
+        for timer in EdgeTimer::CONNECTION {
             self.timers.stop(timer);
         }
     }

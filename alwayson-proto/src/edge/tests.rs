@@ -2027,3 +2027,66 @@ fn duty_cycle_keeps_reconnects_out_of_the_off_time() {
         vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_DUTY_CYCLE.into())]
     );
 }
+
+/// The queued requests' expiry is one of the session's timers: while AUTH is pending the
+/// next deadline is the earlier of the two, and a queued request ends at its own deadline
+/// on a connection still authenticating.
+#[test]
+fn a_queued_request_expires_at_its_deadline_while_auth_is_pending() {
+    let mut h = H::new(config());
+    let id = h.edge.read_property(h.now, "A", "x").unwrap(); // queued: ends at 10 s
+    assert_eq!(h.timeout(), Some(h.t0 + ms(10_000)));
+    h.at(ms(4_000));
+    h.connect(); // AUTH deadline at 14 s
+    let auth = h.sent()[0].msg().header.request_id;
+    assert_eq!(h.timeout(), Some(h.t0 + ms(10_000)));
+    h.at(ms(9_999));
+    assert!(h.events().is_empty());
+    h.at(ms(10_000));
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Response {
+            id,
+            result: Err(RequestError::Timeout)
+        }]
+    );
+    assert_eq!(h.edge.queued_requests(), 0);
+    assert_eq!(h.timeout(), Some(h.t0 + ms(14_000)), "the AUTH deadline");
+    // AUTH succeeds later: the expired request is not sent.
+    h.feed_ok(&response(auth, StatusCode::SUCCESS));
+    assert!(h.sent().is_empty());
+}
+
+/// A BIND retry's deadline leaves the timers when its names are taken by a newer UNBIND,
+/// when a late answer settles it, and when the connection ends.
+#[test]
+fn a_bind_retry_deadline_goes_when_superseded_answered_or_disconnected() {
+    // Superseded: an UNBIND of the name (at 12 s) decides instead; its own request
+    // deadline (22 s) is next, not the retry (20 s).
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    time_out_bind(&mut h, &["C"]); // retry due at 20 s
+    assert_eq!(h.timeout(), Some(h.t0 + ms(20_000)));
+    h.at(ms(12_000));
+    h.edge.unbind(h.now, ["C"]);
+    h.sent();
+    assert_eq!(h.timeout(), Some(h.t0 + ms(22_000)));
+    h.at(ms(20_000));
+    assert!(h.sent().is_empty(), "no BIND retry");
+
+    // Answered late: nothing is scheduled but the ping.
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    let id = time_out_bind(&mut h, &["C"]);
+    h.feed_ok(&response(id, StatusCode::SUCCESS));
+    h.events();
+    assert_eq!(h.timeout(), Some(h.t0 + ms(55_000)));
+
+    // Disconnected: no deadline at all (nothing queued).
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    time_out_bind(&mut h, &["C"]);
+    h.closed();
+    h.events();
+    assert_eq!(h.timeout(), None);
+}
