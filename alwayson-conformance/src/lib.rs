@@ -17,6 +17,7 @@ mod auth;
 mod binding;
 mod duty_cycle;
 mod gateway;
+mod handover;
 mod hostile;
 mod http;
 mod keepalive;
@@ -40,6 +41,10 @@ pub use binding::{
 };
 pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
+pub use handover::{
+    first_connect_waits_the_first_connect_delay,
+    shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
+};
 pub use hostile::{
     a_chunk_over_the_reassembly_budget_is_answered_and_the_connection_lives,
     auth_unanswered_or_garbled_is_retried_not_refused,
@@ -128,6 +133,8 @@ macro_rules! conformance_suite {
             a_full_push_queue_and_refused_batches_are_counted,
             requests_opted_into_the_store_arrive_after_an_outage,
             gateway_start_and_fallback_serve_things_bound_later,
+            first_connect_waits_the_first_connect_delay,
+            shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

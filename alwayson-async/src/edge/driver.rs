@@ -655,7 +655,8 @@ impl<R: Runtime> Driver<R> {
     }
 
     fn finish(mut self) {
-        if let Some(reply) = self.store_reply.take() {
+        // Handed back last, once the client is closed.
+        let handed_back = self.store_reply.take().map(|reply| {
             let mut store = self.offline.take();
             if let Some(store) = &mut store {
                 // Whatever was in flight on this connection is sent again by the next.
@@ -664,8 +665,8 @@ impl<R: Runtime> Driver<R> {
                 });
                 store.sync();
             }
-            let _ = reply.send(store);
-        }
+            (reply, store)
+        });
         if let Some(store) = &mut self.offline {
             store.sync();
             let held = store.stats();
@@ -693,6 +694,9 @@ impl<R: Runtime> Driver<R> {
         }
         for r in self.shutdown_replies.drain(..) {
             let _ = r.send(());
+        }
+        if let Some((reply, store)) = handed_back {
+            let _ = reply.send(store);
         }
         tracing::debug!("edge driver ended");
     }
