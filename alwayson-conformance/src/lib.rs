@@ -24,6 +24,7 @@ mod lifecycle;
 mod multipart;
 mod offline;
 mod proxy;
+mod push_handler;
 mod push_rules;
 mod tls;
 
@@ -65,6 +66,7 @@ pub use proxy::{
     no_proxy_is_honoured, proxy_basic_auth_right_and_wrong,
     proxy_down_is_retried_until_it_comes_up, ws_and_wss_go_through_an_http_proxy,
 };
+pub use push_handler::pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge;
 pub use push_rules::{
     a_full_push_queue_and_refused_batches_are_counted,
     get_metadata_describes_properties_services_and_events,
@@ -128,6 +130,7 @@ macro_rules! conformance_suite {
             a_full_push_queue_and_refused_batches_are_counted,
             requests_opted_into_the_store_arrive_after_an_outage,
             gateway_start_and_fallback_serve_things_bound_later,
+            pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
