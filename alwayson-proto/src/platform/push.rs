@@ -14,7 +14,9 @@
 //! reported as a [`PlatformEvent::Request`](super::PlatformEvent::Request).
 
 use crate::codec::request::{peek_target, RequestAt};
-use crate::codec::{BodyRef, DecodeError, Header, Message, MessageCode, MessageRef, Request};
+use crate::codec::{
+    BodyRef, DecodeError, FrameRef, Header, Message, MessageCode, MessageRef, Request,
+};
 use crate::codec::{RequestRef, HEADER_LEN};
 use crate::conventions::{is_push_target, PropertyUpdates};
 use crate::multipart::{Assembled, ReassemblyError};
@@ -119,6 +121,32 @@ impl Push {
     /// Never true (a push has a header or a body).
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// Reads one complete websocket message as a push: `Ok(None)` when it is something else
+    /// (another message, a chunk, or a push without the typed `values` table). Errors are
+    /// those of [`Message::decode`]. For an embedder holding pushes outside a session (a
+    /// capture, a test).
+    ///
+    /// ```
+    /// use alwayson_proto::platform::Push;
+    /// use alwayson_proto::{Body, Header, Message, PropertyUpdate, Request, Value};
+    /// let request = Request::push_properties("Pump1", &[PropertyUpdate::new("temp", Value::Number(21.5), 7)]);
+    /// let bytes = Message { header: Header::new(1, 2), body: Body::Request(request.clone()) }.encode()?;
+    /// let push = Push::decode(bytes)?.expect("a push");
+    /// assert_eq!(push.updates().count(), 1);
+    /// assert_eq!(push.to_request(), request);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode(bytes: Bytes) -> Result<Option<Push>, DecodeError> {
+        if !is_candidate_frame(&bytes) {
+            // Not a push: whether the bytes are valid at all (nothing allocated).
+            return FrameRef::decode(&bytes).map(|_| None);
+        }
+        match Self::read_message(bytes)? {
+            Inbound::Push(push) => Ok(Some(push)),
+            Inbound::Message(_) => Ok(None),
+        }
     }
 
     /// Where `request` (read from `bytes`) lies in them, when it carries a typed `values`
