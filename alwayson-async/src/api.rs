@@ -75,7 +75,7 @@ macro_rules! __platform_api {
 
         pub use platform::{
             ConnectionInfo, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder,
-            PlatformNotice,
+            PlatformNotice, PushHandler,
         };
     };
 }

@@ -84,7 +84,7 @@ pub use notices::Notices;
 #[cfg(feature = "platform")]
 pub use platform::{
     ConnectionInfo, ConnectionLimits, EdgeRequestHandler, HttpHandler, Platform, PlatformBuilder,
-    PlatformNotice,
+    PlatformNotice, PushHandler,
 };
 pub use runtime::Runtime;
 pub use store::PropertyStore;

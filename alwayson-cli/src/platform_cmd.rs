@@ -150,7 +150,8 @@ pub async fn start(args: &PlatformArgs) -> Result<Running, CliError> {
         .reassembly_budget(args.reassembly_budget)
         .max_things_per_connection(args.max_things_per_connection)
         .registry_retention(retention(args))
-        .edge_request_handler(emulator.edge_requests());
+        .edge_request_handler(emulator.edge_requests())
+        .push_handler(emulator.edge_requests());
     if let Some(size) = args.edge_max_message_size {
         builder = builder.edge_max_message_size(size);
     }

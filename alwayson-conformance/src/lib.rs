@@ -25,6 +25,7 @@ mod lifecycle;
 mod multipart;
 mod offline;
 mod proxy;
+mod push_handler;
 mod push_rules;
 mod tls;
 
@@ -70,6 +71,7 @@ pub use proxy::{
     no_proxy_is_honoured, proxy_basic_auth_right_and_wrong,
     proxy_down_is_retried_until_it_comes_up, ws_and_wss_go_through_an_http_proxy,
 };
+pub use push_handler::pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge;
 pub use push_rules::{
     a_full_push_queue_and_refused_batches_are_counted,
     get_metadata_describes_properties_services_and_events,
@@ -135,6 +137,7 @@ macro_rules! conformance_suite {
             gateway_start_and_fallback_serve_things_bound_later,
             first_connect_waits_the_first_connect_delay,
             shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
+            pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

@@ -172,6 +172,13 @@ impl PropertyUpdateRef<'_> {
     }
 }
 
+/// Whether a request body with this characteristic and name is an
+/// `UpdateSubscribedPropertyValues` push (its params not looked at).
+pub(crate) fn is_push_target(characteristic: Characteristic, name: &[u8]) -> bool {
+    characteristic == Characteristic::Services
+        && name == UPDATE_SUBSCRIBED_PROPERTY_VALUES.as_bytes()
+}
+
 impl<'a> RequestRef<'a> {
     /// The updates carried by an `UpdateSubscribedPropertyValues` request, borrowed: for a
     /// platform ingesting pushes without keeping the message. Same reading as
@@ -194,9 +201,7 @@ impl<'a> RequestRef<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn property_updates(&self) -> Option<PropertyUpdates<'a>> {
-        if self.characteristic != Characteristic::Services
-            || self.characteristic_name != UPDATE_SUBSCRIBED_PROPERTY_VALUES.as_bytes()
-        {
+        if !is_push_target(self.characteristic, self.characteristic_name) {
             return None;
         }
         let ValueRef::InfoTable(values) = self.params?.first(b"values")? else {
@@ -222,8 +227,8 @@ impl<'a> RequestRef<'a> {
 }
 
 /// Iterator over the updates of an `UpdateSubscribedPropertyValues` request
-/// ([`RequestRef::property_updates`]).
-#[derive(Debug, Clone)]
+/// ([`RequestRef::property_updates`]); the default iterates over none.
+#[derive(Debug, Clone, Default)]
 pub struct PropertyUpdates<'a> {
     rows: Rows<'a>,
     /// Column of `name`, `value`, `time`, `quality`.

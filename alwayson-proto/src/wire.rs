@@ -7,6 +7,7 @@ use crate::codec::{
 use crate::multipart::{
     split, Reassembler, ReassemblyBudget, ReassemblyError, ReassemblyLimits, Split,
 };
+use crate::platform::push::{self, Inbound, Push};
 use crate::request::RequestError;
 use crate::Transmit;
 use bytes::Bytes;
@@ -145,6 +146,31 @@ impl Wire {
                 trailing: decoded.trailing,
             })),
             Frame::Chunk(chunk) => Ok(self.reassembler.push(now, chunk)?),
+        }
+    }
+
+    /// [`receive`](Self::receive) for the platform: a complete `UpdateSubscribedPropertyValues`
+    /// request (single frame or reassembled) is read with the borrowed decode and kept as
+    /// its bytes ([`Push`]); everything else is decoded to owned as by `receive`. Same
+    /// errors as `receive`.
+    pub fn receive_inbound(
+        &mut self,
+        now: Instant,
+        bytes: Bytes,
+    ) -> Result<Option<Inbound>, InboundError> {
+        if push::is_candidate_frame(&bytes) {
+            return Ok(Some(Push::read_message(bytes)?));
+        }
+        let decoded = Frame::decode(bytes)?;
+        match decoded.value {
+            Frame::Message(message) => Ok(Some(Inbound::Message(message))),
+            Frame::Chunk(chunk) => match self.reassembler.push_assembled(now, chunk)? {
+                None => Ok(None),
+                Some(a) if push::is_candidate(a.code, &a.body) => Push::read_assembled(a).map(Some),
+                Some(a) => Ok(Some(Inbound::Message(
+                    a.decode().map_err(ReassemblyError::Decode)?.value,
+                ))),
+            },
         }
     }
 

@@ -9,6 +9,7 @@ use crate::wsio::{linger, send_close, Ws, WsEvent};
 use alwayson_proto::platform::{CloseReason, ConnectionEvent};
 use alwayson_proto::{Input, Output, PlatformEvent, PlatformSession, Request, Response};
 use futures_channel::{mpsc, oneshot};
+use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::future::Future;
@@ -270,26 +271,19 @@ impl<R: Runtime> Conn<R> {
                 name: name.to_str_lossy().into_owned(),
             }),
             PlatformEvent::Request { id, request } => {
-                let mut fut = self.shared.handler.handle(self.info.clone(), request);
-                match (&mut fut).now_or_never() {
-                    Some(response) => {
-                        if let Err(e) = self.session.respond(id, response) {
-                            tracing::debug!(conn, id, error = %e, "response not sent");
-                        }
-                    }
-                    None => {
-                        let mut tx = self.self_tx.clone();
-                        R::spawn(async move {
-                            let response = fut.await;
-                            let _ = tx
-                                .send(ConnCommand::Respond {
-                                    id,
-                                    response: Box::new(response),
-                                })
-                                .await;
-                        });
-                    }
-                }
+                let fut = self.shared.handler.handle(self.info.clone(), request);
+                self.answer(id, fut);
+            }
+            PlatformEvent::Push { id, push } => {
+                let fut = match &self.shared.push_handler {
+                    Some(h) => h.handle(self.info.clone(), push),
+                    // `push_events` set through the session config without a push handler.
+                    None => self
+                        .shared
+                        .handler
+                        .handle(self.info.clone(), push.to_request()),
+                };
+                self.answer(id, fut);
             }
             PlatformEvent::Response { id, result } => {
                 if let Some(reply) = self.pending.remove(&id) {
@@ -308,6 +302,30 @@ impl<R: Runtime> Conn<R> {
             // AuthRequested (the endpoint's policy decides, never the application here),
             // ThingMoved (relayed through the endpoint).
             _ => {}
+        }
+    }
+
+    /// Answers edge request `id` with `fut`'s response: inline when it is ready at once,
+    /// otherwise from a task of its own (a slow handler never stalls the connection).
+    fn answer(&mut self, id: u32, mut fut: BoxFuture<'static, Response>) {
+        match (&mut fut).now_or_never() {
+            Some(response) => {
+                if let Err(e) = self.session.respond(id, response) {
+                    tracing::debug!(conn = self.info.id, id, error = %e, "response not sent");
+                }
+            }
+            None => {
+                let mut tx = self.self_tx.clone();
+                R::spawn(async move {
+                    let response = fut.await;
+                    let _ = tx
+                        .send(ConnCommand::Respond {
+                            id,
+                            response: Box::new(response),
+                        })
+                        .await;
+                });
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! service calls, events).
 
 use crate::store::PropertyStore;
+use alwayson_proto::platform::Push;
 use alwayson_proto::{ConnectionId, Request, Response};
 use futures_util::future::BoxFuture;
 use std::future::Future;
@@ -44,5 +45,28 @@ impl EdgeRequestHandler for PropertyStore {
     fn handle(&self, _conn: ConnectionInfo, request: Request) -> BoxFuture<'static, Response> {
         let response = self.answer(&request);
         Box::pin(std::future::ready(response))
+    }
+}
+
+/// Takes the property values edges push (`UpdateSubscribedPropertyValues` with the typed
+/// `values` table) as a [`Push`]: read once with the borrowed decode and kept as the bytes
+/// it arrived in, so the handler walks [`Push::updates`] and converts to owned only what it
+/// keeps. Installed with [`PlatformBuilder::push_handler`](super::PlatformBuilder::push_handler);
+/// without one, pushes reach the [`EdgeRequestHandler`] as owned [`Request`]s. Runs like an
+/// edge-request handler (answered inline when its future is ready at once).
+///
+/// Implemented for any `Fn(Push) -> impl Future<Output = Response>` closure.
+pub trait PushHandler: Send + Sync + 'static {
+    /// The response to `push` from the edge on `conn`.
+    fn handle(&self, conn: ConnectionInfo, push: Push) -> BoxFuture<'static, Response>;
+}
+
+impl<F, Fut> PushHandler for F
+where
+    F: Fn(Push) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Response> + Send + 'static,
+{
+    fn handle(&self, _conn: ConnectionInfo, push: Push) -> BoxFuture<'static, Response> {
+        Box::pin(self(push))
     }
 }

@@ -10,7 +10,8 @@ mod server;
 mod sweep;
 
 pub use admission::ConnectionLimits;
-pub use handler::{ConnectionInfo, EdgeRequestHandler};
+pub use alwayson_proto::platform::Push;
+pub use handler::{ConnectionInfo, EdgeRequestHandler, PushHandler};
 
 use crate::error::{Error, Result};
 use crate::notices::{Notices, Publisher};
@@ -115,6 +116,8 @@ pub(crate) struct Shared {
     pub notices: Publisher<PlatformNotice>,
     pub store: PropertyStore,
     pub handler: Arc<dyn EdgeRequestHandler>,
+    /// Takes pushes when installed (the sessions then report them as `Push`).
+    pub push_handler: Option<Arc<dyn PushHandler>>,
     pub http_handler: Option<HttpHandler>,
     pub config: PlatformConfig,
     pub tls: Option<crate::tls::TlsServer>,
@@ -326,6 +329,7 @@ pub struct PlatformBuilder<R> {
     config: PlatformConfig,
     policy: BindPolicy,
     handler: Option<Arc<dyn EdgeRequestHandler>>,
+    push_handler: Option<Arc<dyn PushHandler>>,
     http_handler: Option<HttpHandler>,
     store: PropertyStore,
     limits: ConnectionLimits,
@@ -345,6 +349,7 @@ impl<R> Default for PlatformBuilder<R> {
             config: PlatformConfig::default(),
             policy: BindPolicy::default(),
             handler: None,
+            push_handler: None,
             http_handler: None,
             store: PropertyStore::new(),
             limits: ConnectionLimits::default(),
@@ -506,6 +511,40 @@ impl<R: Runtime> PlatformBuilder<R> {
         self
     }
 
+    /// Takes the property values edges push (`UpdateSubscribedPropertyValues`) without
+    /// decoding them to owned tables: each arrives as a [`Push`] borrowed from the received
+    /// bytes (see [`PushHandler`]). Without one (the default), pushes go to the
+    /// [`edge_request_handler`](Self::edge_request_handler) as owned [`Request`]s. A push
+    /// whose params lack the typed `values` table (a `_content_` JSON body) still goes to the
+    /// edge-request handler.
+    ///
+    /// ```no_run
+    /// # async fn run<R: alwayson_async::Runtime>() -> alwayson_async::Result<()> {
+    /// use alwayson_async::{Platform, Response};
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let values = Arc::new(AtomicU64::new(0));
+    /// let counted = values.clone();
+    /// let platform = Platform::<R>::builder()
+    ///     .app_key("secret")
+    ///     .push_handler(move |push: alwayson_async::platform::Push| {
+    ///         for update in push.updates() {
+    ///             // update.name, update.value (a view), update.time, update.quality
+    ///             let _ = update.value.to_owned(); // only what is kept is copied
+    ///             counted.fetch_add(1, Ordering::Relaxed);
+    ///         }
+    ///         std::future::ready(Response::success())
+    ///     })
+    ///     .start()
+    ///     .await?;
+    /// # let _ = platform; Ok(()) }
+    /// ```
+    pub fn push_handler(mut self, handler: impl PushHandler) -> Self {
+        self.push_handler = Some(Arc::new(handler));
+        self
+    }
+
     /// Serves non-websocket HTTP requests on the same port (default: 404).
     pub fn http_handler<F, Fut>(mut self, handler: F) -> Self
     where
@@ -549,7 +588,9 @@ impl<R: Runtime> PlatformBuilder<R> {
             .handler
             .unwrap_or_else(|| Arc::new(store.clone()) as Arc<dyn EdgeRequestHandler>);
         let registry = ThingRegistry::new(self.policy).with_retention(self.retention);
-        let endpoint = Endpoint::new(self.config.clone(), registry.clone(), auth);
+        let mut config = self.config;
+        config.push_events |= self.push_handler.is_some();
+        let endpoint = Endpoint::new(config.clone(), registry.clone(), auth);
         let shared = Arc::new(Shared {
             endpoint: Mutex::new(endpoint),
             registry,
@@ -557,8 +598,9 @@ impl<R: Runtime> PlatformBuilder<R> {
             notices,
             store,
             handler,
+            push_handler: self.push_handler,
             http_handler: self.http_handler,
-            config: self.config,
+            config,
             tls,
             #[cfg(feature = "legacy-tls")]
             legacy_tls,

@@ -10,7 +10,9 @@
 //! * events: SUCCESS, recorded, a [`super::model::ModelNotice::EventReceived`] (a
 //!   `_content_` object becomes one row of data, typed by the declared data shape).
 //!
-//! Pushed values and events are logged at debug.
+//! Typed pushes arrive as [`Push`]es ([`EdgeRequests`] is also the platform's
+//! [`PushHandler`]): read once from the received bytes, only the stored value converted to
+//! owned. Pushed values and events are logged at debug.
 
 use super::model::{Source, ThingModel, Vtq};
 use super::services::{self, Params};
@@ -19,7 +21,8 @@ use alwayson_proto::{
     Characteristic, Clipped, InfoTable, Method, Request, Response, StatusCode, Value,
 };
 use alwayson_rest::{content, json};
-use alwayson_tokio::{ConnectionInfo, EdgeRequestHandler};
+use alwayson_tokio::platform::Push;
+use alwayson_tokio::{ConnectionInfo, EdgeRequestHandler, PushHandler};
 use futures_util::future::BoxFuture;
 use serde_json::Value as Json;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -151,6 +154,32 @@ impl EdgeRequests {
         Response::success()
     }
 
+    /// The response to a typed push ([`Push`], borrowed from the received bytes): every
+    /// update stored as pushed (the same as [`answer`](Self::answer) of the owned request).
+    pub fn answer_push(&self, push: &Push) -> Response {
+        let thing = String::from_utf8_lossy(push.thing());
+        for u in push.updates() {
+            let vtq = Vtq {
+                value: u.value.to_owned(),
+                time_ms: u.time,
+                quality: String::from_utf8_lossy(u.quality).into_owned(),
+            };
+            self.record_pushed(&thing, &String::from_utf8_lossy(u.name), vtq);
+        }
+        Response::success()
+    }
+
+    /// Stores one pushed value (logged at debug).
+    fn record_pushed(&self, thing: &str, name: &str, vtq: Vtq) {
+        tracing::debug!(
+            "pushed {thing}.{name} = {} at {} ({})",
+            Clipped(&json::value_to_json(&vtq.value).to_string()),
+            vtq.time_ms,
+            vtq.quality
+        );
+        self.model.record(thing, name, vtq, Source::Pushed);
+    }
+
     fn service(&self, thing: &str, service: &str, request: &Request) -> Response {
         let unwrapped = request.params.as_ref().and_then(content::unwrap_content);
         if service == UPDATE_SUBSCRIBED_PROPERTY_VALUES {
@@ -176,13 +205,7 @@ impl EdgeRequests {
             return match updates {
                 Ok(updates) => {
                     for (name, vtq) in updates {
-                        tracing::debug!(
-                            "pushed {thing}.{name} = {} at {} ({})",
-                            Clipped(&json::value_to_json(&vtq.value).to_string()),
-                            vtq.time_ms,
-                            vtq.quality
-                        );
-                        self.model.record(thing, &name, vtq, Source::Pushed);
+                        self.record_pushed(thing, &name, vtq);
                     }
                     Response::success()
                 }
@@ -255,6 +278,13 @@ fn updates_from_json(doc: &Json) -> Result<Vec<(String, Vtq)>, String> {
 impl EdgeRequestHandler for EdgeRequests {
     fn handle(&self, _conn: ConnectionInfo, request: Request) -> BoxFuture<'static, Response> {
         let response = self.answer(&request, now_ms());
+        Box::pin(std::future::ready(response))
+    }
+}
+
+impl PushHandler for EdgeRequests {
+    fn handle(&self, _conn: ConnectionInfo, push: Push) -> BoxFuture<'static, Response> {
+        let response = self.answer_push(&push);
         Box::pin(std::future::ready(response))
     }
 }
@@ -355,6 +385,41 @@ mod tests {
             5,
         );
         assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn a_borrowed_push_stores_what_the_owned_request_stores() {
+        let updates = [
+            PropertyUpdate::new("a", Value::Integer(3), 100),
+            PropertyUpdate::new("b", Value::string("text"), 101),
+            PropertyUpdate {
+                quality: "BAD".into(),
+                ..PropertyUpdate::new("c", Value::Boolean(true), 102)
+            },
+        ];
+        let request = Request::push_properties("T", &updates);
+        let bytes = alwayson_proto::Message {
+            header: alwayson_proto::Header::new(1, 2),
+            body: alwayson_proto::Body::Request(request.clone()),
+        }
+        .encode()
+        .unwrap();
+        let push = Push::decode(bytes).unwrap().expect("a push");
+        let (owned, borrowed) = (
+            EdgeRequests::new(ThingModel::default()),
+            EdgeRequests::new(ThingModel::default()),
+        );
+        assert_eq!(owned.answer(&request, 5), Response::success());
+        assert_eq!(borrowed.answer_push(&push), Response::success());
+        for name in ["a", "b", "c"] {
+            let got = borrowed.model.last("T", name).unwrap();
+            assert_eq!(got, owned.model.last("T", name).unwrap(), "{name}");
+        }
+        let c = borrowed.model.last("T", "c").unwrap();
+        assert_eq!(
+            (c.value, c.time_ms, c.quality.as_str()),
+            (Value::Boolean(true), 102, "BAD")
+        );
     }
 
     #[test]

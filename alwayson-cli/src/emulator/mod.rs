@@ -46,7 +46,8 @@ impl Emulator {
         Self { model, app_key }
     }
 
-    /// The handler to install with `PlatformBuilder::edge_request_handler`.
+    /// The handler to install with `PlatformBuilder::edge_request_handler` and
+    /// `PlatformBuilder::push_handler`.
     pub fn edge_requests(&self) -> EdgeRequests {
         EdgeRequests::new(self.model.clone())
     }

@@ -38,7 +38,7 @@ impl GrammarError for DecodeError {
 }
 
 /// Cursor over `data`; every error offset is relative to the start of `data`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Cursor<'a> {
     data: &'a [u8],
     pos: usize,
@@ -177,5 +177,33 @@ impl<'a> Cursor<'a> {
                 }))
             }
         }
+    }
+}
+
+/// Where `part`, a slice of `base` (a view's borrow of the bytes it was read from), lies in
+/// `base`: what a holder of those bytes keeps instead of the borrow. An empty `part`, or one
+/// outside `base` (never for a view of `base`), is the empty range at 0, so a view made
+/// again from it reads as empty rather than as other bytes.
+pub(crate) fn range_in(base: &[u8], part: &[u8]) -> std::ops::Range<usize> {
+    let start = (part.as_ptr() as usize).wrapping_sub(base.as_ptr() as usize);
+    match start.checked_add(part.len()) {
+        Some(end) if !part.is_empty() && end <= base.len() => start..end,
+        _ => 0..0,
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::range_in;
+
+    #[test]
+    fn ranges_of_parts_and_of_strangers() {
+        let base = b"0123456789".to_vec();
+        assert_eq!(range_in(&base, &base[3..7]), 3..7);
+        assert_eq!(range_in(&base, &base[..]), 0..10);
+        assert_eq!(range_in(&base, &base[4..4]), 0..0);
+        let other = b"0123".to_vec();
+        assert_eq!(range_in(&base, &other), 0..0);
+        assert_eq!(range_in(&other, &base), 0..0);
     }
 }

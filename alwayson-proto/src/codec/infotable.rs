@@ -7,7 +7,7 @@
 //! cells; `00`. No length prefix: a table ends where its last terminator is.
 
 use super::build::{Build, Owned, TableSpan, View};
-use super::cursor::{Cursor, Fail, GrammarError};
+use super::cursor::{range_in, Cursor, Fail, GrammarError};
 use super::error::add_len;
 use super::value::{self, put_value, value_len};
 use super::wire_string::{put_str, read_str, str_len};
@@ -530,6 +530,43 @@ impl<'a> InfoTableRef<'a> {
     }
 }
 
+/// An [`InfoTableRef`] as offsets into the bytes it was read from (see
+/// [`RequestAt`](super::request::RequestAt)).
+#[derive(Debug, Clone)]
+pub(crate) struct TableAt {
+    bytes: std::ops::Range<usize>,
+    rows_at: usize,
+    depth: usize,
+    field_count: usize,
+    row_count: usize,
+}
+
+impl TableAt {
+    /// Where `t`, read from `base`, lies in it.
+    pub(crate) fn of(base: &[u8], t: &InfoTableRef<'_>) -> Self {
+        Self {
+            bytes: range_in(base, t.span.bytes),
+            rows_at: t.span.rows_at,
+            depth: t.span.depth,
+            field_count: t.field_count,
+            row_count: t.row_count,
+        }
+    }
+
+    /// The view again, over the same `base` (not read again).
+    pub(crate) fn view<'a>(&self, base: &'a [u8]) -> InfoTableRef<'a> {
+        InfoTableRef {
+            span: TableSpan {
+                bytes: base.get(self.bytes.clone()).unwrap_or_default(),
+                rows_at: self.rows_at,
+                depth: self.depth,
+            },
+            field_count: self.field_count,
+            row_count: self.row_count,
+        }
+    }
+}
+
 impl<'a> FieldRef<'a> {
     /// Field name (bytes as received).
     pub fn name(&self) -> &'a [u8] {
@@ -622,8 +659,8 @@ impl<'a> Iterator for Fields<'a> {
     }
 }
 
-/// Iterator over the rows of an [`InfoTableRef`].
-#[derive(Debug, Clone)]
+/// Iterator over the rows of an [`InfoTableRef`] (the default iterates over none).
+#[derive(Debug, Clone, Default)]
 pub struct Rows<'a> {
     c: Cursor<'a>,
     left: usize,

@@ -31,7 +31,7 @@ mod error;
 mod header;
 mod infotable;
 mod message;
-mod request;
+pub(crate) mod request;
 mod response;
 mod value;
 mod variant;

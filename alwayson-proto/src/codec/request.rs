@@ -5,14 +5,15 @@
 
 use super::auth::{read_pairs, Pairs};
 use super::build::Build;
-use super::cursor::{Cursor, GrammarError};
+use super::cursor::{range_in, Cursor, Fail, GrammarError};
 use super::error::add_len;
-use super::infotable::{self, put_table, table_len};
+use super::infotable::{self, put_table, table_len, TableAt};
 use super::wire_string::{put_str, read_str, str_len};
 use super::{
     BaseType, Characteristic, EncodeError, EntityType, InfoTable, InfoTableRef, Method, WireString,
 };
 use bytes::BufMut;
+use std::ops::Range;
 
 /// A request header name/value pair. The SDK never sends any and discards received ones;
 /// this crate parses and keeps them.
@@ -125,6 +126,64 @@ impl<'a> RequestRef<'a> {
         let params = self.params.map(|t| t.to_owned());
         self.owned_with(WireString::copy_from_slice, params)
     }
+}
+
+/// A [`RequestRef`] as offsets into the bytes it was read from: what a holder of those bytes
+/// (a [`bytes::Bytes`]) keeps instead of the view's borrows, to make the view again later
+/// without reading the bytes again.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestAt {
+    method: Method,
+    entity_type: EntityType,
+    entity_name: Range<usize>,
+    characteristic: Characteristic,
+    characteristic_name: Range<usize>,
+    header_count: u8,
+    header_bytes: Range<usize>,
+    params: Option<TableAt>,
+}
+
+impl RequestAt {
+    /// Where `r`, read from `base`, lies in it.
+    pub(crate) fn of(base: &[u8], r: &RequestRef<'_>) -> Self {
+        Self {
+            method: r.method,
+            entity_type: r.entity_type,
+            entity_name: range_in(base, r.entity_name),
+            characteristic: r.characteristic,
+            characteristic_name: range_in(base, r.characteristic_name),
+            header_count: r.header_count,
+            header_bytes: range_in(base, r.header_bytes),
+            params: r.params.as_ref().map(|t| TableAt::of(base, t)),
+        }
+    }
+
+    /// The view again, over the same `base`.
+    pub(crate) fn view<'a>(&self, base: &'a [u8]) -> RequestRef<'a> {
+        let at = |r: &Range<usize>| base.get(r.clone()).unwrap_or_default();
+        RequestRef {
+            method: self.method,
+            entity_type: self.entity_type,
+            entity_name: at(&self.entity_name),
+            characteristic: self.characteristic,
+            characteristic_name: at(&self.characteristic_name),
+            header_count: self.header_count,
+            header_bytes: at(&self.header_bytes),
+            params: self.params.as_ref().map(|t| t.view(base)),
+        }
+    }
+}
+
+/// The characteristic and its name of the request body at the start of `body`, read
+/// without validating the rest (a cheap look before choosing a decode); `None` when the
+/// bytes end before them.
+pub(crate) fn peek_target(body: &[u8]) -> Option<(Characteristic, &[u8])> {
+    let c = &mut Cursor::new(body);
+    c.u8::<Fail>("entity type").ok()?;
+    read_str::<Fail>(c, "entity name").ok()?;
+    let characteristic = Characteristic::from(c.u8::<Fail>("characteristic type").ok()?);
+    let name = read_str::<Fail>(c, "characteristic name").ok()?;
+    Some((characteristic, name))
 }
 
 /// `05` + InfoTable (nesting level 1), or any other byte for none (the SDK stops parsing

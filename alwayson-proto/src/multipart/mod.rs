@@ -17,5 +17,6 @@ mod reassemble;
 mod split;
 
 pub use budget::ReassemblyBudget;
+pub(crate) use reassemble::Assembled;
 pub use reassemble::{Reassembler, ReassemblyError, ReassemblyLimits, MAX_REFUSED_REMEMBERED};
 pub use split::{split, Split, SplitError, MIN_CHUNK_SIZE};

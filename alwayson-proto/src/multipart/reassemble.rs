@@ -289,6 +289,19 @@ impl Reassembler {
         now: Instant,
         chunk: Chunk,
     ) -> Result<Option<Decoded<Message>>, ReassemblyError> {
+        match self.push_assembled(now, chunk)? {
+            Some(a) => Ok(Some(a.decode()?)),
+            None => Ok(None),
+        }
+    }
+
+    /// [`push`](Self::push), returning the complete body undecoded (for a caller that
+    /// chooses its decode by what the message is).
+    pub(crate) fn push_assembled(
+        &mut self,
+        now: Instant,
+        chunk: Chunk,
+    ) -> Result<Option<Assembled>, ReassemblyError> {
         self.expire(now);
         let request_id = chunk.header.request_id;
         let inconsistent = |what| ReassemblyError::Inconsistent { request_id, what };
@@ -478,14 +491,31 @@ impl Drop for Reassembler {
     }
 }
 
-/// Concatenates the prefix and the parts (in chunk id order) into one buffer of exact size
-/// and decodes the body.
+/// A complete multipart message, its body not decoded yet.
+#[derive(Debug)]
+pub(crate) struct Assembled {
+    /// The header the chunks carried.
+    pub header: Header,
+    /// The code the chunks carried.
+    pub code: MessageCode,
+    /// The body: the entity prefix (requests) and every chunk's data, in order.
+    pub body: Bytes,
+}
+
+impl Assembled {
+    /// The owned decode of the body (error offsets relative to the body).
+    pub fn decode(self) -> Result<Decoded<Message>, DecodeError> {
+        Message::decode_body(self.header, self.code, self.body)
+    }
+}
+
+/// Concatenates the prefix and the parts (in chunk id order) into one buffer of exact size.
 fn assemble(
     header: Header,
     code: MessageCode,
     entity: Option<&ChunkEntity>,
     parts: &BTreeMap<u16, Bytes>,
-) -> Result<Decoded<Message>, ReassemblyError> {
+) -> Result<Assembled, ReassemblyError> {
     let size = entity.map_or(0, prefix_len) + parts.values().map(Bytes::len).sum::<usize>();
     let mut body = BytesMut::with_capacity(size);
     if let Some(entity) = entity {
@@ -495,7 +525,11 @@ fn assemble(
         body.extend_from_slice(part);
     }
     debug_assert_eq!(body.len(), size);
-    Ok(Message::decode_body(header, code, body.freeze())?)
+    Ok(Assembled {
+        header,
+        code,
+        body: body.freeze(),
+    })
 }
 
 #[cfg(test)]

@@ -50,6 +50,11 @@ pub struct PlatformConfig {
     /// Most things one connection may hold bound; names beyond it in a BIND are refused
     /// (`0x83`, the reason names the cap). Default 10 000.
     pub max_things_per_connection: usize,
+    /// Report `UpdateSubscribedPropertyValues` requests whose params carry the typed
+    /// `values` table as [`PlatformEvent::Push`](super::PlatformEvent::Push), read with the
+    /// borrowed decode and kept as their bytes (see [`Push`](super::Push)), instead of as
+    /// [`PlatformEvent::Request`](super::PlatformEvent::Request). Default `false`.
+    pub push_events: bool,
 }
 
 impl Default for PlatformConfig {
@@ -64,6 +69,7 @@ impl Default for PlatformConfig {
             reassembly: ReassemblyLimits::default(),
             reassembly_budget: ReassemblyBudget::DEFAULT,
             max_things_per_connection: 10_000,
+            push_events: false,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What a platform session reports to the application.
 
-use super::ConnectionId;
+use super::{ConnectionId, Push};
 use crate::codec::{Auth, Clipped, Request, Response, WireString};
 use crate::request::RequestError;
 use crate::wire::InboundError;
@@ -133,6 +133,15 @@ pub enum PlatformEvent {
         id: u32,
         /// The request.
         request: Request,
+    },
+    /// The edge pushed property values (`UpdateSubscribedPropertyValues`, with
+    /// [`super::PlatformConfig::push_events`] on); answer with
+    /// [`super::PlatformSession::respond`] like a request.
+    Push {
+        /// The edge's request id.
+        id: u32,
+        /// The push, borrowed from the bytes it arrived in.
+        push: Push,
     },
     /// A platform→edge request ended: exactly once per id `request` returned.
     Response {

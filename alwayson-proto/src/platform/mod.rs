@@ -45,6 +45,11 @@
 //!   authenticated connection and, for THING entities, a thing bound on this connection;
 //!   each id ends with exactly one [`PlatformEvent::Response`]. Late and unmatched
 //!   responses are dropped and counted.
+//! * **Pushes.** With [`PlatformConfig::push_events`], `UpdateSubscribedPropertyValues`
+//!   requests carrying the typed `values` table become [`PlatformEvent::Push`]: read once
+//!   with the borrowed decode and kept as their bytes ([`Push::updates`] walks them), for
+//!   a platform ingesting edge data without building owned tables. They are answered,
+//!   held and refused exactly like requests.
 //! * **Liveness.** Any received message or ping refreshes the idle deadline
 //!   ([`PlatformConfig::idle_timeout`], 60 s); expiry closes with
 //!   [`CloseReason::IdleTimeout`]. The platform never pings nor sends KEEP_ALIVE.
@@ -113,6 +118,7 @@ mod auth;
 mod config;
 mod endpoint;
 mod event;
+pub(crate) mod push;
 mod registry;
 mod session;
 
@@ -120,5 +126,6 @@ pub use auth::{AuthCheck, AuthPolicy};
 pub use config::{BindPolicy, ConnectionId, PlatformConfig};
 pub use endpoint::{ConnectionEvent, Endpoint, EndpointEvent, Handshake, NODE_SHIFT};
 pub use event::{CloseReason, PlatformEvent};
+pub use push::Push;
 pub use registry::{Retention, ThingRegistry, ThingStatus};
 pub use session::{session_id_for, PlatformSession, MAX_QUEUED_WHILE_AUTH_PENDING};

@@ -1,5 +1,6 @@
 //! [`PlatformSession`]: the platform side of one websocket connection.
 
+use super::push::Inbound;
 use super::registry::BindOutcome;
 use super::{
     AuthPolicy, CloseReason, ConnectionEvent, ConnectionId, EndpointEvent, PlatformConfig,
@@ -92,7 +93,7 @@ pub struct PlatformSession {
     /// The AUTH waiting for the application's decision: (request id, endpoint id).
     pending_auth: Option<(u32, u32)>,
     /// Messages received while an AUTH decision was pending, with their wall-clock time.
-    held: VecDeque<(Message, SystemTime)>,
+    held: VecDeque<(Inbound, SystemTime)>,
     /// The auth deadline (until an AUTH is accepted) and the idle deadline.
     timers: TimerTable<PlatformTimer, 2>,
     /// Names this session believes bound to it (sorted for deterministic events).
@@ -286,10 +287,20 @@ impl PlatformSession {
             };
         }
         let peeked = Header::peek(&bytes);
-        match self.wire.receive(now, bytes) {
+        let received = if self.config.push_events {
+            self.wire.receive_inbound(now, bytes)
+        } else {
+            let decoded = self.wire.receive(now, bytes);
+            decoded.map(|d| d.map(|d| Inbound::Message(d.value)))
+        };
+        match received {
             Ok(None) => Ok(()),
-            Ok(Some(decoded)) => {
-                self.dispatch(now, wall, decoded.value);
+            Ok(Some(Inbound::Message(message))) => {
+                self.dispatch(now, wall, message);
+                Ok(())
+            }
+            Ok(Some(push)) => {
+                self.hold_or_process(now, wall, push);
                 Ok(())
             }
             Err(e) => {
@@ -341,24 +352,39 @@ impl PlatformSession {
                 }
             }
             Body::Response(response) => self.handle_response(header.request_id, response),
-            body => {
-                let message = Message { header, body };
-                if self.pending_auth.is_some() || self.session_id.is_none() {
-                    if self.held.len() < MAX_QUEUED_WHILE_AUTH_PENDING {
-                        self.held.push_back((message, wall));
-                    } else {
-                        self.dropped_messages += 1;
-                    }
-                } else {
-                    self.process(now, wall, message);
-                }
-            }
+            body => self.hold_or_process(now, wall, Inbound::Message(Message { header, body })),
         }
     }
 
-    /// Processes a BIND, UNBIND or request on an authenticated connection.
-    fn process(&mut self, now: Instant, wall: SystemTime, message: Message) {
+    /// A BIND, UNBIND or request: held while an AUTH decision is pending (or none was
+    /// accepted yet), processed otherwise.
+    fn hold_or_process(&mut self, now: Instant, wall: SystemTime, inbound: Inbound) {
+        if self.pending_auth.is_some() || self.session_id.is_none() {
+            if self.held.len() < MAX_QUEUED_WHILE_AUTH_PENDING {
+                self.held.push_back((inbound, wall));
+            } else {
+                self.dropped_messages += 1;
+            }
+        } else {
+            self.process(now, wall, inbound);
+        }
+    }
+
+    /// Processes a BIND, UNBIND, request or push on an authenticated connection.
+    fn process(&mut self, now: Instant, wall: SystemTime, inbound: Inbound) {
         let _ = now;
+        let message = match inbound {
+            Inbound::Message(message) => message,
+            Inbound::Push(push) => {
+                let header = push.header();
+                self.inbound.insert(header.request_id, header.endpoint_id);
+                self.events.push_back(PlatformEvent::Push {
+                    id: header.request_id,
+                    push,
+                });
+                return;
+            }
+        };
         let header = message.header;
         match message.body {
             Body::Bind(bind) => {
