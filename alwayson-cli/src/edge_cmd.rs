@@ -15,7 +15,7 @@
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
-use alwayson_proto::edge::{AuthFailure, DisconnectReason, PushRule};
+use alwayson_proto::edge::{AuthFailure, BindRefusal, DisconnectReason, PushRule};
 use alwayson_proto::{BaseType, Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
@@ -144,11 +144,11 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
     }
 }
 
-/// "T1 (status 0x83 FORBIDDEN), T2 (…)".
-fn refused_list(refused: &[(String, alwayson_proto::StatusCode)]) -> String {
+/// "T1 (FORBIDDEN(0x83): the platform's reason), T2 (…)".
+fn refused_list(refused: &[BindRefusal]) -> String {
     refused
         .iter()
-        .map(|(name, status)| format!("{name} ({status})"))
+        .map(BindRefusal::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -164,9 +164,8 @@ fn log_notice(n: &EdgeNotice) {
         }
         EdgeNotice::AuthFailed(f) => tracing::error!("authentication failed: {f:?}"),
         EdgeNotice::Bound { name } => tracing::info!("bound {name}"),
-        EdgeNotice::BindRejected { name, status } => {
-            tracing::warn!("bind of {name} refused: {status}")
-        }
+        // The client logs it as a warning, with the platform's reason.
+        EdgeNotice::BindRejected { .. } => {}
         EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
         EdgeNotice::Disconnected {
             reason: DisconnectReason::DutyCycleOff,
@@ -387,7 +386,7 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
                     .things
                     .iter()
                     .map(String::as_str)
-                    .filter(|t| !refused.iter().any(|(r, _)| r == t))
+                    .filter(|t| !refused.iter().any(|r| r.name == **t))
                     .collect();
                 if !refused.is_empty() {
                     let what = refused_list(refused);

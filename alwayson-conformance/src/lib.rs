@@ -25,6 +25,7 @@ mod multipart;
 mod offline;
 mod proxy;
 mod push_rules;
+mod refusals;
 mod tls;
 
 pub use auth::{
@@ -71,6 +72,7 @@ pub use push_rules::{
     push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
     queued_values_go_in_batches_under_the_max_message_size,
 };
+pub use refusals::a_refused_bind_carries_the_platform_reason_to_the_edge;
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -128,6 +130,7 @@ macro_rules! conformance_suite {
             a_full_push_queue_and_refused_batches_are_counted,
             requests_opted_into_the_store_arrive_after_an_outage,
             gateway_start_and_fallback_serve_things_bound_later,
+            a_refused_bind_carries_the_platform_reason_to_the_edge,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

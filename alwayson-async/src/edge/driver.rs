@@ -16,12 +16,12 @@ use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
 use crate::wsio::{linger, send_close, Ws, WsEvent};
 use alwayson_proto::edge::{
-    AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
-    CLOSE_REASON_SHUTDOWN,
+    AuthFailure, BindRefusal, BindResult, BindTicket, DisconnectReason, OfflineStats,
+    Reconnect as Next, CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
     Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response,
-    StatusCode, Value, WireString,
+    Value, WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -111,8 +111,8 @@ enum Wake {
     Timer,
 }
 
-/// Things a BIND refused, with the platform's status.
-pub(crate) type Refused = Vec<(String, StatusCode)>;
+/// Things a BIND refused, with the platform's status and reason.
+pub(crate) type Refused = Vec<BindRefusal>;
 
 pub(crate) struct Driver<R> {
     session: EdgeSession,
@@ -129,7 +129,8 @@ pub(crate) struct Driver<R> {
     ready: Option<oneshot::Sender<Result<Refused>>>,
     /// The initial BIND's ticket until it completes (connect() resolves then).
     initial: Option<BindTicket>,
-    /// Names the initial BIND had refused, with the platform's status (given to connect()).
+    /// Names the initial BIND had refused, with the platform's status and reason (given to
+    /// connect()).
     initial_refused: Refused,
     authenticated_once: bool,
     pending: HashMap<u32, Pending>,
@@ -511,11 +512,21 @@ impl<R: Runtime> Driver<R> {
                     name: name.to_str_lossy().into_owned(),
                 });
             }
-            EdgeEvent::BindRejected { name, status } => {
-                tracing::warn!(thing = %Clipped(&name.to_str_lossy()), %status, "BIND refused by the platform");
-                self.notify(EdgeNotice::BindRejected {
-                    name: name.to_str_lossy().into_owned(),
+            EdgeEvent::BindRejected {
+                name,
+                status,
+                reason,
+            } => {
+                let refusal = BindRefusal {
+                    name,
                     status,
+                    reason,
+                };
+                tracing::warn!("BIND refused by the platform: {refusal}");
+                self.notify(EdgeNotice::BindRejected {
+                    name: refusal.name.to_str_lossy().into_owned(),
+                    status,
+                    reason: refusal.reason.map(|r| r.to_str_lossy().into_owned()),
                 });
             }
             EdgeEvent::Unbound { name } => {
@@ -528,10 +539,7 @@ impl<R: Runtime> Driver<R> {
                 if self.initial == Some(ticket) {
                     self.initial = None;
                     if let BindResult::Rejected(refused) = &result {
-                        self.initial_refused = refused
-                            .iter()
-                            .map(|(n, s)| (n.to_str_lossy().into_owned(), *s))
-                            .collect();
+                        self.initial_refused = refused.clone();
                     }
                     self.check_ready();
                 }
@@ -539,9 +547,9 @@ impl<R: Runtime> Driver<R> {
                     let _ = reply.send(match result {
                         BindResult::Done => Ok(()),
                         BindResult::Rejected(refused) => Err(match refused.first() {
-                            Some((name, status)) => Error::Status {
-                                status: *status,
-                                reason: Some(format!("BIND of {} refused", name.to_str_lossy())),
+                            Some(refusal) => Error::Status {
+                                status: refusal.status,
+                                reason: Some(format!("BIND refused: {refusal}")),
                             },
                             None => Error::Closed,
                         }),

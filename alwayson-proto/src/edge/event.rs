@@ -1,6 +1,6 @@
 //! What an edge session reports: its state, events, and why things failed.
 
-use crate::codec::{Request, Response, StatusCode, WireString};
+use crate::codec::{Clipped, Request, Response, StatusCode, WireString};
 use crate::request::RequestError;
 
 /// Where the edge session is in its lifecycle.
@@ -72,6 +72,9 @@ pub enum EdgeEvent {
         name: WireString,
         /// The platform's status.
         status: StatusCode,
+        /// The platform's reason, when its answer carried one (an SDK platform sends none,
+        /// sdk-quirks.md Q5; a timeout or a BIND too large to send has none).
+        reason: Option<WireString>,
     },
     /// A thing's UNBIND completed: answered, timed out (the session then re-sends it
     /// silently), superseded by a new `bind` of the name, or ended by the disconnect; or it
@@ -133,9 +136,32 @@ pub enum BindResult {
     /// Every name is bound (bind) or unbound (unbind); a bind also counts a name unbound
     /// meanwhile as done.
     Done,
-    /// Some names were refused (or timed out, GATEWAY_TIMEOUT), with the platform's status;
-    /// the others are bound.
-    Rejected(Vec<(WireString, StatusCode)>),
+    /// Some names were refused (or timed out, GATEWAY_TIMEOUT), with the platform's status
+    /// and reason; the others are bound.
+    Rejected(Vec<BindRefusal>),
     /// The session closed before every name was answered.
     Closed,
+}
+
+/// One thing whose BIND was refused ([`EdgeEvent::BindRejected`], [`BindResult::Rejected`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindRefusal {
+    /// Thing name.
+    pub name: WireString,
+    /// The platform's status (GATEWAY_TIMEOUT when unanswered).
+    pub status: StatusCode,
+    /// The platform's reason, when its answer carried one.
+    pub reason: Option<WireString>,
+}
+
+impl std::fmt::Display for BindRefusal {
+    /// `Pump1 (FORBIDDEN(0x83): at most 2 things per connection; not bound: Pump1)`, or
+    /// without `: reason` when there is none; the name and the reason are [`Clipped`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}", Clipped(&self.name.to_str_lossy()), self.status)?;
+        if let Some(reason) = &self.reason {
+            write!(f, ": {}", Clipped(&reason.to_str_lossy()))?;
+        }
+        f.write_str(")")
+    }
 }

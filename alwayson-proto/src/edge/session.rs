@@ -586,6 +586,7 @@ impl EdgeSession {
                         self.events.push_back(EdgeEvent::BindRejected {
                             name,
                             status: response.status,
+                            reason: response.reason.clone(),
                         });
                     }
                 }
