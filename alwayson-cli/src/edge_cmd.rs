@@ -15,7 +15,7 @@
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
-use alwayson_proto::edge::{AuthFailure, BindRefusal, DisconnectReason, PushRule};
+use alwayson_proto::edge::{AuthFailure, BindRefusal, PushRule};
 use alwayson_proto::{BaseType, Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
@@ -167,10 +167,9 @@ fn log_notice(n: &EdgeNotice) {
         // The client logs it as a warning, with the platform's reason.
         EdgeNotice::BindRejected { .. } => {}
         EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
-        EdgeNotice::Disconnected {
-            reason: DisconnectReason::DutyCycleOff,
-        } => tracing::info!("duty cycle: off time; unbound and closed until the next on time"),
-        EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
+        // Logged by the client itself, once, with its cause (`CLOSE_LOG_TARGET`; a duty
+        // cycle's off time says so).
+        EdgeNotice::Disconnected { .. } => {}
         EdgeNotice::Closed => tracing::debug!("client closed"),
         EdgeNotice::Lagged { missed } => {
             tracing::warn!("{missed} notice(s) not logged (the log fell behind)")
@@ -302,7 +301,7 @@ impl Edge {
                 _ = &mut signal => {
                     tracing::info!("shutting down: unbinding and closing");
                     client.shutdown().await;
-                    tracing::info!("unbound {} and closed", self.args.things.join(", "));
+                    tracing::info!("unbound {}", self.args.things.join(", "));
                     return true;
                 }
                 _ = tick => self.push_all(client).await,
@@ -417,7 +416,8 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
                 if edge.serve(&client, &stop).await {
                     return Ok(());
                 }
-                tracing::warn!("connection lost; reconnecting");
+                // The client logged the close with its cause.
+                tracing::info!("reconnecting");
             }
             Err(e) => {
                 let err = connect_error(&url, e);

@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod close_log;
 mod duty_cycle;
 mod gateway;
 mod hostile;
@@ -38,6 +39,10 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
     unbound_things_are_forgotten_by_age_without_other_traffic,
+};
+pub use close_log::{
+    the_edge_logs_each_close_once_at_info_with_its_cause,
+    the_platform_logs_each_close_once_at_info_with_its_cause,
 };
 pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
@@ -131,6 +136,8 @@ macro_rules! conformance_suite {
             requests_opted_into_the_store_arrive_after_an_outage,
             gateway_start_and_fallback_serve_things_bound_later,
             a_refused_bind_carries_the_platform_reason_to_the_edge,
+            the_platform_logs_each_close_once_at_info_with_its_cause,
+            the_edge_logs_each_close_once_at_info_with_its_cause,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

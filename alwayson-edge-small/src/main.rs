@@ -73,11 +73,10 @@ async fn run(args: Args) -> Result<(), alwayson_tokio::Error> {
 async fn report(mut events: alwayson_tokio::Notices<EdgeNotice>) {
     while let Some(notice) = events.next().await {
         match notice {
-            EdgeNotice::Disconnected { reason } => eprintln!("disconnected: {reason:?}"),
+            EdgeNotice::Disconnected { reason } => eprintln!("connection closed: {reason}"),
             EdgeNotice::ConnectFailed { attempt, error } => {
                 eprintln!("connect attempt {attempt} failed: {error}")
             }
-            EdgeNotice::AuthFailed(why) => eprintln!("AUTH failed: {why:?}"),
             EdgeNotice::Bound { name } => eprintln!("bound {name}"),
             EdgeNotice::BindRejected {
                 name,

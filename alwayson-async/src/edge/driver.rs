@@ -20,8 +20,8 @@ use alwayson_proto::edge::{
     Reconnect as Next, CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
-    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response,
-    Value, WireString,
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Input, Output, Request, Response, Value,
+    WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
@@ -139,6 +139,10 @@ pub(crate) struct Driver<R> {
     last_error: Option<Error>,
     /// Shutdown began (the session bounds how long the close may take).
     closing: bool,
+    /// Shutdown began while a websocket was up: its close is logged when the session ends.
+    closing_link: bool,
+    /// Why the websocket failed, when reading it did (reported instead of ConnectionLost).
+    transport_error: Option<String>,
     shutdown_replies: Vec<oneshot::Sender<()>>,
     /// Who gets the offline store when the driver ends.
     store_reply: Option<oneshot::Sender<Option<OfflineStore>>>,
@@ -202,6 +206,8 @@ impl<R: Runtime> Driver<R> {
             },
             last_error: None,
             closing: false,
+            closing_link: false,
+            transport_error: None,
             shutdown_replies: Vec::new(),
             store_reply: None,
             finished: false,
@@ -359,24 +365,23 @@ impl<R: Runtime> Driver<R> {
             Some(WsEvent::Ignored) => {}
             Some(WsEvent::Failed(cause)) => {
                 if matches!(self.link, Link::Up(_)) {
-                    tracing::info!(cause = %Clipped(&cause), "connection to the platform failed");
+                    self.transport_error = Some(cause);
                 }
-                self.link_lost()
+                self.link_lost(Input::Closed)
             }
             Some(WsEvent::PeerClosed(code, reason)) => {
-                if matches!(self.link, Link::Up(_)) {
-                    tracing::info!(code, reason = %Clipped(&reason), "the platform closed the connection");
-                }
-                self.link_lost()
+                self.link_lost(Input::PeerClosed { code, reason })
             }
-            None => self.link_lost(),
+            None => self.link_lost(Input::Closed),
         }
     }
 
-    fn link_lost(&mut self) {
+    /// The websocket is gone: `input` (`Closed` or `PeerClosed`) tells the session, whose
+    /// `Disconnected` is logged once with its cause.
+    fn link_lost(&mut self, input: Input) {
         if matches!(self.link, Link::Up(_)) {
             self.link = Link::Idle { retry_at: None };
-            self.input(Input::Closed);
+            self.input(input);
         }
     }
 
@@ -464,7 +469,9 @@ impl<R: Runtime> Driver<R> {
         }
         self.closing = true;
         let now = Instant::now();
-        if !matches!(self.link, Link::Up(_)) {
+        if matches!(self.link, Link::Up(_)) {
+            self.closing_link = true;
+        } else {
             // Nothing to UNBIND over: drop any attempt in progress.
             self.link = Link::Idle { retry_at: None };
         }
@@ -499,8 +506,9 @@ impl<R: Runtime> Driver<R> {
                     AuthFailure::Rejected(_) => Error::Refused(failure),
                     _ => Error::AuthUnanswered(failure),
                 });
+                // The close that follows is logged at INFO with this cause.
                 if let Some(e) = &self.last_error {
-                    tracing::info!(error = %e, "AUTH failed");
+                    tracing::debug!(error = %e, "AUTH failed");
                 }
             }
             EdgeEvent::Bound { name } => {
@@ -595,7 +603,13 @@ impl<R: Runtime> Driver<R> {
                 }
             },
             EdgeEvent::Disconnected { reason } => {
-                tracing::debug!(?reason, "disconnected");
+                let reason = match (reason, self.transport_error.take()) {
+                    (DisconnectReason::ConnectionLost, Some(cause)) => {
+                        DisconnectReason::Transport(cause)
+                    }
+                    (reason, _) => reason,
+                };
+                tracing::info!(target: crate::CLOSE_LOG_TARGET, url = %self.target.url, %reason, "connection closed");
                 if matches!(reason, DisconnectReason::PongTimeout) {
                     self.last_error = Some(Error::Timeout);
                 }
@@ -607,6 +621,14 @@ impl<R: Runtime> Driver<R> {
                 self.schedule_reconnect();
             }
             EdgeEvent::Closed => {
+                if std::mem::take(&mut self.closing_link) {
+                    tracing::info!(
+                        target: crate::CLOSE_LOG_TARGET,
+                        url = %self.target.url,
+                        reason = "closed by the edge (shut down)",
+                        "connection closed"
+                    );
+                }
                 self.finished = true;
             }
             _ => {}
@@ -716,7 +738,7 @@ impl<R: Runtime> Pumped for Driver<R> {
     }
 
     fn write_failed(&mut self) {
-        self.link_lost();
+        self.link_lost(Input::Closed);
     }
 
     async fn close(&mut self, code: u16, reason: String) {

@@ -1208,6 +1208,63 @@ fn ping_every_interval_and_pong_timeout_closes() {
 }
 
 #[test]
+fn a_platform_close_frame_is_the_disconnect_reason_unless_the_edge_asked_first() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.input(Input::PeerClosed {
+        code: 1008,
+        reason: "idle timeout".into(),
+    })
+    .unwrap();
+    let reason = DisconnectReason::PeerClosed {
+        code: 1008,
+        reason: "idle timeout".into(),
+    };
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: reason.clone()
+        }]
+    );
+    assert_eq!(
+        reason.to_string(),
+        "closed by the platform (1008 policy violation: idle timeout)"
+    );
+    // The session asked for the close (pong timeout): its own reason stands.
+    h.bound(&["A"]);
+    h.at(ms(55_000));
+    assert_eq!(h.sent(), vec![Out::Ping]);
+    h.at(ms(65_000));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_PONG_TIMEOUT.into())]
+    );
+    h.input(Input::PeerClosed {
+        code: 1000,
+        reason: String::new(),
+    })
+    .unwrap();
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::PongTimeout
+        }]
+    );
+    assert_eq!(
+        DisconnectReason::PongTimeout.to_string(),
+        "no pong within the pong timeout"
+    );
+    assert_eq!(
+        DisconnectReason::AuthFailed(AuthFailure::Rejected(StatusCode::UNAUTHORIZED)).to_string(),
+        format!("AUTH refused ({})", StatusCode::UNAUTHORIZED)
+    );
+    let long = "x".repeat(1000);
+    assert!(DisconnectReason::Transport(long)
+        .to_string()
+        .ends_with("… (1000 bytes)"));
+}
+
+#[test]
 fn close_unbinds_everything_then_closes() {
     let mut h = H::new(config());
     h.bound(&["A", "B"]);
