@@ -15,7 +15,7 @@ macro_rules! runtime_api {
         pub use $crate::{
             Auth, BaseType, BindPolicy, BoxFuture, CloseReason, ConnectionId, Error,
             FieldDefinition, InfoTable, Notices, PropertyStore, PropertyUpdate, Request, Response,
-            Result, StatusCode, Stream, ThingStatus, Value, Watch, WireString,
+            Result, StatusCode, Stream, ThingStatus, Value, Watch, WireString, CLOSE_LOG_TARGET,
         };
     };
 }

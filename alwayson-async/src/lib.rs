@@ -94,6 +94,14 @@ pub use tls::accept_any_cert_client_config;
 pub use tls::server_config as tls_server_config;
 pub use watch::Watch;
 
+/// The `tracing` target of the one INFO record every websocket close gets, on both sides:
+/// "connection closed" with its cause in words (the platform's [`CloseReason`], the edge's
+/// `DisconnectReason`: the peer's close code and reason, a message too long with both
+/// sizes, a websocket protocol error, the idle, pong or AUTH deadline, a malformed AUTH, a
+/// refused AUTH, a shutdown). An application that keeps this crate at WARN can still show
+/// them, e.g. with the filter `alwayson_async=warn,alwayson_async::close=info`.
+pub const CLOSE_LOG_TARGET: &str = "alwayson_async::close";
+
 pub use alwayson_proto;
 pub use alwayson_proto::platform::{CloseReason, Retention};
 pub use alwayson_proto::{

@@ -15,7 +15,7 @@
 
 use crate::cli::EdgeArgs;
 use crate::{json, shutdown_signal, CliError, EXIT_USAGE};
-use alwayson_proto::edge::{AuthFailure, DisconnectReason, PushRule};
+use alwayson_proto::edge::{AuthFailure, BindRefusal, PushRule};
 use alwayson_proto::{BaseType, Clipped, FieldDefinition, InfoTable, PropertyUpdate, Value};
 use alwayson_tokio::edge::offline::{FsyncPolicy, OfflineLimits, OfflineStore};
 use alwayson_tokio::edge::ProxyError;
@@ -144,11 +144,11 @@ pub fn connect_error(url: &str, e: Error) -> CliError {
     }
 }
 
-/// "T1 (status 0x83 FORBIDDEN), T2 (…)".
-fn refused_list(refused: &[(String, alwayson_proto::StatusCode)]) -> String {
+/// "T1 (FORBIDDEN(0x83): the platform's reason), T2 (…)".
+fn refused_list(refused: &[BindRefusal]) -> String {
     refused
         .iter()
-        .map(|(name, status)| format!("{name} ({status})"))
+        .map(BindRefusal::to_string)
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -164,14 +164,12 @@ fn log_notice(n: &EdgeNotice) {
         }
         EdgeNotice::AuthFailed(f) => tracing::error!("authentication failed: {f:?}"),
         EdgeNotice::Bound { name } => tracing::info!("bound {name}"),
-        EdgeNotice::BindRejected { name, status } => {
-            tracing::warn!("bind of {name} refused: {status}")
-        }
+        // The client logs it as a warning, with the platform's reason.
+        EdgeNotice::BindRejected { .. } => {}
         EdgeNotice::Unbound { name } => tracing::info!("unbound {name}"),
-        EdgeNotice::Disconnected {
-            reason: DisconnectReason::DutyCycleOff,
-        } => tracing::info!("duty cycle: off time; unbound and closed until the next on time"),
-        EdgeNotice::Disconnected { reason } => tracing::warn!("disconnected: {reason:?}"),
+        // Logged by the client itself, once, with its cause (`CLOSE_LOG_TARGET`; a duty
+        // cycle's off time says so).
+        EdgeNotice::Disconnected { .. } => {}
         EdgeNotice::Closed => tracing::debug!("client closed"),
         EdgeNotice::Lagged { missed } => {
             tracing::warn!("{missed} notice(s) not logged (the log fell behind)")
@@ -301,7 +299,7 @@ impl Edge {
                 _ = &mut signal => {
                     tracing::info!("shutting down: unbinding and closing");
                     client.shutdown().await;
-                    tracing::info!("unbound {} and closed", self.args.things.join(", "));
+                    tracing::info!("unbound {}", self.args.things.join(", "));
                     return true;
                 }
                 _ = tick => self.push_all(client).await,
@@ -385,7 +383,7 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
                     .things
                     .iter()
                     .map(String::as_str)
-                    .filter(|t| !refused.iter().any(|(r, _)| r == t))
+                    .filter(|t| !refused.iter().any(|r| r.name == **t))
                     .collect();
                 if !refused.is_empty() {
                     let what = refused_list(refused);
@@ -416,7 +414,8 @@ pub async fn run(args: EdgeArgs) -> Result<(), CliError> {
                 if edge.serve(&client, &stop).await {
                     return Ok(());
                 }
-                tracing::warn!("connection lost; reconnecting");
+                // The client logged the close with its cause.
+                tracing::info!("reconnecting");
             }
             Err(e) => {
                 let err = connect_error(&url, e);

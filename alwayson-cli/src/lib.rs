@@ -131,9 +131,12 @@ pub fn init_logging_with(verbose: u8, quiet: bool, level: Option<&str>) {
         (1, _) => ("debug", "debug"),
         _ => ("trace", "trace"),
     };
+    // Each websocket close is one INFO record of the library's, with its cause: shown at
+    // the tool's level (the tool does not log closes itself).
+    let close = alwayson_tokio::CLOSE_LOG_TARGET;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
         EnvFilter::new(format!(
-            "warn,alwayson={tool},alwayson_cli={tool},alwayson_ems={tool},alwayson_proto={libs},alwayson_async={libs},alwayson_tokio={libs}"
+            "warn,alwayson={tool},alwayson_cli={tool},alwayson_ems={tool},alwayson_proto={libs},alwayson_async={libs},alwayson_tokio={libs},{close}={tool}"
         ))
     });
     let _ = tracing_subscriber::fmt()

@@ -93,9 +93,8 @@ fn log_notice(n: &PlatformNotice) {
         PlatformNotice::Unbound { conn, name } => {
             tracing::info!("conn {conn}: unbound {}", Clipped(name))
         }
-        PlatformNotice::Closed { conn, reason } => {
-            tracing::info!("conn {conn}: closed: {}", close_reason(reason))
-        }
+        // Logged by the platform itself, once, with its cause (`CLOSE_LOG_TARGET`).
+        PlatformNotice::Closed { .. } => {}
         other => tracing::info!("{other:?}"),
     }
 }

@@ -278,6 +278,11 @@ fn a_refused_bind_exits_5_unless_told_to_keep_running() {
         errors[0].contains("refused the BIND of SteamSensor1 (") && errors[0].contains("FORBIDDEN"),
         "{err}"
     );
+    // The platform's reason arrives with the status.
+    assert!(
+        errors[0].contains("FORBIDDEN(0x83): bound on another connection: SteamSensor1)"),
+        "{err}"
+    );
     // Told to keep running: a warning, the other thing is served, no exit.
     let third = edge(
         &addr,

@@ -28,10 +28,18 @@ pub async fn second_edge_binding_the_same_thing_is_refused<E: Runtime, P: Runtim
         // Subscribe before connecting: connect() returns once the BIND was answered.
         let second = second_builder.connect().await.unwrap();
         // What the BIND connect() waited for refused.
-        assert_eq!(
-            second.refused_binds(),
-            &[("Pump1".to_owned(), alwayson_async::StatusCode::FORBIDDEN)]
-        );
+        match second.refused_binds() {
+            [r] => {
+                assert_eq!(r.name, "Pump1");
+                assert_eq!(r.status, alwayson_async::StatusCode::FORBIDDEN);
+                let reason = r.reason.as_ref().map(|r| r.to_str_lossy().into_owned());
+                assert_eq!(
+                    reason.as_deref(),
+                    Some("bound on another connection: Pump1")
+                );
+            }
+            other => panic!("expected Pump1 refused, got {other:?}"),
+        }
         assert!(first.refused_binds().is_empty());
         let mut events = second.events();
         // The rejection happened during connect; it is also visible as a failed bind now.

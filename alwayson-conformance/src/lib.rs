@@ -15,6 +15,7 @@ pub mod common;
 
 mod auth;
 mod binding;
+mod close_log;
 mod duty_cycle;
 mod gateway;
 mod handover;
@@ -27,6 +28,7 @@ mod offline;
 mod proxy;
 mod push_handler;
 mod push_rules;
+mod refusals;
 mod tls;
 
 pub use auth::{
@@ -39,6 +41,10 @@ pub use binding::{
     last_in_wins_moves_the_thing_and_keeps_the_first_connection,
     second_edge_binding_the_same_thing_is_refused,
     unbound_things_are_forgotten_by_age_without_other_traffic,
+};
+pub use close_log::{
+    the_edge_logs_each_close_once_at_info_with_its_cause,
+    the_platform_logs_each_close_once_at_info_with_its_cause,
 };
 pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_pushes;
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
@@ -78,6 +84,7 @@ pub use push_rules::{
     push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
     queued_values_go_in_batches_under_the_max_message_size,
 };
+pub use refusals::a_refused_bind_carries_the_platform_reason_to_the_edge;
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -138,6 +145,9 @@ macro_rules! conformance_suite {
             first_connect_waits_the_first_connect_delay,
             shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
             pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge,
+            a_refused_bind_carries_the_platform_reason_to_the_edge,
+            the_platform_logs_each_close_once_at_info_with_its_cause,
+            the_edge_logs_each_close_once_at_info_with_its_cause,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {

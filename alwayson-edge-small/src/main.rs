@@ -7,6 +7,7 @@
 
 mod args;
 
+use alwayson_tokio::edge::BindRefusal;
 use alwayson_tokio::{EdgeClient, EdgeNotice, PropertyUpdate, Thing, Value};
 use args::{Args, ArgsError, USAGE};
 use futures_util::StreamExt;
@@ -45,7 +46,11 @@ async fn run(args: Args) -> Result<(), alwayson_tokio::Error> {
         .thing(Thing::new(&args.thing).property(&args.property, 0.0));
     let builder = tls_options(builder, &args)?;
     let edge = builder.connect().await?;
-    eprintln!("bound {} on {}", args.thing, args.url);
+    match edge.refused_binds().first() {
+        // Refused before `connect` returned (the notice went out before `report` started).
+        Some(refusal) => eprintln!("BIND refused: {refusal}"),
+        None => eprintln!("bound {} on {}", args.thing, args.url),
+    }
     tokio::spawn(report(edge.events()));
 
     let mut ticks = tokio::time::interval(args.every);
@@ -68,15 +73,23 @@ async fn run(args: Args) -> Result<(), alwayson_tokio::Error> {
 async fn report(mut events: alwayson_tokio::Notices<EdgeNotice>) {
     while let Some(notice) = events.next().await {
         match notice {
-            EdgeNotice::Disconnected { reason } => eprintln!("disconnected: {reason:?}"),
+            EdgeNotice::Disconnected { reason } => eprintln!("connection closed: {reason}"),
             EdgeNotice::ConnectFailed { attempt, error } => {
                 eprintln!("connect attempt {attempt} failed: {error}")
             }
-            EdgeNotice::AuthFailed(why) => eprintln!("AUTH failed: {why:?}"),
             EdgeNotice::Bound { name } => eprintln!("bound {name}"),
-            EdgeNotice::BindRejected { name, status } => {
-                eprintln!("BIND {name} refused: {status}")
-            }
+            EdgeNotice::BindRejected {
+                name,
+                status,
+                reason,
+            } => eprintln!(
+                "BIND refused: {}",
+                BindRefusal {
+                    name: name.as_str().into(),
+                    status,
+                    reason: reason.map(|r| r.as_str().into()),
+                }
+            ),
             _ => {}
         }
     }

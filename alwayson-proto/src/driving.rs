@@ -28,9 +28,10 @@ pub enum Input {
     Closed,
     /// The peer sent a websocket close frame with this status code and reason (1005 when
     /// the frame carried no status), and the websocket is gone. Like [`Input::Closed`],
-    /// but a platform session reports the peer's words
-    /// ([`CloseReason::PeerClosed`](crate::platform::CloseReason::PeerClosed)) instead of
-    /// a lost connection.
+    /// but the session reports the peer's words
+    /// ([`CloseReason::PeerClosed`](crate::platform::CloseReason::PeerClosed),
+    /// [`DisconnectReason::PeerClosed`](crate::edge::DisconnectReason::PeerClosed)) instead
+    /// of a lost connection, unless it had asked for the close itself.
     PeerClosed {
         /// The close status code (1000: normal closure).
         code: u16,

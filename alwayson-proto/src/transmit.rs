@@ -45,6 +45,34 @@ pub(crate) fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// A peer's close frame in words, as both sides log it: `closed by the <who> (1000 normal
+/// closure: <reason>)`, the reason [`Clipped`](crate::Clipped), left out when empty.
+pub(crate) fn fmt_peer_close(
+    f: &mut std::fmt::Formatter<'_>,
+    who: &str,
+    code: u16,
+    reason: &str,
+) -> std::fmt::Result {
+    let what = match code {
+        1000 => " normal closure",
+        1001 => " going away",
+        1002 => " protocol error",
+        1005 => " no status",
+        1008 => " policy violation",
+        1009 => " message too big",
+        _ => "",
+    };
+    if reason.is_empty() {
+        write!(f, "closed by the {who} ({code}{what})")
+    } else {
+        write!(
+            f,
+            "closed by the {who} ({code}{what}: {})",
+            crate::Clipped(reason)
+        )
+    }
+}
+
 /// Request ids for one side: pre-incremented like the reference SDK (the first id is 1),
 /// wrapping past `u32::MAX` back to 1: id 0 is skipped because a response with id 0 can never
 /// be matched by the SDK (sdk-quirks.md Q30).

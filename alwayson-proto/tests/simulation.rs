@@ -683,7 +683,7 @@ fn bind_conflict_first_in_wins() {
     let (ca, cb) = (sim.conn_id(a).unwrap(), sim.conn_id(b).unwrap());
     assert!(matches!(
         sim.trace(b).edge_events(|e| matches!(e, EdgeEvent::BindRejected { .. })).as_slice(),
-        [EdgeEvent::BindRejected { name, status }] if *name == "Pump" && !status.is_success()
+        [EdgeEvent::BindRejected { name, status, .. }] if *name == "Pump" && !status.is_success()
     ));
     assert_eq!(
         sim.node(b)

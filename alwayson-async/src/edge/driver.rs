@@ -16,8 +16,8 @@ use crate::runtime::{sleep_until, Runtime};
 use crate::watch::Watch;
 use crate::wsio::{linger, send_close, Ws, WsEvent};
 use alwayson_proto::edge::{
-    AuthFailure, BindResult, BindTicket, DisconnectReason, OfflineStats, Reconnect as Next,
-    CLOSE_REASON_SHUTDOWN,
+    AuthFailure, BindRefusal, BindResult, BindTicket, DisconnectReason, OfflineStats,
+    Reconnect as Next, CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
     Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Header, Input, Output, Request,
@@ -111,8 +111,8 @@ enum Wake {
     Timer,
 }
 
-/// Things a BIND refused, with the platform's status.
-pub(crate) type Refused = Vec<(String, StatusCode)>;
+/// Things a BIND refused, with the platform's status and reason.
+pub(crate) type Refused = Vec<BindRefusal>;
 
 pub(crate) struct Driver<R> {
     session: EdgeSession,
@@ -129,7 +129,8 @@ pub(crate) struct Driver<R> {
     ready: Option<oneshot::Sender<Result<Refused>>>,
     /// The initial BIND's ticket until it completes (connect() resolves then).
     initial: Option<BindTicket>,
-    /// Names the initial BIND had refused, with the platform's status (given to connect()).
+    /// Names the initial BIND had refused, with the platform's status and reason (given to
+    /// connect()).
     initial_refused: Refused,
     authenticated_once: bool,
     pending: HashMap<u32, Pending>,
@@ -138,6 +139,10 @@ pub(crate) struct Driver<R> {
     last_error: Option<Error>,
     /// Shutdown began (the session bounds how long the close may take).
     closing: bool,
+    /// Shutdown began while a websocket was up: its close is logged when the session ends.
+    closing_link: bool,
+    /// Why the websocket failed, when reading it did (reported instead of ConnectionLost).
+    transport_error: Option<String>,
     shutdown_replies: Vec<oneshot::Sender<()>>,
     /// Who gets the offline store when the driver ends.
     store_reply: Option<oneshot::Sender<Option<OfflineStore>>>,
@@ -201,6 +206,8 @@ impl<R: Runtime> Driver<R> {
             },
             last_error: None,
             closing: false,
+            closing_link: false,
+            transport_error: None,
             shutdown_replies: Vec::new(),
             store_reply: None,
             finished: false,
@@ -380,24 +387,23 @@ impl<R: Runtime> Driver<R> {
             Some(WsEvent::Ignored) => {}
             Some(WsEvent::Failed(cause)) => {
                 if matches!(self.link, Link::Up(_)) {
-                    tracing::info!(cause = %Clipped(&cause), "connection to the platform failed");
+                    self.transport_error = Some(cause);
                 }
-                self.link_lost()
+                self.link_lost(Input::Closed)
             }
             Some(WsEvent::PeerClosed(code, reason)) => {
-                if matches!(self.link, Link::Up(_)) {
-                    tracing::info!(code, reason = %Clipped(&reason), "the platform closed the connection");
-                }
-                self.link_lost()
+                self.link_lost(Input::PeerClosed { code, reason })
             }
-            None => self.link_lost(),
+            None => self.link_lost(Input::Closed),
         }
     }
 
-    fn link_lost(&mut self) {
+    /// The websocket is gone: `input` (`Closed` or `PeerClosed`) tells the session, whose
+    /// `Disconnected` is logged once with its cause.
+    fn link_lost(&mut self, input: Input) {
         if matches!(self.link, Link::Up(_)) {
             self.link = Link::Idle { retry_at: None };
-            self.input(Input::Closed);
+            self.input(input);
         }
     }
 
@@ -485,7 +491,9 @@ impl<R: Runtime> Driver<R> {
         }
         self.closing = true;
         let now = Instant::now();
-        if !matches!(self.link, Link::Up(_)) {
+        if matches!(self.link, Link::Up(_)) {
+            self.closing_link = true;
+        } else {
             // Nothing to UNBIND over: drop any attempt in progress.
             self.link = Link::Idle { retry_at: None };
         }
@@ -520,8 +528,9 @@ impl<R: Runtime> Driver<R> {
                     AuthFailure::Rejected(_) => Error::Refused(failure),
                     _ => Error::AuthUnanswered(failure),
                 });
+                // The close that follows is logged at INFO with this cause.
                 if let Some(e) = &self.last_error {
-                    tracing::info!(error = %e, "AUTH failed");
+                    tracing::debug!(error = %e, "AUTH failed");
                 }
             }
             EdgeEvent::Bound { name } => {
@@ -533,11 +542,21 @@ impl<R: Runtime> Driver<R> {
                     name: name.to_str_lossy().into_owned(),
                 });
             }
-            EdgeEvent::BindRejected { name, status } => {
-                tracing::warn!(thing = %Clipped(&name.to_str_lossy()), %status, "BIND refused by the platform");
-                self.notify(EdgeNotice::BindRejected {
-                    name: name.to_str_lossy().into_owned(),
+            EdgeEvent::BindRejected {
+                name,
+                status,
+                reason,
+            } => {
+                let refusal = BindRefusal {
+                    name,
                     status,
+                    reason,
+                };
+                tracing::warn!("BIND refused by the platform: {refusal}");
+                self.notify(EdgeNotice::BindRejected {
+                    name: refusal.name.to_str_lossy().into_owned(),
+                    status,
+                    reason: refusal.reason.map(|r| r.to_str_lossy().into_owned()),
                 });
             }
             EdgeEvent::Unbound { name } => {
@@ -550,10 +569,7 @@ impl<R: Runtime> Driver<R> {
                 if self.initial == Some(ticket) {
                     self.initial = None;
                     if let BindResult::Rejected(refused) = &result {
-                        self.initial_refused = refused
-                            .iter()
-                            .map(|(n, s)| (n.to_str_lossy().into_owned(), *s))
-                            .collect();
+                        self.initial_refused = refused.clone();
                     }
                     self.check_ready();
                 }
@@ -561,9 +577,9 @@ impl<R: Runtime> Driver<R> {
                     let _ = reply.send(match result {
                         BindResult::Done => Ok(()),
                         BindResult::Rejected(refused) => Err(match refused.first() {
-                            Some((name, status)) => Error::Status {
-                                status: *status,
-                                reason: Some(format!("BIND of {} refused", name.to_str_lossy())),
+                            Some(refusal) => Error::Status {
+                                status: refusal.status,
+                                reason: Some(format!("BIND refused: {refusal}")),
                             },
                             None => Error::Closed,
                         }),
@@ -609,7 +625,13 @@ impl<R: Runtime> Driver<R> {
                 }
             },
             EdgeEvent::Disconnected { reason } => {
-                tracing::debug!(?reason, "disconnected");
+                let reason = match (reason, self.transport_error.take()) {
+                    (DisconnectReason::ConnectionLost, Some(cause)) => {
+                        DisconnectReason::Transport(cause)
+                    }
+                    (reason, _) => reason,
+                };
+                tracing::info!(target: crate::CLOSE_LOG_TARGET, url = %self.target.url, %reason, "connection closed");
                 if matches!(reason, DisconnectReason::PongTimeout) {
                     self.last_error = Some(Error::Timeout);
                 }
@@ -621,6 +643,14 @@ impl<R: Runtime> Driver<R> {
                 self.schedule_reconnect();
             }
             EdgeEvent::Closed => {
+                if std::mem::take(&mut self.closing_link) {
+                    tracing::info!(
+                        target: crate::CLOSE_LOG_TARGET,
+                        url = %self.target.url,
+                        reason = "closed by the edge (shut down)",
+                        "connection closed"
+                    );
+                }
                 self.finished = true;
             }
             _ => {}
@@ -734,7 +764,7 @@ impl<R: Runtime> Pumped for Driver<R> {
     }
 
     fn write_failed(&mut self) {
-        self.link_lost();
+        self.link_lost(Input::Closed);
     }
 
     async fn close(&mut self, code: u16, reason: String) {

@@ -11,7 +11,8 @@ mod thing;
 
 pub use alwayson_proto::edge::OfflineStats;
 pub use alwayson_proto::edge::{
-    AuthFailure, Credentials, DisconnectReason, DutyCycle, PushError, PushRule, PushType,
+    AuthFailure, BindRefusal, Credentials, DisconnectReason, DutyCycle, PushError, PushRule,
+    PushType,
 };
 pub use offline::OfflineStore;
 pub use proxy::{Proxy, ProxyEnv, ProxyError};
@@ -79,12 +80,15 @@ pub enum EdgeNotice {
         /// Thing name.
         name: String,
     },
-    /// A thing's BIND was refused (e.g. bound elsewhere under first-in-wins).
+    /// A thing's BIND was refused (e.g. bound elsewhere under first-in-wins, or beyond the
+    /// platform's things-per-connection cap), or timed out (GATEWAY_TIMEOUT).
     BindRejected {
         /// Thing name.
         name: String,
         /// The platform's status.
         status: StatusCode,
+        /// The platform's reason, when its answer carried one (SDK platforms send none).
+        reason: Option<String>,
     },
     /// A thing was unbound.
     Unbound {
@@ -137,7 +141,7 @@ pub struct EdgeClient<R> {
     notices: Publisher<EdgeNotice>,
     request_timeout: Duration,
     offline_stats: Watch<Option<OfflineStats>>,
-    refused_binds: Arc<std::sync::OnceLock<Vec<(String, StatusCode)>>>,
+    refused_binds: Arc<std::sync::OnceLock<Vec<BindRefusal>>>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -392,13 +396,14 @@ impl<R: Runtime> EdgeClient<R> {
     }
 
     /// The things the platform refused in the BIND that [`EdgeClientBuilder::connect`]
-    /// waited for, with its status (empty when every thing was bound). Each refusal was
+    /// waited for, with its status and reason (empty when every thing was bound; the
+    /// `Display` of a [`BindRefusal`] says it in words). Each refusal was
     /// also logged as a warning and published as [`EdgeNotice::BindRejected`] — before
     /// `connect` returned, so a subscriber made afterwards does not see those.
     ///
     /// Empty for a client made with [`EdgeClientBuilder::start`] (it does not wait for the
     /// first BIND): watch [`events`](Self::events) for `BindRejected` there.
-    pub fn refused_binds(&self) -> &[(String, StatusCode)] {
+    pub fn refused_binds(&self) -> &[BindRefusal] {
         self.refused_binds.get().map(Vec::as_slice).unwrap_or(&[])
     }
 

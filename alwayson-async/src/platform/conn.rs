@@ -243,7 +243,8 @@ impl<R: Runtime> Conn<R> {
         let conn = self.info.id;
         match event {
             PlatformEvent::AuthRejected => {
-                tracing::info!(conn, peer = %self.info.peer, "credentials refused");
+                // The close that follows is logged at INFO with this cause.
+                tracing::debug!(conn, peer = %self.info.peer, "credentials refused");
                 self.shared.notify(PlatformNotice::AuthRejected { conn });
             }
             PlatformEvent::Authenticated { session_id } => {
@@ -295,8 +296,7 @@ impl<R: Runtime> Conn<R> {
                     (CloseReason::ConnectionLost, Some(cause)) => CloseReason::Transport(cause),
                     (reason, _) => reason,
                 };
-                tracing::debug!(conn, %reason, "connection closed");
-                self.shared.notify(PlatformNotice::Closed { conn, reason });
+                self.shared.closed(conn, self.info.peer, reason);
                 self.finished = true;
             }
             // AuthRequested (the endpoint's policy decides, never the application here),
@@ -356,10 +356,11 @@ impl<R: Runtime> Conn<R> {
         crate::pump::pump(&mut ConnIo { conn: self, ws }).await;
         if self.gone && !self.finished {
             // The session reports Closed after handle_closed; if it did not, stop anyway.
-            self.shared.notify(PlatformNotice::Closed {
-                conn: self.info.id,
-                reason: CloseReason::ConnectionLost,
-            });
+            let reason = match self.transport_error.take() {
+                Some(cause) => CloseReason::Transport(cause),
+                None => CloseReason::ConnectionLost,
+            };
+            self.shared.closed(self.info.id, self.info.peer, reason);
             self.finished = true;
         }
     }

@@ -140,6 +140,13 @@ impl Shared {
         self.notices.publish(notice);
     }
 
+    /// Connection `conn` from `peer` closed: the one INFO record of the close, with its
+    /// cause ([`CLOSE_LOG_TARGET`](crate::CLOSE_LOG_TARGET)), then the notice.
+    pub(crate) fn closed(&self, conn: ConnectionId, peer: SocketAddr, reason: CloseReason) {
+        tracing::info!(target: crate::CLOSE_LOG_TARGET, conn, %peer, %reason, "connection closed");
+        self.notify(PlatformNotice::Closed { conn, reason });
+    }
+
     /// The endpoint (a poisoned lock is recovered: the endpoint is never left half-updated).
     pub(crate) fn endpoint(&self) -> MutexGuard<'_, Endpoint> {
         self.endpoint.lock().unwrap_or_else(|e| e.into_inner())

@@ -3,7 +3,7 @@
 use super::admission::Ticket;
 use super::conn::run_connection;
 use super::hyper_io::HyperIo;
-use super::{ConnectionInfo, Platform, PlatformNotice, Shared, WS_PATH};
+use super::{ConnectionInfo, Platform, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
 use crate::wsio::{ws_config, Io, Ws};
 use alwayson_proto::platform::{CloseReason, EndpointEvent, Handshake};
@@ -338,16 +338,13 @@ fn upgrade<R: Runtime>(
     };
     R::spawn(async move {
         if Abortable::new(task, registration).await.is_err() {
-            tracing::debug!(%peer, conn = id, "pre-AUTH websocket shed to make room");
             live.endpoint().handle_event(id, EndpointEvent::Closed);
             live.conns
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
-            live.notify(PlatformNotice::Closed {
-                conn: id,
-                reason: CloseReason::Local("shed before AUTH: connection limit".into()),
-            });
+            let reason = CloseReason::Local("shed before AUTH: connection limit".into());
+            live.closed(id, peer, reason);
         }
         live.live.modify(|n| {
             *n -= 1;

@@ -3,7 +3,7 @@
 
 use super::batch::batches;
 use super::session::*;
-use super::{BindResult, BindTicket, EdgeEvent};
+use super::{BindRefusal, BindResult, BindTicket, EdgeEvent};
 use crate::codec::{Bind, Body, Header, Message, StatusCode, WireString};
 use crate::request::RequestError;
 use crate::request_table::RequestTable;
@@ -42,7 +42,7 @@ pub(super) struct Ticket {
     pub(super) id: BindTicket,
     pub(super) unbind: bool,
     pub(super) remaining: HashSet<WireString>,
-    pub(super) rejected: Vec<(WireString, StatusCode)>,
+    pub(super) rejected: Vec<BindRefusal>,
 }
 
 impl Connection {
@@ -201,9 +201,13 @@ impl EdgeSession {
         if self.tickets.is_empty() {
             return;
         }
-        let (name, unbound, status) = match event {
+        let (name, unbound, refused) = match event {
             EdgeEvent::Bound { name } => (name, false, None),
-            EdgeEvent::BindRejected { name, status } => (name, false, Some(*status)),
+            EdgeEvent::BindRejected {
+                name,
+                status,
+                reason,
+            } => (name, false, Some((*status, reason))),
             EdgeEvent::Unbound { name } => (name, true, None),
             _ => return,
         };
@@ -212,8 +216,12 @@ impl EdgeSession {
             if (t.unbind && !unbound) || !t.remaining.remove(name) {
                 return true;
             }
-            if let Some(status) = status {
-                t.rejected.push((name.clone(), status));
+            if let Some((status, reason)) = refused {
+                t.rejected.push(BindRefusal {
+                    name: name.clone(),
+                    status,
+                    reason: reason.clone(),
+                });
             }
             if !t.remaining.is_empty() {
                 return true;
@@ -359,6 +367,7 @@ impl EdgeSession {
                         .extend(batch.into_iter().map(|name| EdgeEvent::BindRejected {
                             name,
                             status: StatusCode::ENTITY_TOO_LARGE,
+                            reason: None,
                         }))
                 }
             }
@@ -435,6 +444,7 @@ impl EdgeSession {
                                 self.events.push_back(EdgeEvent::BindRejected {
                                     name,
                                     status: StatusCode::GATEWAY_TIMEOUT,
+                                    reason: None,
                                 });
                             }
                         }

@@ -1,6 +1,6 @@
 //! What an edge session reports: its state, events, and why things failed.
 
-use crate::codec::{Request, Response, StatusCode, WireString};
+use crate::codec::{Clipped, Request, Response, StatusCode, WireString};
 use crate::request::RequestError;
 
 /// Where the edge session is in its lifecycle.
@@ -31,12 +31,36 @@ pub enum AuthFailure {
     Malformed,
 }
 
+impl std::fmt::Display for AuthFailure {
+    /// The failure in words, as logs show it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuthFailure::Rejected(status) => write!(f, "AUTH refused ({status})"),
+            AuthFailure::TimedOut => f.write_str("no answer to AUTH within the request timeout"),
+            AuthFailure::Malformed => f.write_str("malformed answer to AUTH"),
+        }
+    }
+}
+
 /// Why the websocket went away.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DisconnectReason {
-    /// The runtime reported the websocket closed (peer close or IO error).
+    /// The websocket went away without a close frame (an IO error, or the TCP connection
+    /// ended), or the runtime did not say how.
     ConnectionLost,
+    /// The platform closed the websocket with a close frame ([`crate::Input::PeerClosed`])
+    /// while the session had not asked for a close itself.
+    PeerClosed {
+        /// Its status code (1000: normal closure; 1005: the frame had none).
+        code: u16,
+        /// Its reason text.
+        reason: String,
+    },
+    /// The websocket failed: the error the runtime read (a message too long, with both
+    /// sizes; a websocket protocol error; an I/O error). Never produced by the session: a
+    /// runtime reports it in place of [`DisconnectReason::ConnectionLost`] when it knows why.
+    Transport(String),
     /// No pong within the pong timeout: the session asked for a close.
     PongTimeout,
     /// AUTH was rejected or timed out: the session asked for a close.
@@ -45,6 +69,25 @@ pub enum DisconnectReason {
     /// close; it reconnects at the start of the next on time
     /// ([`EdgeConfig::duty_cycle`](super::EdgeConfig::duty_cycle)).
     DutyCycleOff,
+}
+
+impl std::fmt::Display for DisconnectReason {
+    /// The reason in words, as logs show it (the wording of the platform's
+    /// [`CloseReason`](crate::platform::CloseReason)); peer text is [`Clipped`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DisconnectReason::ConnectionLost => f.write_str("connection lost (no close frame)"),
+            DisconnectReason::PeerClosed { code, reason } => {
+                crate::transmit::fmt_peer_close(f, "platform", *code, reason)
+            }
+            DisconnectReason::Transport(e) => write!(f, "websocket failed: {}", Clipped(e)),
+            DisconnectReason::PongTimeout => f.write_str("no pong within the pong timeout"),
+            DisconnectReason::AuthFailed(failure) => failure.fmt(f),
+            DisconnectReason::DutyCycleOff => {
+                f.write_str("duty cycle: off time (things unbound; back at the next on time)")
+            }
+        }
+    }
 }
 
 /// What an edge session reports to the application.
@@ -72,6 +115,9 @@ pub enum EdgeEvent {
         name: WireString,
         /// The platform's status.
         status: StatusCode,
+        /// The platform's reason, when its answer carried one (an SDK platform sends none,
+        /// sdk-quirks.md Q5; a timeout or a BIND too large to send has none).
+        reason: Option<WireString>,
     },
     /// A thing's UNBIND completed: answered, timed out (the session then re-sends it
     /// silently), superseded by a new `bind` of the name, or ended by the disconnect; or it
@@ -133,9 +179,32 @@ pub enum BindResult {
     /// Every name is bound (bind) or unbound (unbind); a bind also counts a name unbound
     /// meanwhile as done.
     Done,
-    /// Some names were refused (or timed out, GATEWAY_TIMEOUT), with the platform's status;
-    /// the others are bound.
-    Rejected(Vec<(WireString, StatusCode)>),
+    /// Some names were refused (or timed out, GATEWAY_TIMEOUT), with the platform's status
+    /// and reason; the others are bound.
+    Rejected(Vec<BindRefusal>),
     /// The session closed before every name was answered.
     Closed,
+}
+
+/// One thing whose BIND was refused ([`EdgeEvent::BindRejected`], [`BindResult::Rejected`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindRefusal {
+    /// Thing name.
+    pub name: WireString,
+    /// The platform's status (GATEWAY_TIMEOUT when unanswered).
+    pub status: StatusCode,
+    /// The platform's reason, when its answer carried one.
+    pub reason: Option<WireString>,
+}
+
+impl std::fmt::Display for BindRefusal {
+    /// `Pump1 (FORBIDDEN(0x83): at most 2 things per connection; not bound: Pump1)`, or
+    /// without `: reason` when there is none; the name and the reason are [`Clipped`].
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({}", Clipped(&self.name.to_str_lossy()), self.status)?;
+        if let Some(reason) = &self.reason {
+            write!(f, ": {}", Clipped(&reason.to_str_lossy()))?;
+        }
+        f.write_str(")")
+    }
 }

@@ -180,7 +180,9 @@ mod tests;
 
 pub use config::{Credentials, EdgeConfig};
 pub use duty_cycle::{DutyCycle, DutyCycleError, DutyPhase, CLOSE_REASON_DUTY_CYCLE};
-pub use event::{AuthFailure, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState};
+pub use event::{
+    AuthFailure, BindRefusal, BindResult, BindTicket, DisconnectReason, EdgeEvent, EdgeState,
+};
 pub use offline::{FullPolicy, OfflineLimits, OfflineQueue, OfflineStats, StoreError};
 pub use reconnect::{GiveUp, Reconnect, ReconnectPolicy};
 pub use replay::{Replay, ReplayOutcome};

@@ -320,7 +320,7 @@ impl EdgeSession {
     /// policy gives up (AUTH refused on the first connect, attempts exhausted) the session
     /// closes for good: queued requests come back as [`EdgeEvent::Unsent`], then
     /// [`EdgeEvent::Closed`]. Ignored when not connected.
-    pub(super) fn handle_closed(&mut self, now: Instant) {
+    pub(super) fn handle_closed(&mut self, now: Instant, peer: Option<(u16, String)>) {
         let Some(conn) = self.conn.take() else {
             return;
         };
@@ -334,10 +334,12 @@ impl EdgeSession {
             self.events.push_back(EdgeEvent::Closed);
             return;
         }
-        let reason = conn
-            .closing
-            .clone()
-            .unwrap_or(DisconnectReason::ConnectionLost);
+        // A close the session asked for keeps its reason; otherwise the platform's words.
+        let reason = match (conn.closing.clone(), peer) {
+            (Some(reason), _) => reason,
+            (None, Some((code, reason))) => DisconnectReason::PeerClosed { code, reason },
+            (None, None) => DisconnectReason::ConnectionLost,
+        };
         let duty_off = reason == DisconnectReason::DutyCycleOff;
         let refused = match reason {
             DisconnectReason::AuthFailed(failure @ AuthFailure::Rejected(_))
@@ -378,7 +380,9 @@ impl EdgeSession {
     ///   ([`AuthFailure::Malformed`], retried). Ignored when not connected or closing.
     /// * [`Input::Pong`]: the keep-alive check is satisfied. [`Input::Ping`]: nothing (the
     ///   runtime answers pings itself).
-    /// * [`Input::Closed`] / [`Input::PeerClosed`]: the websocket is gone. Requests waiting
+    /// * [`Input::Closed`] / [`Input::PeerClosed`]: the websocket is gone (for
+    ///   `PeerClosed` without a close of the session's own under way, the platform's code
+    ///   and reason are the [`DisconnectReason::PeerClosed`]). Requests waiting
     ///   for a response end with [`RequestError::Disconnected`] (the platform may have seen
     ///   them: not resent), queued ones stay queued for the next connection until their
     ///   deadline, unanswered platform requests are forgotten, then
@@ -399,7 +403,8 @@ impl EdgeSession {
             Input::Message(bytes) => return self.handle_message(now, bytes),
             Input::Ping => {}
             Input::Pong => self.handle_pong(now),
-            Input::Closed | Input::PeerClosed { .. } => self.handle_closed(now),
+            Input::Closed => self.handle_closed(now, None),
+            Input::PeerClosed { code, reason } => self.handle_closed(now, Some((code, reason))),
             Input::Timeout => self.handle_timeout(now),
             Input::ConnectFailed => self.handle_connect_failed(),
         }
@@ -644,6 +649,7 @@ impl EdgeSession {
                         self.events.push_back(EdgeEvent::BindRejected {
                             name,
                             status: response.status,
+                            reason: response.reason.clone(),
                         });
                     }
                 }

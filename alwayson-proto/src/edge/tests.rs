@@ -390,6 +390,75 @@ fn bind_of_many_names_is_split_into_messages_within_one_chunk() {
 }
 
 #[test]
+fn the_platform_reason_for_a_refused_bind_reaches_the_event_and_the_ticket() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    // With a reason (this crate's platform names the cause).
+    let ticket = h.edge.bind(h.now, ["B"]);
+    let id = h.sent()[0].msg().header.request_id;
+    let why = "at most 1 things per connection; not bound: B";
+    h.feed_ok(&Message {
+        header: Header::new(id, SID),
+        body: Body::Response(Response::error(StatusCode::FORBIDDEN, why)),
+    });
+    let refusal = BindRefusal {
+        name: "B".into(),
+        status: StatusCode::FORBIDDEN,
+        reason: Some(why.into()),
+    };
+    assert_eq!(
+        h.all_events(),
+        vec![
+            EdgeEvent::BindRejected {
+                name: "B".into(),
+                status: StatusCode::FORBIDDEN,
+                reason: Some(why.into()),
+            },
+            EdgeEvent::BindCompleted {
+                ticket,
+                result: BindResult::Rejected(vec![refusal.clone()]),
+            },
+        ]
+    );
+    assert_eq!(
+        refusal.to_string(),
+        format!("B ({}: {why})", StatusCode::FORBIDDEN)
+    );
+    // Without one: an SDK platform sends `00 FF` and padding for its reason (Q5).
+    let ticket = h.edge.bind(h.now, ["C"]);
+    let id = h.sent()[0].msg().header.request_id;
+    let mut bytes = response(id, StatusCode::FORBIDDEN)
+        .encode()
+        .unwrap()
+        .to_vec();
+    bytes.extend_from_slice(&[0; 14]);
+    h.message(Bytes::from(bytes)).unwrap();
+    let refusal = BindRefusal {
+        name: "C".into(),
+        status: StatusCode::FORBIDDEN,
+        reason: None,
+    };
+    assert_eq!(
+        h.all_events(),
+        vec![
+            EdgeEvent::BindRejected {
+                name: "C".into(),
+                status: StatusCode::FORBIDDEN,
+                reason: None,
+            },
+            EdgeEvent::BindCompleted {
+                ticket,
+                result: BindResult::Rejected(vec![refusal.clone()]),
+            },
+        ]
+    );
+    assert_eq!(
+        refusal.to_string(),
+        format!("C ({})", StatusCode::FORBIDDEN)
+    );
+}
+
+#[test]
 fn bind_rejection_is_per_thing_and_the_others_keep_working() {
     let mut h = H::new(config());
     h.bound(&["A", "B"]);
@@ -416,11 +485,13 @@ fn bind_rejection_is_per_thing_and_the_others_keep_working() {
         vec![
             EdgeEvent::BindRejected {
                 name: "C".into(),
-                status: StatusCode::FORBIDDEN
+                status: StatusCode::FORBIDDEN,
+                reason: None,
             },
             EdgeEvent::BindRejected {
                 name: "D".into(),
-                status: StatusCode::FORBIDDEN
+                status: StatusCode::FORBIDDEN,
+                reason: None,
             },
         ]
     );
@@ -445,7 +516,8 @@ fn bind_rejection_is_per_thing_and_the_others_keep_working() {
         h.events(),
         vec![EdgeEvent::BindRejected {
             name: "C".into(),
-            status: StatusCode::GATEWAY_TIMEOUT
+            status: StatusCode::GATEWAY_TIMEOUT,
+            reason: None,
         }]
     );
     // A late failure of that one-name BIND is final: counted, nothing more reported.
@@ -476,6 +548,7 @@ fn time_out_bind(h: &mut H, names_: &[&str]) -> u32 {
         .map(|n| EdgeEvent::BindRejected {
             name: (*n).into(),
             status: StatusCode::GATEWAY_TIMEOUT,
+            reason: None,
         })
         .collect();
     assert_eq!(h.events(), expected);
@@ -552,7 +625,8 @@ fn late_bind_success_of_several_names_binds_those_still_wanted() {
         h.events(),
         vec![EdgeEvent::BindRejected {
             name: "E".into(),
-            status: StatusCode::FORBIDDEN
+            status: StatusCode::FORBIDDEN,
+            reason: None,
         }]
     );
     assert!(!h.edge.is_bound("E"));
@@ -615,7 +689,8 @@ fn late_bind_success_after_unbind_does_not_bind_again() {
             EdgeEvent::Unbound { name: "C".into() },
             EdgeEvent::BindRejected {
                 name: "C".into(),
-                status: StatusCode::FORBIDDEN
+                status: StatusCode::FORBIDDEN,
+                reason: None,
             },
         ]
     );
@@ -678,7 +753,8 @@ fn timed_out_bind_is_sent_again_one_request_timeout_later() {
         h.events(),
         vec![EdgeEvent::BindRejected {
             name: "C".into(),
-            status: StatusCode::GATEWAY_TIMEOUT
+            status: StatusCode::GATEWAY_TIMEOUT,
+            reason: None,
         }]
     );
     h.at(Duration::from_secs(40));
@@ -782,7 +858,8 @@ fn an_older_bind_never_overrides_a_newer_one() {
         h.events(),
         vec![EdgeEvent::BindRejected {
             name: "C".into(),
-            status: StatusCode::GATEWAY_TIMEOUT
+            status: StatusCode::GATEWAY_TIMEOUT,
+            reason: None,
         }]
     );
     assert!(h.edge.is_bound("B") && !h.edge.is_bound("C"));
@@ -820,7 +897,8 @@ fn late_failure_of_several_names_asks_each_again() {
             EdgeEvent::Bound { name: "C".into() },
             EdgeEvent::BindRejected {
                 name: "D".into(),
-                status: StatusCode::FORBIDDEN
+                status: StatusCode::FORBIDDEN,
+                reason: None,
             },
         ]
     );
@@ -1131,6 +1209,63 @@ fn ping_every_interval_and_pong_timeout_closes() {
             reason: DisconnectReason::PongTimeout
         }]
     );
+}
+
+#[test]
+fn a_platform_close_frame_is_the_disconnect_reason_unless_the_edge_asked_first() {
+    let mut h = H::new(config());
+    h.bound(&["A"]);
+    h.input(Input::PeerClosed {
+        code: 1008,
+        reason: "idle timeout".into(),
+    })
+    .unwrap();
+    let reason = DisconnectReason::PeerClosed {
+        code: 1008,
+        reason: "idle timeout".into(),
+    };
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: reason.clone()
+        }]
+    );
+    assert_eq!(
+        reason.to_string(),
+        "closed by the platform (1008 policy violation: idle timeout)"
+    );
+    // The session asked for the close (pong timeout): its own reason stands.
+    h.bound(&["A"]);
+    h.at(ms(55_000));
+    assert_eq!(h.sent(), vec![Out::Ping]);
+    h.at(ms(65_000));
+    assert_eq!(
+        h.sent(),
+        vec![Out::Close(CLOSE_NORMAL, CLOSE_REASON_PONG_TIMEOUT.into())]
+    );
+    h.input(Input::PeerClosed {
+        code: 1000,
+        reason: String::new(),
+    })
+    .unwrap();
+    assert_eq!(
+        h.events(),
+        vec![EdgeEvent::Disconnected {
+            reason: DisconnectReason::PongTimeout
+        }]
+    );
+    assert_eq!(
+        DisconnectReason::PongTimeout.to_string(),
+        "no pong within the pong timeout"
+    );
+    assert_eq!(
+        DisconnectReason::AuthFailed(AuthFailure::Rejected(StatusCode::UNAUTHORIZED)).to_string(),
+        format!("AUTH refused ({})", StatusCode::UNAUTHORIZED)
+    );
+    let long = "x".repeat(1000);
+    assert!(DisconnectReason::Transport(long)
+        .to_string()
+        .ends_with("… (1000 bytes)"));
 }
 
 #[test]
@@ -1882,7 +2017,11 @@ fn bind_and_unbind_tickets_complete_once_their_names_are_answered() {
         h.all_events().last(),
         Some(&EdgeEvent::BindCompleted {
             ticket: t3,
-            result: BindResult::Rejected(vec![("C".into(), StatusCode::FORBIDDEN)])
+            result: BindResult::Rejected(vec![BindRefusal {
+                name: "C".into(),
+                status: StatusCode::FORBIDDEN,
+                reason: None,
+            }])
         })
     );
     // Unbind: on the UNBIND answer; names not registered complete at once.

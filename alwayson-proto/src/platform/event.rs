@@ -50,20 +50,7 @@ impl std::fmt::Display for CloseReason {
             CloseReason::IdleTimeout => f.write_str("idle timeout"),
             CloseReason::ConnectionLost => f.write_str("connection lost (no close frame)"),
             CloseReason::PeerClosed { code, reason } => {
-                let what = match code {
-                    1000 => " normal closure",
-                    1001 => " going away",
-                    1002 => " protocol error",
-                    1005 => " no status",
-                    1008 => " policy violation",
-                    1009 => " message too big",
-                    _ => "",
-                };
-                if reason.is_empty() {
-                    write!(f, "closed by the edge ({code}{what})")
-                } else {
-                    write!(f, "closed by the edge ({code}{what}: {})", Clipped(reason))
-                }
+                crate::transmit::fmt_peer_close(f, "edge", *code, reason)
             }
             CloseReason::Local(why) => write!(f, "closed by the platform ({})", Clipped(why)),
             CloseReason::MalformedAuth(e) => write!(f, "malformed AUTH: {e}"),
