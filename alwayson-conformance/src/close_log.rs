@@ -237,11 +237,10 @@ pub async fn the_edge_logs_each_close_once_at_info_with_its_cause<E: Runtime, P:
             .await
             .unwrap();
         let e = edge::<E, P>(&p)
-            .reconnect(Reconnect {
-                min: Duration::from_secs(60),
-                max: Duration::from_secs(60),
-                max_attempts: None,
-            })
+            .reconnect(Reconnect::new(
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+            ))
             .bind(["Idle1"])
             .connect()
             .await

@@ -20,8 +20,8 @@ use alwayson_proto::edge::{
     Reconnect as Next, CLOSE_REASON_SHUTDOWN,
 };
 use alwayson_proto::{
-    Clipped, EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Header, Input, Output, Request,
-    Response, StatusCode, Value, WireString,
+    EdgeConfig, EdgeEvent, EdgeSession, EdgeState, Header, Input, Output, Request, Response, Value,
+    WireString,
 };
 use futures_channel::{mpsc, oneshot};
 use futures_util::future::BoxFuture;
