@@ -43,6 +43,7 @@ pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_p
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
 pub use handover::{
     first_connect_waits_the_first_connect_delay,
+    shutdown_keeping_the_offline_store_hands_back_messages_in_flight,
     shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
 };
 pub use hostile::{
@@ -135,6 +136,7 @@ macro_rules! conformance_suite {
             gateway_start_and_fallback_serve_things_bound_later,
             first_connect_waits_the_first_connect_delay,
             shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
+            shutdown_keeping_the_offline_store_hands_back_messages_in_flight,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
