@@ -10,7 +10,7 @@ use alwayson_async::edge::Thing;
 use alwayson_async::{
     ConnectionState, PlatformNotice, PropertyUpdate, Request, Response, Runtime, Value,
 };
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -186,6 +186,103 @@ pub async fn shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_nex
         assert!(e3.shutdown_keeping_offline_store().await.is_none());
         assert_eq!(e3.state().get(), ConnectionState::Closed);
 
+        e2.shutdown().await;
+        p2.shutdown().await;
+    })
+    .await;
+}
+
+/// Conformance test `shutdown_keeping_the_offline_store_hands_back_messages_in_flight`:
+/// messages sent but not answered when the client shuts down count as not sent.
+pub async fn shutdown_keeping_the_offline_store_hands_back_messages_in_flight<
+    E: Runtime,
+    P: Runtime,
+>() {
+    bounded::<E, _>(async {
+        // A platform that answers the pushes of 0..5 and holds every later one unanswered
+        // until released.
+        let seen1: Arc<Mutex<Vec<i32>>> = Arc::default();
+        let (release_tx, release_rx) = futures_channel::oneshot::channel::<()>();
+        let release = release_rx.shared();
+        let recorder = seen1.clone();
+        let p1 = platform::<P>()
+            .edge_request_handler(move |req: Request| {
+                let (seen, release) = (recorder.clone(), release.clone());
+                async move {
+                    let mut hold = false;
+                    for u in req.property_updates().unwrap_or_default() {
+                        if let Value::Integer(v) = u.value {
+                            seen.lock().unwrap().push(v);
+                            hold |= v >= 5;
+                        }
+                    }
+                    if hold {
+                        let _ = release.await;
+                    }
+                    Response::success()
+                }
+            })
+            .start()
+            .await
+            .unwrap();
+        let e1 = edge::<E, P>(&p1)
+            .thing(Thing::new("Pump1").property("count", 0))
+            .offline_store(OfflineStore::memory(OfflineLimits::default()))
+            .connect()
+            .await
+            .unwrap();
+        let stats = e1.offline_stats();
+        for v in 0..5 {
+            e1.push_properties("Pump1", &push(v)).await.unwrap();
+        }
+        timeout::<E, _>(
+            Duration::from_secs(10),
+            stats.wait_for(|s| s.is_some_and(|s| s.done == 5)),
+        )
+        .await
+        .expect("the first 5 were not answered");
+        for v in 5..25 {
+            e1.push_properties("Pump1", &push(v)).await.unwrap();
+        }
+        // 5 reached the platform and waits for its answer.
+        eventually::<E>(Duration::from_secs(10), || {
+            seen1.lock().unwrap().contains(&5)
+        })
+        .await;
+
+        let store = e1
+            .shutdown_keeping_offline_store()
+            .await
+            .expect("the client had a store");
+        let held = store.stats();
+        assert_eq!((held.queued, held.done), (20, 5), "{held:?}");
+        drop(release_tx);
+        p1.shutdown().await;
+
+        let seen2: Arc<Mutex<Vec<i32>>> = Arc::default();
+        let p2 = platform::<P>()
+            .edge_request_handler(collector(seen2.clone()))
+            .start()
+            .await
+            .unwrap();
+        let e2 = edge::<E, P>(&p2)
+            .thing(Thing::new("Pump1").property("count", 0))
+            .offline_store(store)
+            .connect()
+            .await
+            .unwrap();
+        eventually::<E>(Duration::from_secs(15), || {
+            seen2.lock().unwrap().len() >= 20
+        })
+        .await;
+        let stats2 = e2.offline_stats();
+        timeout::<E, _>(
+            Duration::from_secs(5),
+            stats2.wait_for(|s| s.is_some_and(|s| s.queued == 0)),
+        )
+        .await
+        .expect("the handed-over store was not emptied");
+        assert_eq!(*seen2.lock().unwrap(), (5..25).collect::<Vec<_>>());
         e2.shutdown().await;
         p2.shutdown().await;
     })

@@ -50,6 +50,7 @@ pub use duty_cycle::duty_cycle_unbinds_closes_reconnects_and_delivers_off_time_p
 pub use gateway::gateway_start_and_fallback_serve_things_bound_later;
 pub use handover::{
     first_connect_waits_the_first_connect_delay,
+    shutdown_keeping_the_offline_store_hands_back_messages_in_flight,
     shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
 };
 pub use hostile::{
@@ -148,6 +149,7 @@ macro_rules! conformance_suite {
             a_refused_bind_carries_the_platform_reason_to_the_edge,
             the_platform_logs_each_close_once_at_info_with_its_cause,
             the_edge_logs_each_close_once_at_info_with_its_cause,
+            shutdown_keeping_the_offline_store_hands_back_messages_in_flight,
         ]);
     };
     (edge = $e:ty, platform = $p:ty, block_on = $run:path, tests = [$($name:ident),* $(,)?]) => {
