@@ -224,9 +224,37 @@ async fn next_disconnect<R: Runtime>(notices: &mut Notices<EdgeNotice>) -> Strin
     }
 }
 
+/// A scripted platform on 127.0.0.1: answers the first connection's AUTH with SUCCESS, then
+/// sends one binary message of `size` bytes and holds the connection until the edge closes.
+async fn oversized_platform<P: Runtime>(size: usize) -> String {
+    let listener = P::bind("127.0.0.1:0").await.unwrap();
+    let addr = P::local_addr(&listener).unwrap();
+    P::spawn(async move {
+        let Ok((tcp, _)) = P::accept(&listener).await else {
+            return;
+        };
+        let Ok(mut ws) = async_tungstenite::accept_async(tcp).await else {
+            return;
+        };
+        let Some(Ok(WsMessage::Binary(bytes))) = ws.next().await else {
+            return;
+        };
+        let auth = Message::decode(bytes).unwrap().value;
+        let answer = Message {
+            header: Header::new(auth.header.request_id, 42),
+            body: Body::Response(alwayson_async::Response::success()),
+        };
+        let _ = ws.send(WsMessage::Binary(answer.encode().unwrap())).await;
+        let _ = ws.send(WsMessage::Binary(vec![0u8; size].into())).await;
+        while let Some(Ok(_)) = ws.next().await {}
+    });
+    format!("ws://{addr}/Thingworx/WS")
+}
+
 /// Conformance test `the_edge_logs_each_close_once_at_info_with_its_cause`: the platform's
-/// close frame (its idle timeout: code and reason), the edge's own shutdown and refused
-/// credentials each give exactly one INFO record, with the cause.
+/// close frame (its idle timeout: code and reason), a message too long (both sizes), the
+/// edge's own shutdown and refused credentials each give exactly one INFO record, with the
+/// cause.
 pub async fn the_edge_logs_each_close_once_at_info_with_its_cause<E: Runtime, P: Runtime>() {
     capture();
     bounded::<E, _>(async {
@@ -254,6 +282,28 @@ pub async fn the_edge_logs_each_close_once_at_info_with_its_cause<E: Runtime, P:
         assert_one_close_record(&format!("url={}", p.url()), &cause);
         e.shutdown().await;
         p.shutdown().await;
+
+        // A message far over the edge's limit (16 KiB + 64 KiB slack): both sizes.
+        let url = oversized_platform::<P>(200_000).await;
+        let builder = alwayson_async::EdgeClient::<E>::builder(url.as_str())
+            .app_key("k")
+            .max_message_size(16 * 1024)
+            .reconnect(Reconnect {
+                min: Duration::from_secs(60),
+                max: Duration::from_secs(60),
+                max_attempts: None,
+            });
+        let mut notices = builder.events();
+        let e = builder.start().unwrap();
+        let cause = next_disconnect::<E>(&mut notices).await;
+        assert!(
+            cause.starts_with("websocket failed: ")
+                && cause.contains("200000")
+                && cause.contains(&(16 * 1024 + 64 * 1024).to_string()),
+            "{cause}"
+        );
+        assert_one_close_record(&format!("url={url}"), &cause);
+        e.shutdown().await;
 
         // The edge shuts down.
         let p = platform::<P>().start().await.unwrap();

@@ -85,7 +85,10 @@ pub use push_rules::{
     push_rules_decide_what_reaches_the_platform_and_follow_its_changes,
     queued_values_go_in_batches_under_the_max_message_size,
 };
-pub use refusals::a_refused_bind_carries_the_platform_reason_to_the_edge;
+pub use refusals::{
+    a_refused_bind_carries_the_platform_reason_to_the_edge,
+    a_response_refused_for_the_budget_fails_the_platform_request_at_once,
+};
 pub use tls::{
     bad_pem_is_a_tls_error, wss_client_certificate_is_checked,
     wss_with_trusted_ca_works_and_untrusted_is_refused,
@@ -147,6 +150,7 @@ macro_rules! conformance_suite {
             shutdown_keeping_the_offline_store_hands_unsent_messages_to_the_next_client,
             pushes_reach_the_push_handler_borrowed_and_its_answer_the_edge,
             a_refused_bind_carries_the_platform_reason_to_the_edge,
+            a_response_refused_for_the_budget_fails_the_platform_request_at_once,
             the_platform_logs_each_close_once_at_info_with_its_cause,
             the_edge_logs_each_close_once_at_info_with_its_cause,
             shutdown_keeping_the_offline_store_hands_back_messages_in_flight,

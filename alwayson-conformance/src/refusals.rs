@@ -1,9 +1,11 @@
-//! What one side refuses reaches the other side with its cause: the platform's reason for a
-//! refused BIND arrives at the edge.
+//! What is refused is said at once, with its cause: the platform's reason for a refused
+//! BIND arrives at the edge; an edge's response refused for the platform's reassembly budget
+//! fails the platform's request at once.
 
 use crate::common::{bounded, edge, platform};
-use alwayson_async::edge::BindRefusal;
-use alwayson_async::{EdgeNotice, Error, Runtime, StatusCode};
+use alwayson_async::alwayson_proto::RequestError;
+use alwayson_async::edge::{BindRefusal, Thing};
+use alwayson_async::{EdgeNotice, Error, Runtime, StatusCode, Value};
 use std::time::Duration;
 
 /// Conformance test `a_refused_bind_carries_the_platform_reason_to_the_edge`: a platform
@@ -63,6 +65,53 @@ pub async fn a_refused_bind_carries_the_platform_reason_to_the_edge<E: Runtime, 
         assert_eq!(
             seen.as_deref(),
             Some("at most 1 things per connection; not bound: C")
+        );
+        e.shutdown().await;
+        p.shutdown().await;
+    })
+    .await;
+}
+
+/// Conformance test `a_response_refused_for_the_budget_fails_the_platform_request_at_once`:
+/// with a platform-wide reassembly budget of 100 kB, the edge's 300 kB answer to a property
+/// read is refused, and the read fails at once with an error naming the budget (not after
+/// the 20 s request timeout); the connection then serves a small read.
+pub async fn a_response_refused_for_the_budget_fails_the_platform_request_at_once<
+    E: Runtime,
+    P: Runtime,
+>() {
+    bounded::<E, _>(async {
+        let p = platform::<P>()
+            .reassembly_budget(100_000)
+            .request_timeout(Duration::from_secs(20))
+            .start()
+            .await
+            .unwrap();
+        let big = "x".repeat(300_000);
+        let e = edge::<E, P>(&p)
+            .thing(
+                Thing::new("Big")
+                    .property("text", big.as_str())
+                    .property("small", 1.0),
+            )
+            .connect()
+            .await
+            .unwrap();
+        match p.read_property("Big", "text").await {
+            Err(Error::Request(RequestError::ResponseRefused(refused))) => {
+                let text = refused.to_string();
+                assert!(
+                    text.contains(
+                        "the reassembly budget of 100000 bytes for all connections is spent"
+                    ),
+                    "{text}"
+                );
+            }
+            other => panic!("expected the read to fail at once for the budget, got {other:?}"),
+        }
+        assert_eq!(
+            p.read_property("Big", "small").await.unwrap(),
+            Value::from(1.0)
         );
         e.shutdown().await;
         p.shutdown().await;

@@ -45,13 +45,9 @@ async fn run(args: Args) -> Result<(), alwayson_tokio::Error> {
         .app_key(&args.app_key)
         .thing(Thing::new(&args.thing).property(&args.property, 0.0));
     let builder = tls_options(builder, &args)?;
+    // Subscribed before connecting: each failed attempt of the first connect is said too.
+    tokio::spawn(report(builder.events()));
     let edge = builder.connect().await?;
-    match edge.refused_binds().first() {
-        // Refused before `connect` returned (the notice went out before `report` started).
-        Some(refusal) => eprintln!("BIND refused: {refusal}"),
-        None => eprintln!("bound {} on {}", args.thing, args.url),
-    }
-    tokio::spawn(report(edge.events()));
 
     let mut ticks = tokio::time::interval(args.every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -69,7 +65,7 @@ async fn run(args: Args) -> Result<(), alwayson_tokio::Error> {
     Ok(())
 }
 
-/// Prints connection changes to stderr.
+/// Prints connection changes to stderr, one line each, from the first connect attempt on.
 async fn report(mut events: alwayson_tokio::Notices<EdgeNotice>) {
     while let Some(notice) = events.next().await {
         match notice {

@@ -1,6 +1,7 @@
 //! How a request sent by a session ends when no response arrives.
 
 use crate::multipart::SplitError;
+use crate::wire::InboundError;
 
 /// Why a request produced no response (or could not be sent).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,6 +50,11 @@ pub enum RequestError {
     /// The request could not be encoded or split.
     #[error("request could not be sent: {0}")]
     Unsendable(#[from] SplitError),
+    /// The response arrived but was refused: a chunk over the shared reassembly budget
+    /// (the error names it), a message over the size limit, or one that did not decode.
+    /// The request ends at once instead of waiting for its timeout.
+    #[error("the response was refused: {0}")]
+    ResponseRefused(InboundError),
 }
 
 /// Why a response to a peer's request could not be sent.

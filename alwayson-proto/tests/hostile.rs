@@ -9,8 +9,8 @@ use alwayson_proto::platform::{
     PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    Auth, Body, EdgeConfig, EdgeSession, Frame, Header, Input, Message, Output, Request,
-    StatusCode, Transmit, Value, AUTH_SESSION_ID,
+    Auth, Bind, Body, EdgeConfig, EdgeSession, Frame, Header, Input, Message, Output, Request,
+    RequestError, Response, StatusCode, Transmit, Value, AUTH_SESSION_ID,
 };
 use bytes::Bytes;
 use std::time::{Instant, SystemTime};
@@ -149,6 +149,83 @@ fn the_reassembly_budget_spans_connections_refuses_with_an_answer_and_is_release
         "{events:?}"
     );
     assert_eq!(budget.used(), 0, "a completed message holds no budget");
+}
+
+#[test]
+fn a_response_refused_for_the_budget_fails_the_platform_request_at_once() {
+    let mut config = PlatformConfig::default();
+    config.reassembly_budget = 20_000;
+    config.idle_timeout = std::time::Duration::from_secs(3600);
+    let after_timeout = config.request_timeout + std::time::Duration::from_secs(1);
+    let mut p = Platform::new(config);
+    let (a, mut s) = p.login();
+    let sid = session_id_for(a);
+    let bind = Message {
+        header: Header::new(2, sid),
+        body: Body::Bind(Bind {
+            gateway: None,
+            names: vec!["Pump1".into()],
+        }),
+    };
+    s.handle_input(p.now, Input::Message(bind.encode().unwrap()))
+        .unwrap();
+    drain(&mut s);
+    let id = s
+        .request(p.now, Request::read_property("Pump1", "Blob"))
+        .unwrap();
+    drain(&mut s);
+    // The edge's answer: 60 KB, in chunks of 8192; the third chunk passes the budget.
+    let answer = Message {
+        header: Header::new(id, sid),
+        body: Body::Response(Response {
+            status: StatusCode::SUCCESS,
+            reason: Some("x".repeat(60_000).into()),
+            content: None,
+        }),
+    };
+    let Split::Chunks(chunks) = split(&answer, 8192).unwrap() else {
+        panic!("expected chunks")
+    };
+    for c in &chunks[..2] {
+        s.handle_input(p.now, Input::Message(c.clone())).unwrap();
+    }
+    assert_eq!(drain(&mut s), (vec![], vec![]));
+    let err = s
+        .handle_input(p.now, Input::Message(chunks[2].clone()))
+        .unwrap_err();
+    // The request ends now, with an error naming the budget; nothing is sent to the edge.
+    let (sent, events) = drain(&mut s);
+    assert!(sent.is_empty(), "{sent:?}");
+    match events.as_slice() {
+        [PlatformEvent::Response {
+            id: got,
+            result: Err(RequestError::ResponseRefused(refused)),
+        }] => {
+            assert_eq!(*got, id);
+            assert_eq!(*refused, err);
+            let text = RequestError::ResponseRefused(refused.clone()).to_string();
+            assert!(
+                text.contains("the reassembly budget of 20000 bytes for all connections is spent"),
+                "{text}"
+            );
+        }
+        other => panic!("expected the request to fail at once, got {other:?}"),
+    }
+    // The rest of the message is dropped, and no timeout reports the request again.
+    for c in &chunks[3..] {
+        s.handle_input(p.now, Input::Message(c.clone())).unwrap();
+    }
+    s.handle_input(p.now + after_timeout, Input::Timeout)
+        .unwrap();
+    let (sent, events) = drain(&mut s);
+    assert!(sent.is_empty(), "{sent:?}");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, PlatformEvent::Response { .. })),
+        "{events:?}"
+    );
+    assert_eq!(p.endpoint.reassembly_budget().used(), 0);
 }
 
 /// A PUT whose InfoTable is cut short: the header and the request line are readable.

@@ -399,7 +399,8 @@ impl<R: Runtime> EdgeClient<R> {
     /// waited for, with its status and reason (empty when every thing was bound; the
     /// `Display` of a [`BindRefusal`] says it in words). Each refusal was
     /// also logged as a warning and published as [`EdgeNotice::BindRejected`] — before
-    /// `connect` returned, so a subscriber made afterwards does not see those.
+    /// `connect` returned, so only a subscriber made with [`EdgeClientBuilder::events`]
+    /// sees those notices.
     ///
     /// Empty for a client made with [`EdgeClientBuilder::start`] (it does not wait for the
     /// first BIND): watch [`events`](Self::events) for `BindRejected` there.
@@ -470,6 +471,9 @@ pub struct EdgeClientBuilder<R> {
     push_queue_limit: usize,
     fallback: Option<Fallback>,
     first_connect_delay: Duration,
+    /// The client's notices, made here so that [`events`](Self::events) can subscribe
+    /// before connecting.
+    notices: Publisher<EdgeNotice>,
     runtime: PhantomData<fn() -> R>,
 }
 
@@ -504,8 +508,33 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             push_queue_limit: alwayson_proto::edge::SubscribedProperties::DEFAULT_LIMIT,
             fallback: None,
             first_connect_delay: Duration::ZERO,
+            notices: Publisher::new(|missed| EdgeNotice::Lagged { missed }),
             runtime: PhantomData,
         }
+    }
+
+    /// Notices of the client this builder makes, from its first connect attempt on: what
+    /// [`EdgeClient::events`] gives, but subscribed before [`connect`](Self::connect)
+    /// returns, so failed attempts ([`EdgeNotice::ConnectFailed`], each with its error),
+    /// AUTH failures and refused BINDs of the first connect are seen too.
+    ///
+    /// ```no_run
+    /// # async fn demo<R: alwayson_async::Runtime>() -> Result<(), alwayson_async::Error> {
+    /// use alwayson_async::{EdgeClient, EdgeNotice};
+    /// let builder = EdgeClient::<R>::builder("ws://127.0.0.1:8080/Thingworx/WS").app_key("k");
+    /// let mut notices = builder.events();
+    /// R::spawn(async move {
+    ///     while let Some(notice) = futures_util::StreamExt::next(&mut notices).await {
+    ///         if let EdgeNotice::ConnectFailed { attempt, error } = notice {
+    ///             eprintln!("connect attempt {attempt} failed: {error}");
+    ///         }
+    ///     }
+    /// });
+    /// let edge = builder.connect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> Notices<EdgeNotice> {
+        self.notices.subscribe()
     }
 
     /// Connect through this HTTP proxy, `http://[user[:password]@]host[:port]`, with
@@ -840,7 +869,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
         let duty_cycle_on = config.duty_cycle.is_some();
         let (cmd_tx, cmd_rx) = mpsc::channel(1024);
         let state = Watch::new(ConnectionState::Connecting);
-        let notices = Publisher::new(|missed| EdgeNotice::Lagged { missed });
+        let notices = self.notices.clone();
         let mut offline = self.offline.take();
         if offline.is_none() && duty_cycle_on {
             // Pushes made during the off time wait in memory (bounded) for the next BIND.

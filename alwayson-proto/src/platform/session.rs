@@ -314,8 +314,20 @@ impl PlatformSession {
     /// connection is authenticated, its header was readable and its code expects an answer
     /// (the edge need not wait for its timeout); counted in
     /// [`Stats::unanswered_malformed`] otherwise (nothing but AUTH answers goes out before
-    /// authentication).
+    /// authentication). A refused response (a chunk over the reassembly budget, a message
+    /// too large or that does not decode) to a request of ours waiting for it ends that
+    /// request at once with [`RequestError::ResponseRefused`] instead of its timeout; the
+    /// rest of the message is dropped by the reassembler.
     fn refused_inbound(&mut self, peeked: Option<(MessageCode, Header)>, e: &InboundError) {
+        if let Some((_, header)) = peeked.filter(|(code, _)| code.is_response()) {
+            let id = header.request_id;
+            if let Answer::Pending(()) = self.requests.answer(id) {
+                self.events.push_back(PlatformEvent::Response {
+                    id,
+                    result: Err(RequestError::ResponseRefused(e.clone())),
+                });
+            }
+        }
         let answer = peeked
             .filter(|_| self.session_id.is_some())
             .and_then(|(code, header)| Some((header, e.answer_for(code)?)));
