@@ -288,11 +288,10 @@ pub async fn the_edge_logs_each_close_once_at_info_with_its_cause<E: Runtime, P:
         let builder = alwayson_async::EdgeClient::<E>::builder(url.as_str())
             .app_key("k")
             .max_message_size(16 * 1024)
-            .reconnect(Reconnect {
-                min: Duration::from_secs(60),
-                max: Duration::from_secs(60),
-                max_attempts: None,
-            });
+            .reconnect(Reconnect::new(
+                Duration::from_secs(60),
+                Duration::from_secs(60),
+            ));
         let mut notices = builder.events();
         let e = builder.start().unwrap();
         let cause = next_disconnect::<E>(&mut notices).await;
