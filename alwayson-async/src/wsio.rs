@@ -75,12 +75,9 @@ impl WsEvent {
 
 /// A close frame; the reason is cut to 110 bytes (sdk-quirks.md Q38) on a char boundary.
 pub(crate) fn close_frame(code: u16, mut reason: String) -> CloseFrame {
-    if reason.len() > 110 {
-        let mut cut = 110;
-        while !reason.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        reason.truncate(cut);
+    // Sessions already cut their reasons; this keeps any other caller inside a control frame.
+    if reason.len() > alwayson_proto::MAX_CLOSE_REASON {
+        reason = alwayson_proto::close_reason(&reason);
     }
     CloseFrame {
         code: CloseCode::from(code),

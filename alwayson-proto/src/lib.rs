@@ -111,7 +111,8 @@ pub mod multipart;
 pub use codec::*;
 mod transmit;
 pub use transmit::{
-    RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_PROTOCOL_ERROR,
+    close_reason, RequestIds, Transmit, CLOSE_NORMAL, CLOSE_POLICY_VIOLATION, CLOSE_PROTOCOL_ERROR,
+    MAX_CLOSE_REASON,
 };
 
 pub mod conventions;

@@ -15,7 +15,8 @@ pub enum Transmit {
     Close {
         /// Websocket close status (1000 = normal, 1008 = policy violation, …).
         code: u16,
-        /// Close reason text (keep ≤ 110 bytes for the reference SDK, sdk-quirks.md Q38).
+        /// Close reason text: at most [`MAX_CLOSE_REASON`] bytes, cut on a character boundary
+        /// by the session (the reference SDK keeps ≤ 110 bytes, sdk-quirks.md Q38).
         reason: String,
     },
 }
@@ -28,11 +29,11 @@ pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 
 /// Longest close reason sent (the reference SDK keeps ≤ 110 bytes, sdk-quirks.md Q38).
-pub(crate) const MAX_CLOSE_REASON: usize = 110;
+pub const MAX_CLOSE_REASON: usize = 110;
 
 /// A close reason as sent: `text` cut to at most [`MAX_CLOSE_REASON`] bytes on a character
 /// boundary.
-pub(crate) fn close_reason(text: &str) -> String {
+pub fn close_reason(text: &str) -> String {
     cut(text, MAX_CLOSE_REASON).to_owned()
 }
 
