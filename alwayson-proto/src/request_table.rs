@@ -73,6 +73,15 @@ impl<T> RequestTable<T> {
         }
     }
 
+    /// Ends the pending request `id` only if `accept` takes what was kept for it.
+    pub(crate) fn take_if(&mut self, id: u32, accept: impl FnOnce(&T) -> bool) -> Option<T> {
+        if accept(&self.pending.get(&id)?.1) {
+            self.pending.remove(&id).map(|(_, value)| value)
+        } else {
+            None
+        }
+    }
+
     /// Ends every request whose deadline is at or before `now`, earliest deadline first
     /// (ties by id), remembering their ids as timed out.
     pub(crate) fn expire(&mut self, now: Instant) -> Vec<(u32, T)> {

@@ -374,3 +374,60 @@ fn the_bind_cap_refuses_names_beyond_it_with_a_reason_naming_it() {
         .unwrap();
     assert_eq!(answer(&drain(&mut s).0, 4).unwrap().0, StatusCode::SUCCESS);
 }
+
+#[test]
+fn a_response_the_edge_refuses_fails_its_request_at_once() {
+    let now = Instant::now();
+    let mut edge = EdgeSession::new(EdgeConfig::new(Credentials::AppKey("k".into())));
+    edge.handle_input(now, Input::Connected).unwrap();
+    let mut auth_id = None;
+    while !matches!(poll(&mut edge, &mut auth_id), Output::Timeout(_)) {}
+    let ok = Message {
+        header: Header::new(auth_id.expect("AUTH sent"), 77),
+        body: Body::Response(Response::success()),
+    };
+    edge.handle_input(now, Input::Message(ok.encode().unwrap()))
+        .unwrap();
+    let mut sink = None;
+    while !matches!(poll(&mut edge, &mut sink), Output::Timeout(_)) {}
+
+    let id = edge.request(now, Request::read_property("T", "P")).unwrap();
+    while !matches!(poll(&mut edge, &mut sink), Output::Timeout(_)) {}
+    // The answer's body is not a valid response body: refused with a decode error.
+    let mut bad = Message {
+        header: Header::new(id, 77),
+        body: Body::Response(Response::success()),
+    }
+    .encode()
+    .unwrap()
+    .to_vec();
+    bad.extend_from_slice(&[0xEE; 3]);
+    bad[15] = 0x07;
+    let err = edge
+        .handle_input(now, Input::Message(Bytes::from(bad)))
+        .unwrap_err();
+    let mut result = None;
+    loop {
+        match edge.poll_output() {
+            Output::Event(alwayson_proto::EdgeEvent::Response { id: rid, result: r }) => {
+                assert_eq!(rid, id);
+                result = Some(r);
+            }
+            Output::Timeout(_) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        result.expect("the request ended at once"),
+        Err(RequestError::ResponseRefused(err))
+    );
+    assert_eq!(edge.stats().unanswered_malformed, 1, "nothing to answer");
+    // A later valid answer to the same id matches nothing.
+    let late = Message {
+        header: Header::new(id, 77),
+        body: Body::Response(Response::success()),
+    };
+    edge.handle_input(now, Input::Message(late.encode().unwrap()))
+        .unwrap();
+    assert!(!matches!(edge.poll_output(), Output::Event(_)));
+}

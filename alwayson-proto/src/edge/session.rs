@@ -285,6 +285,24 @@ impl EdgeSession {
                     conn.auth = None;
                     self.timers.stop(EdgeTimer::Auth);
                     self.auth_failed(AuthFailure::Malformed);
+                } else if let Some(id) = peeked
+                    .filter(|(code, _)| code.is_response())
+                    .map(|(_, header)| header.request_id)
+                {
+                    // A response refused (too large, undecodable): the application request it
+                    // answers ends now, not at its timeout, as on the platform. A BIND or
+                    // UNBIND keeps waiting: its timeout starts the retry that finds out.
+                    if self
+                        .requests
+                        .take_if(id, |w| matches!(w, Waiting::Request))
+                        .is_some()
+                    {
+                        self.events.push_back(EdgeEvent::Response {
+                            id,
+                            result: Err(RequestError::ResponseRefused(e.clone())),
+                        });
+                    }
+                    self.unanswered_malformed = self.unanswered_malformed.saturating_add(1);
                 } else if let Some((header, answer)) =
                     peeked.and_then(|(code, header)| Some((header, e.answer_for(code)?)))
                 {
