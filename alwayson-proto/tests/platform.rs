@@ -250,7 +250,11 @@ fn bind_first_is_an_auth_first_violation() {
         .unwrap();
     assert!(transmits(&mut s).is_empty());
     assert!(events(&mut s).is_empty());
-    assert_eq!(timeout(&mut s), None);
+    assert_eq!(
+        timeout(&mut s),
+        Some(clock.at(5_010)),
+        "only the close deadline"
+    );
     s.handle_input(clock.at(30), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
@@ -964,7 +968,8 @@ fn idle_timeout_is_refreshed_by_messages_and_pings() {
     let tx = transmits(&mut s);
     assert_eq!(tx.len(), 1);
     assert_close(&tx[0], CLOSE_NORMAL);
-    assert_eq!(timeout(&mut s), None);
+    // Only the close deadline is left (PlatformConfig::close_timeout, 5 s).
+    assert_eq!(timeout(&mut s), Some(clock.at(115_000)));
     s.handle_input(clock.at(110_001), Input::Closed).unwrap();
     assert_eq!(
         events(&mut s),
@@ -1217,4 +1222,62 @@ fn edge_receive_guard_refuses_multipart_the_edge_would_drop() {
     let big = Request::write_property("U", "p", Value::string("x".repeat(20_000)));
     assert!(open.request(clock.at(1), big).is_ok());
     assert_eq!(transmits(&mut open).len(), 3);
+}
+
+#[test]
+fn a_close_of_ours_ends_the_session_at_the_close_deadline_without_closed() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let mut s = session(&clock, 1, &reg);
+    let sid = authenticate(&mut s, &clock, 0, 1);
+    bind_ok(&mut s, &clock, 0, 2, sid, &["T"]);
+    let _ = events(&mut s);
+    s.close(clock.at(1_000), "maintenance");
+    assert_close(&transmits(&mut s)[0], CLOSE_NORMAL);
+    assert_eq!(timeout(&mut s), Some(clock.at(6_000)), "close_timeout 5 s");
+    s.handle_input(clock.at(5_999), Input::Timeout).unwrap();
+    assert!(events(&mut s).is_empty(), "still waiting for the websocket");
+    assert!(!s.is_closed());
+    // The runtime never reports the websocket gone: the session ends anyway.
+    s.handle_input(clock.at(6_000), Input::Timeout).unwrap();
+    assert_eq!(
+        events(&mut s),
+        vec![
+            unbound("T"),
+            closed(CloseReason::Local("maintenance".into()))
+        ]
+    );
+    assert!(s.is_closed());
+    assert!(!reg.get("T").unwrap().is_connected);
+    assert_eq!(timeout(&mut s), None);
+    // A late Closed changes nothing.
+    s.handle_input(clock.at(7_000), Input::Closed).unwrap();
+    assert!(events(&mut s).is_empty());
+
+    // Configurable, and for closes the session decides itself (here the auth deadline).
+    let mut config = PlatformConfig::default();
+    config.close_timeout = Duration::from_millis(300);
+    let mut s = S::from(PlatformSession::new(clock.at(0), wall(0), 2, config, reg));
+    s.handle_input(clock.at(15_000), Input::Timeout).unwrap();
+    assert_close(&transmits(&mut s)[0], CLOSE_POLICY_VIOLATION);
+    assert_eq!(timeout(&mut s), Some(clock.at(15_300)));
+    s.handle_input(clock.at(15_300), Input::Timeout).unwrap();
+    assert_eq!(events(&mut s), vec![closed(CloseReason::AuthTimeout)]);
+}
+
+#[test]
+fn the_idle_deadline_restarts_when_the_auth_is_accepted() {
+    let clock = Clock::new();
+    let reg = ThingRegistry::default();
+    let mut s = session(&clock, 1, &reg);
+    s.handle_input(clock.at(1_000), Input::Message(auth_msg(1, KEY)))
+        .unwrap();
+    let _ = events(&mut s);
+    // The application takes 10 s to decide; the edge waits for the answer meanwhile.
+    s.accept_auth(clock.at(11_000), 1).unwrap();
+    assert_eq!(timeout(&mut s), Some(clock.at(71_000)));
+    s.handle_input(clock.at(61_000), Input::Timeout).unwrap();
+    assert!(transmits(&mut s)
+        .iter()
+        .all(|t| !matches!(t, Transmit::Close { .. })));
 }

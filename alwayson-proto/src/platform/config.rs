@@ -55,6 +55,12 @@ pub struct PlatformConfig {
     /// borrowed decode and kept as their bytes (see [`Push`](super::Push)), instead of as
     /// [`PlatformEvent::Request`](super::PlatformEvent::Request). Default `false`.
     pub push_events: bool,
+    /// How long a close of ours (the platform's [`close`](super::PlatformSession::close), a
+    /// refused AUTH, an AUTH or idle deadline, an AUTH-first violation) waits for
+    /// [`Input::Closed`](crate::Input::Closed) before the session ends anyway and emits
+    /// `Closed`, as the edge's `EdgeConfig::close_timeout` bounds the edge's close.
+    /// Default 5 s.
+    pub close_timeout: Duration,
 }
 
 impl Default for PlatformConfig {
@@ -68,6 +74,7 @@ impl Default for PlatformConfig {
             edge_max_message_size: None,
             reassembly: ReassemblyLimits::default(),
             reassembly_budget: ReassemblyBudget::DEFAULT,
+            close_timeout: Duration::from_secs(5),
             max_things_per_connection: 10_000,
             push_events: false,
         }

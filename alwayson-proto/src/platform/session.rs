@@ -53,6 +53,9 @@ enum PlatformTimer {
     Auth,
     /// Nothing received by then: close ([`CloseReason::IdleTimeout`]).
     Idle,
+    /// A close of ours was queued and the websocket is not gone by then: the session ends
+    /// anyway (`PlatformConfig::close_timeout`).
+    Close,
 }
 
 impl Timer for PlatformTimer {
@@ -94,8 +97,9 @@ pub struct PlatformSession {
     pending_auth: Option<(u32, u32)>,
     /// Messages received while an AUTH decision was pending, with their wall-clock time.
     held: VecDeque<(Inbound, SystemTime)>,
-    /// The auth deadline (until an AUTH is accepted) and the idle deadline.
-    timers: TimerTable<PlatformTimer, 2>,
+    /// The auth deadline (until an AUTH is accepted), the idle deadline and, once a close of
+    /// ours is queued, the close deadline.
+    timers: TimerTable<PlatformTimer, 3>,
     /// Names this session believes bound to it (sorted for deterministic events).
     bound: BTreeSet<WireString>,
     /// Edge requests waiting for `respond`: request id → the request's endpoint id.
@@ -264,7 +268,7 @@ impl PlatformSession {
             // AUTH-first: look at the code byte before decoding anything else.
             let code = bytes.get(1).copied().unwrap_or(0);
             if code != MessageCode::AUTH.0 {
-                self.queue_close(CloseReason::AuthNotFirst(code));
+                self.queue_close(now, CloseReason::AuthNotFirst(code));
                 // Nothing is answered; garbage is still reported as an error.
                 return match Frame::decode(bytes) {
                     Err(e) => Err(e.into()),
@@ -273,14 +277,14 @@ impl PlatformSession {
             }
             return match self.wire.receive(now, bytes) {
                 Err(e) => {
-                    self.queue_close(CloseReason::MalformedAuth(e.clone()));
+                    self.queue_close(now, CloseReason::MalformedAuth(e.clone()));
                     Err(e)
                 }
                 Ok(None) => Ok(()), // a chunk of a multipart AUTH
                 Ok(Some(decoded)) => {
                     match decoded.value.body {
                         Body::Auth(_) => self.dispatch(now, wall, decoded.value),
-                        _ => self.queue_close(CloseReason::AuthNotFirst(code)),
+                        _ => self.queue_close(now, CloseReason::AuthNotFirst(code)),
                     }
                     Ok(())
                 }
@@ -300,7 +304,7 @@ impl PlatformSession {
                 Ok(())
             }
             Ok(Some(push)) => {
-                self.hold_or_process(now, wall, push);
+                self.hold_or_process(wall, push);
                 Ok(())
             }
             Err(e) => {
@@ -364,13 +368,13 @@ impl PlatformSession {
                 }
             }
             Body::Response(response) => self.handle_response(header.request_id, response),
-            body => self.hold_or_process(now, wall, Inbound::Message(Message { header, body })),
+            body => self.hold_or_process(wall, Inbound::Message(Message { header, body })),
         }
     }
 
     /// A BIND, UNBIND or request: held while an AUTH decision is pending (or none was
     /// accepted yet), processed otherwise.
-    fn hold_or_process(&mut self, now: Instant, wall: SystemTime, inbound: Inbound) {
+    fn hold_or_process(&mut self, wall: SystemTime, inbound: Inbound) {
         if self.pending_auth.is_some() || self.session_id.is_none() {
             if self.held.len() < MAX_QUEUED_WHILE_AUTH_PENDING {
                 self.held.push_back((inbound, wall));
@@ -378,13 +382,12 @@ impl PlatformSession {
                 self.dropped_messages += 1;
             }
         } else {
-            self.process(now, wall, inbound);
+            self.process(wall, inbound);
         }
     }
 
     /// Processes a BIND, UNBIND, request or push on an authenticated connection.
-    fn process(&mut self, now: Instant, wall: SystemTime, inbound: Inbound) {
-        let _ = now;
+    fn process(&mut self, wall: SystemTime, inbound: Inbound) {
         let message = match inbound {
             Inbound::Message(message) => message,
             Inbound::Push(push) => {
@@ -546,9 +549,17 @@ impl PlatformSession {
 
     /// Processes every deadline at or before `now`: request timeouts, reassembly expiry, the
     /// auth deadline and the idle deadline. Calling it early or late is harmless.
-    fn handle_timeout(&mut self, now: Instant) {
-        if self.phase != Phase::Open {
-            return;
+    fn handle_timeout(&mut self, now: Instant, wall: SystemTime) {
+        match self.phase {
+            Phase::Open => {}
+            Phase::Closing(_) => {
+                if self.timers.take_due(PlatformTimer::Close, now) {
+                    // The websocket did not go in time: the session ends anyway.
+                    self.handle_closed(wall);
+                }
+                return;
+            }
+            Phase::Closed => return,
         }
         self.wire.expire(now);
         for (id, ()) in self.requests.expire(now) {
@@ -558,9 +569,9 @@ impl PlatformSession {
             });
         }
         if self.session_id.is_none() && self.timers.is_due(PlatformTimer::Auth, now) {
-            self.queue_close(CloseReason::AuthTimeout);
+            self.queue_close(now, CloseReason::AuthTimeout);
         } else if self.timers.is_due(PlatformTimer::Idle, now) {
-            self.queue_close(CloseReason::IdleTimeout);
+            self.queue_close(now, CloseReason::IdleTimeout);
         }
     }
 
@@ -602,8 +613,9 @@ impl PlatformSession {
     ///   (with the peer's code and reason for `PeerClosed` when no close of ours was under
     ///   way). Later inputs do nothing.
     /// * [`Input::Timeout`]: processes every deadline at or before `now`: request
-    ///   timeouts, reassembly expiry, the auth deadline and the idle deadline. Early or late
-    ///   is harmless.
+    ///   timeouts, reassembly expiry, the auth deadline and the idle deadline; once a close
+    ///   of ours is queued, the close deadline (`PlatformConfig::close_timeout`), after
+    ///   which the session ends as for `Closed`. Early or late is harmless.
     /// * [`Input::Connected`] and [`Input::ConnectFailed`] do nothing: the session is
     ///   created open.
     pub fn handle_input(&mut self, now: Instant, input: Input) -> Result<(), InboundError> {
@@ -620,7 +632,7 @@ impl PlatformSession {
                 }
                 self.handle_closed(wall)
             }
-            Input::Timeout => self.handle_timeout(now),
+            Input::Timeout => self.handle_timeout(now, wall),
         }
         Ok(())
     }
@@ -649,7 +661,8 @@ impl PlatformSession {
     /// Accepts the pending AUTH with request id `request_id`: answers `0x40` with the
     /// connection's session id ([`session_id_for`]) in the header, emits `Authenticated`,
     /// then processes the messages held while the decision was pending. Returns the session
-    /// id.
+    /// id. The idle deadline restarts at `now`: the edge waits for this answer before it
+    /// sends anything, so the time taken to decide does not count as idle.
     pub fn accept_auth(&mut self, now: Instant, request_id: u32) -> Result<u32, RespondError> {
         if self.phase != Phase::Open {
             return Err(RespondError::NotConnected);
@@ -662,6 +675,8 @@ impl PlatformSession {
         let session_id = session_id_for(self.id);
         self.session_id = Some(session_id);
         self.timers.stop(PlatformTimer::Auth);
+        self.timers
+            .set_after(PlatformTimer::Idle, now, self.config.idle_timeout);
         self.send_response(
             Header {
                 version: Header::VERSION,
@@ -674,7 +689,7 @@ impl PlatformSession {
         self.events
             .push_back(PlatformEvent::Authenticated { session_id });
         while let Some((message, wall)) = self.held.pop_front() {
-            self.process(now, wall, message);
+            self.process(wall, message);
         }
         Ok(session_id)
     }
@@ -682,7 +697,6 @@ impl PlatformSession {
     /// Rejects the pending AUTH with request id `request_id`: answers `0x81` UNAUTHORIZED,
     /// then queues a close (1008); `Closed{AuthRejected}` follows [`Input::Closed`].
     pub fn reject_auth(&mut self, now: Instant, request_id: u32) -> Result<(), RespondError> {
-        let _ = now;
         if self.phase != Phase::Open {
             return Err(RespondError::NotConnected);
         }
@@ -700,7 +714,7 @@ impl PlatformSession {
             },
             Response::error(StatusCode::UNAUTHORIZED, "invalid credentials"),
         );
-        self.queue_close(CloseReason::AuthRejected);
+        self.queue_close(now, CloseReason::AuthRejected);
         Ok(())
     }
 
@@ -768,12 +782,11 @@ impl PlatformSession {
     /// [`Input::Closed`]. Does nothing if a close is already under way. The same arguments
     /// as [`EdgeSession::close`](crate::EdgeSession::close).
     pub fn close(&mut self, now: Instant, reason: &str) {
-        let _ = now;
-        self.queue_close(CloseReason::Local(reason.to_owned()));
+        self.queue_close(now, CloseReason::Local(reason.to_owned()));
     }
 
     /// Queues the close transmit for `reason` (once) and fails waiting requests.
-    fn queue_close(&mut self, reason: CloseReason) {
+    fn queue_close(&mut self, now: Instant, reason: CloseReason) {
         if self.phase != Phase::Open {
             return;
         }
@@ -795,6 +808,10 @@ impl PlatformSession {
             _ => RequestError::Disconnected,
         };
         self.phase = Phase::Closing(reason);
+        self.timers.stop(PlatformTimer::Auth);
+        self.timers.stop(PlatformTimer::Idle);
+        self.timers
+            .set_after(PlatformTimer::Close, now, self.config.close_timeout);
         self.transmits
             .push_back(Transmit::Close { code, reason: text });
         self.fail_outstanding(error);
@@ -816,8 +833,10 @@ impl PlatformSession {
     /// the auth deadline (until authenticated), the idle deadline, request deadlines and
     /// multipart reassembly expiry. `None` once a close is under way.
     fn poll_timeout(&self) -> Option<Instant> {
-        if self.phase != Phase::Open {
-            return None;
+        match self.phase {
+            Phase::Open => {}
+            Phase::Closing(_) => return self.timers.get(PlatformTimer::Close),
+            Phase::Closed => return None,
         }
         [
             self.timers.next(),
