@@ -4,9 +4,10 @@
 //!
 //! With [`PlatformConfig::push_events`](super::PlatformConfig::push_events) on, a session
 //! looks at the characteristic and its name of every complete POST request (single frame or
-//! reassembled) before decoding it. A push is decoded with
-//! [`MessageRef`](crate::MessageRef) (validated once, nothing allocated, the same errors as
-//! the owned decode) and, when its params carry the `values` InfoTable, reported as
+//! reassembled) before decoding it. A push is read once with the borrowed grammar of
+//! [`MessageRef`](crate::MessageRef) (validated, nothing allocated, the same errors as the
+//! owned decode), whose builder also notes where the `values` InfoTable lies, and, when the
+//! params carry that table, reported as
 //! [`PlatformEvent::Push`](super::PlatformEvent::Push): the bytes plus where the request's
 //! parts lie in them, so [`Push::updates`] walks the rows without reading them again and
 //! the application converts to owned only what it keeps. Any other message, and a push
@@ -136,8 +137,8 @@ impl Push {
 
     /// Reads one complete websocket message as a push: `Ok(None)` when it is something else
     /// (another message, a chunk, or a push without the typed `values` table). Errors are
-    /// those of [`Message::decode`]. For an embedder holding pushes outside a session (a
-    /// capture, a test).
+    /// those of [`Frame::decode`](crate::Frame::decode). For an embedder holding pushes
+    /// outside a session (a capture, a test).
     ///
     /// ```
     /// use alwayson_proto::platform::Push;
@@ -238,7 +239,8 @@ impl Push {
 /// without walking the table again.
 #[derive(Default)]
 struct Scan<'a> {
-    /// Nesting level of the table being read (0: none).
+    /// Tables open around what is being read (1: the body's table; a VARIANT does not
+    /// count, unlike nesting levels).
     depth: usize,
     /// Column of the first level-1 field named `values`, and how many level-1 fields were
     /// seen.
