@@ -38,7 +38,13 @@ fuzz_target!(|data: &[u8]| {
     let owned = Frame::decode(bytes.clone()).map(|d| d.value);
     match (Push::decode(bytes.clone()), owned) {
         (Err(e), owned) => assert_eq!(Err(e), owned.map(|_| ()), "Push error"),
-        (Ok(Some(push)), Ok(Frame::Message(Message { body: Body::Request(r), .. }))) => {
+        (
+            Ok(Some(push)),
+            Ok(Frame::Message(Message {
+                body: Body::Request(r),
+                ..
+            })),
+        ) => {
             assert_eq!(push.to_request(), r, "Push request");
             let updates: Vec<_> = push.updates().map(|u| u.to_owned()).collect();
             assert_eq!(Some(updates), r.property_updates(), "Push updates");
