@@ -9,8 +9,8 @@
 
 use alwayson_proto::platform::Push;
 use alwayson_proto::{
-    Body, Frame, FrameRef, Header, InfoTable, InfoTableRef, Message, MessageCode, MessageRef, Value,
-    ValueRef,
+    Body, Frame, FrameRef, Header, InfoTable, InfoTableRef, Message, MessageCode, MessageRef,
+    Value, ValueRef,
 };
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
