@@ -1,6 +1,7 @@
 //! Small value parsers used by the command-line flags.
 
-use alwayson_proto::edge::{PushRule, PushType};
+use crate::emulator::subscriptions::parse_rule;
+use alwayson_proto::edge::PushRule;
 use alwayson_proto::Value;
 use std::time::Duration;
 
@@ -61,22 +62,8 @@ pub fn parse_push_rule(s: &str) -> Result<(String, PushRule), String> {
     if name.is_empty() {
         return Err(usage());
     }
-    let (push, threshold) = match rule.split_once([':', ',']) {
-        Some((t, th)) => (
-            t,
-            th.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite() && *f >= 0.0)
-                .ok_or_else(|| format!("{s:?}: the threshold must be a number ≥ 0"))?,
-        ),
-        None => (rule, 0.0),
-    };
-    let push_type: PushType = push.trim().parse().map_err(|e| format!("{s:?}: {e}"))?;
-    Ok((
-        name.to_owned(),
-        PushRule::new(push_type).with_threshold(threshold),
-    ))
+    let rule = parse_rule(rule).map_err(|e| format!("{s:?}: {e}"))?;
+    Ok((name.to_owned(), rule))
 }
 
 /// Parses a thing name for `--bind`: not empty, and at most 127 bytes (a limit of the
@@ -98,6 +85,7 @@ pub fn parse_thing_name(s: &str) -> Result<String, String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use alwayson_proto::edge::PushType;
 
     #[test]
     fn push_rules() {

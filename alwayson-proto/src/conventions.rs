@@ -2,8 +2,8 @@
 //! service calls, events and `UpdateSubscribedPropertyValues` pushes.
 
 use crate::codec::{
-    BaseType, Characteristic, FieldDefinition, InfoTable, Method, Request, RequestRef, Rows, Value,
-    ValueRef, WireString,
+    BaseType, Characteristic, FieldDefinition, InfoTable, InfoTableRef, Method, Request,
+    RequestRef, Rows, Value, ValueRef, WireString,
 };
 
 /// Service name of the property push (base-types.md §4.5).
@@ -201,12 +201,24 @@ impl<'a> RequestRef<'a> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn property_updates(&self) -> Option<PropertyUpdates<'a>> {
+        self.push_values().map(PropertyUpdates::of)
+    }
+
+    /// The nested `values` table of an `UpdateSubscribedPropertyValues` request.
+    pub(crate) fn push_values(&self) -> Option<InfoTableRef<'a>> {
         if !is_push_target(self.characteristic, self.characteristic_name) {
             return None;
         }
-        let ValueRef::InfoTable(values) = self.params?.first(b"values")? else {
-            return None;
-        };
+        match self.params?.first(b"values")? {
+            ValueRef::InfoTable(values) => Some(values),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> PropertyUpdates<'a> {
+    /// The updates in `values`, the nested table of a push.
+    pub(crate) fn of(values: InfoTableRef<'a>) -> Self {
         let mut columns = [None; 4];
         for (i, f) in values.fields().enumerate() {
             let slot = match f.name() {
@@ -219,10 +231,10 @@ impl<'a> RequestRef<'a> {
             // The first field with a name wins, as in `DataShape::field_index`.
             columns[slot] = columns[slot].or(Some(i));
         }
-        Some(PropertyUpdates {
+        PropertyUpdates {
             rows: values.rows(),
             columns,
-        })
+        }
     }
 }
 
@@ -230,43 +242,48 @@ impl<'a> RequestRef<'a> {
 /// ([`RequestRef::property_updates`]); the default iterates over none.
 #[derive(Debug, Clone, Default)]
 pub struct PropertyUpdates<'a> {
-    rows: Rows<'a>,
+    pub(crate) rows: Rows<'a>,
     /// Column of `name`, `value`, `time`, `quality`.
-    columns: [Option<usize>; 4],
+    pub(crate) columns: [Option<usize>; 4],
 }
 
 impl<'a> Iterator for PropertyUpdates<'a> {
     type Item = PropertyUpdateRef<'a>;
 
     fn next(&mut self) -> Option<PropertyUpdateRef<'a>> {
-        for row in self.rows.by_ref() {
-            let mut cells: [Option<ValueRef<'a>>; 4] = [None; 4];
-            for (i, cell) in row.cells().enumerate() {
-                for (slot, col) in self.columns.iter().enumerate() {
-                    if *col == Some(i) {
-                        cells[slot] = Some(cell);
+        let col = |c: Option<usize>| c.unwrap_or(usize::MAX);
+        let [name_at, value_at, time_at, quality_at] = self.columns.map(col);
+        loop {
+            let (mut name, mut value, mut time, mut quality) = (None, None, 0, None);
+            // Each row read once, the wanted cells picked as they go by (the columns are
+            // distinct: one field per name).
+            self.rows.next_with(|i, cell| {
+                if i == name_at {
+                    if let ValueRef::String(_, s) = cell {
+                        name = Some(s);
+                    }
+                } else if i == value_at {
+                    value = Some(cell);
+                } else if i == time_at {
+                    if let ValueRef::DateTime(t) = cell {
+                        time = t;
+                    }
+                } else if i == quality_at {
+                    if let ValueRef::String(_, q) = cell {
+                        quality = Some(q);
                     }
                 }
-            }
-            let (Some(ValueRef::String(_, name)), Some(value)) = (cells[0], cells[1]) else {
+            })?;
+            let (Some(name), Some(value)) = (name, value) else {
                 continue;
-            };
-            let time = match cells[2] {
-                Some(ValueRef::DateTime(t)) => t,
-                _ => 0,
-            };
-            let quality = match cells[3] {
-                Some(ValueRef::String(_, q)) => q,
-                _ => QUALITY_GOOD.as_bytes(),
             };
             return Some(PropertyUpdateRef {
                 name,
                 value: value.unwrap_variant(),
                 time,
-                quality,
+                quality: quality.unwrap_or(QUALITY_GOOD.as_bytes()),
             });
         }
-        None
     }
 }
 

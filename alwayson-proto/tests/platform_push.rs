@@ -5,7 +5,9 @@
 
 use alwayson_proto::conventions::UPDATE_SUBSCRIBED_PROPERTY_VALUES;
 use alwayson_proto::multipart::{split, Split};
-use alwayson_proto::platform::{PlatformConfig, PlatformEvent, PlatformSession, ThingRegistry};
+use alwayson_proto::platform::{
+    PlatformConfig, PlatformEvent, PlatformSession, Push, ThingRegistry,
+};
 use alwayson_proto::{
     Auth, Body, Drained, Frame, Header, InfoTable, Input, Message, PropertyUpdate, Request,
     Response, StatusCode, Transmit, Value, AUTH_SESSION_ID,
@@ -328,4 +330,93 @@ fn pushes_held_while_auth_is_pending_come_in_order_after_accept() {
         ),
         "{ev:?}"
     );
+}
+
+/// `Push::decode` finds the `values` table while validating: for odd shapes too it reads
+/// what `Request::property_updates` reads, and refuses what it refuses.
+#[test]
+fn the_values_table_is_found_whatever_the_shape_of_the_params() {
+    use alwayson_proto::{Aspect, BaseType, FieldDefinition};
+    let nested = alwayson_proto::conventions::property_updates_table(&updates(4));
+    let Some(Value::InfoTable(values)) = nested.first("values").cloned() else {
+        panic!("values")
+    };
+    let other_table = InfoTable::single("x", Value::Integer(1));
+    let field = |name: &str, t| FieldDefinition::new(name, t);
+    let shapes: Vec<(Vec<FieldDefinition>, Vec<Vec<Value>>)> = vec![
+        // `values` second, after a nested table and a VARIANT holding one.
+        (
+            vec![
+                field("other", BaseType::InfoTable),
+                field("values", BaseType::InfoTable),
+            ],
+            vec![vec![
+                Value::InfoTable(Box::new(other_table.clone())),
+                Value::InfoTable(values.clone()),
+            ]],
+        ),
+        (
+            vec![
+                field("v", BaseType::Variant),
+                field("values", BaseType::InfoTable),
+            ],
+            vec![
+                vec![
+                    Value::variant(Value::InfoTable(Box::new(other_table.clone()))),
+                    Value::InfoTable(values.clone()),
+                ],
+                vec![
+                    Value::Nothing,
+                    Value::InfoTable(Box::new(other_table.clone())),
+                ],
+            ],
+        ),
+        // A field with an INFOTABLE aspect, then `values` twice (the first wins).
+        (
+            vec![
+                FieldDefinition {
+                    aspects: vec![Aspect {
+                        name: "a".into(),
+                        value: Value::InfoTable(Box::new(other_table.clone())),
+                    }],
+                    ..field("values", BaseType::InfoTable)
+                },
+                field("values", BaseType::InfoTable),
+            ],
+            vec![vec![
+                Value::InfoTable(values.clone()),
+                Value::InfoTable(Box::new(other_table.clone())),
+            ]],
+        ),
+        // Not pushes: `values` not a table, no rows, no `values` field.
+        (
+            vec![field("values", BaseType::String)],
+            vec![vec![Value::string("x")]],
+        ),
+        (vec![field("values", BaseType::InfoTable)], vec![]),
+        (
+            vec![field("x", BaseType::InfoTable)],
+            vec![vec![Value::InfoTable(values.clone())]],
+        ),
+    ];
+    let mut pushes = 0;
+    for (fields, rows) in shapes {
+        let mut params = InfoTable::with_fields(fields);
+        for r in rows {
+            params.push_row(r);
+        }
+        let request = Request::invoke_service("T", UPDATE_SUBSCRIBED_PROPERTY_VALUES, Some(params));
+        let expected = request.property_updates();
+        let bytes = message(1, 2, request.clone()).encode().unwrap();
+        let push = Push::decode(bytes).unwrap();
+        let got = push
+            .as_ref()
+            .map(|p| p.updates().map(|u| u.to_owned()).collect::<Vec<_>>());
+        assert_eq!(got, expected, "{request:?}");
+        if let Some(p) = push {
+            assert_eq!(p.to_request(), request);
+            pushes += 1;
+        }
+    }
+    assert_eq!(pushes, 3);
 }

@@ -2,12 +2,15 @@
 //! body, InfoTable, value). Both run the same grammar, so they must give the same verdict:
 //! the same error (kind and offset), or the same structure (the view converted to owned
 //! types equals the owned decode) with the same trailing bytes. The view's iterators must
-//! also visit exactly as many rows and cells as it counted.
+//! also visit exactly as many rows and cells as it counted. The platform's push path
+//! (`Push::decode`, the borrowed decode with the `values` table noted while validating) gives
+//! the owned decode's verdict, and a push reads like the owned request.
 #![no_main]
 
+use alwayson_proto::platform::Push;
 use alwayson_proto::{
-    Frame, FrameRef, Header, InfoTable, InfoTableRef, Message, MessageCode, MessageRef, Value,
-    ValueRef,
+    Body, Frame, FrameRef, Header, InfoTable, InfoTableRef, Message, MessageCode, MessageRef,
+    Value, ValueRef,
 };
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
@@ -31,6 +34,24 @@ fuzz_target!(|data: &[u8]| {
     let owned = Frame::decode(bytes.clone()).map(|d| (d.value, d.trailing.len()));
     let borrowed = FrameRef::decode(data).map(|d| (d.value.to_owned(), d.trailing.len()));
     assert_eq!(owned, borrowed, "Frame");
+
+    let owned = Frame::decode(bytes.clone()).map(|d| d.value);
+    match (Push::decode(bytes.clone()), owned) {
+        (Err(e), owned) => assert_eq!(Err(e), owned.map(|_| ()), "Push error"),
+        (
+            Ok(Some(push)),
+            Ok(Frame::Message(Message {
+                body: Body::Request(r),
+                ..
+            })),
+        ) => {
+            assert_eq!(push.to_request(), r, "Push request");
+            let updates: Vec<_> = push.updates().map(|u| u.to_owned()).collect();
+            assert_eq!(Some(updates), r.property_updates(), "Push updates");
+        }
+        (Ok(Some(push)), owned) => panic!("a push {push:?} where the owned decode is {owned:?}"),
+        (Ok(None), owned) => assert!(owned.is_ok(), "not a push but {owned:?}"),
+    }
 
     let owned = Message::decode(bytes.clone()).map(|d| (d.value, d.trailing.len()));
     let borrowed = MessageRef::decode(data).map(|d| (d.value.to_owned(), d.trailing.len()));

@@ -523,7 +523,8 @@ impl<R: Runtime> PlatformBuilder<R> {
     /// bytes (see [`PushHandler`]). Without one (the default), pushes go to the
     /// [`edge_request_handler`](Self::edge_request_handler) as owned [`Request`]s. A push
     /// whose params lack the typed `values` table (a `_content_` JSON body) still goes to the
-    /// edge-request handler.
+    /// edge-request handler. With one, typed pushes no longer reach the edge-request handler
+    /// (nor the default [`PropertyStore`], [`Platform::property_store`]).
     ///
     /// ```no_run
     /// # async fn run<R: alwayson_async::Runtime>() -> alwayson_async::Result<()> {

@@ -9,7 +9,7 @@
 //! {…}}` or a plain map of field definitions; outputs from `Outputs` (or `outputs`,
 //! `resultType`); event data from `EventData` (or `eventData`, `dataShape`).
 
-use super::subscriptions::PushRule;
+use super::subscriptions::{threshold, PushRule};
 use alwayson_proto::BaseType;
 use serde_json::{Map, Value as Json};
 use std::collections::BTreeMap;
@@ -102,14 +102,11 @@ impl Metadata {
                 let threshold = aspects
                     .and_then(|a| a.get("pushThreshold"))
                     .and_then(|t| t.as_f64().or_else(|| t.as_str()?.parse().ok()))
-                    .filter(|t| t.is_finite() && *t >= 0.0)
+                    .and_then(threshold)
                     .unwrap_or(0.0);
                 let def = PropertyDefinition {
                     base_type: base_type(&d),
-                    rule: push_type.map(|push_type| PushRule {
-                        push_type,
-                        threshold,
-                    }),
+                    rule: push_type.map(|t| PushRule::new(t).with_threshold(threshold)),
                 };
                 (name, def)
             })
@@ -201,10 +198,7 @@ mod tests {
         assert_eq!(m.property_type("Odd"), None);
         assert_eq!(
             m.declared_rule("Temperature"),
-            Some(PushRule {
-                push_type: PushType::Value,
-                threshold: 0.5
-            })
+            Some(PushRule::new(PushType::Value).with_threshold(0.5))
         );
         assert_eq!(
             m.input_type("ReadFromBinaryFile", "count"),

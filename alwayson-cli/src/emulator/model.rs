@@ -509,14 +509,7 @@ mod tests {
         m.record("T", "a", Vtq::good(Value::Nothing, 0), Source::Pushed);
         m.record("T", "b", Vtq::good(Value::Nothing, 0), Source::Pushed);
         m.set_rule_specs(vec!["T:b=ALWAYS".parse().unwrap()]);
-        m.set_rule(
-            "T",
-            "a",
-            PushRule {
-                push_type: PushType::Never,
-                threshold: 0.0,
-            },
-        );
+        m.set_rule("T", "a", PushRule::new(PushType::Never));
         let r = m.rules("T");
         assert_eq!(r[0].1.push_type, PushType::Never);
         assert_eq!(r[1].1.push_type, PushType::Always);

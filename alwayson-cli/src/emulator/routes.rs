@@ -7,7 +7,7 @@ use super::edge_call;
 use super::edge_requests::now_ms;
 use super::model::{Source, Vtq};
 use super::services::{self, Params, PLATFORM_SERVICES};
-use super::subscriptions::{property_subscriptions_table, PushRule, PushType};
+use super::subscriptions::{property_subscriptions_table, threshold, PushRule, PushType};
 use super::Emulator;
 use alwayson_proto::{BaseType, DataShape, FieldDefinition, InfoTable, Value};
 use alwayson_rest::app_key::require_app_key;
@@ -562,13 +562,10 @@ async fn set_subscription(
         None | Some(Json::Null) => 0.0,
         Some(t) => t
             .as_f64()
-            .filter(|t| t.is_finite() && *t >= 0.0)
+            .and_then(threshold)
             .ok_or_else(|| RestError::bad_request(usage))?,
     };
-    let rule = PushRule {
-        push_type,
-        threshold,
-    };
+    let rule = PushRule::new(push_type).with_threshold(threshold);
     emulator.model.set_rule(&thing, &property, rule);
     let notified = if connected(&p, &thing) {
         match edge_call::invoke_service(&p, &thing, "NotifyPropertyUpdate", None).await {

@@ -11,17 +11,35 @@
 use alwayson_proto::{BaseType, FieldDefinition, InfoTable, Value};
 use std::str::FromStr;
 
-/// How an edge pushes a property: the protocol's push types, defined once in
-/// `alwayson-proto` (the edge's subscribed properties use the same type).
-pub use alwayson_proto::edge::PushType;
+/// A property's push rule and its push types: alwayson-proto's, the ones the edge's
+/// subscribed properties apply (the emulator never sets `fold`).
+pub use alwayson_proto::edge::{PushRule, PushType};
 
-/// A property's push rule.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct PushRule {
-    /// How the edge pushes.
-    pub push_type: PushType,
-    /// The change (VALUE) or deadband (DEADBAND) threshold.
-    pub threshold: f64,
+/// `t` when it is a valid push threshold (finite, ≥ 0): the one check of every threshold
+/// the emulator and the `alwayson edge` command take (flags, REST, declared metadata).
+pub fn threshold(t: f64) -> Option<f64> {
+    (t.is_finite() && t >= 0.0).then_some(t)
+}
+
+/// A rule as the command line spells it: `TYPE[,THRESHOLD]` (`:` also separates the
+/// threshold), TYPE one of ALWAYS, NEVER, VALUE, ON, OFF, DEADBAND in any case, THRESHOLD
+/// a number ≥ 0 (default 0).
+pub fn parse_rule(text: &str) -> Result<PushRule, String> {
+    let (push_type, th) = match text.split_once([',', ':']) {
+        Some((t, th)) => (t, Some(th)),
+        None => (text, None),
+    };
+    let push_type: PushType = push_type.trim().parse().map_err(|e| format!("{e}"))?;
+    let threshold = match th {
+        None => 0.0,
+        Some(th) => th
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(threshold)
+            .ok_or("the threshold must be a number ≥ 0")?,
+    };
+    Ok(PushRule::new(push_type).with_threshold(threshold))
 }
 
 /// A rule from the command line: `THING:PROPERTY=TYPE[,THRESHOLD]`, where THING and PROPERTY
@@ -54,27 +72,10 @@ impl FromStr for RuleSpec {
             return Err(usage());
         }
         let any = |n: &str| (n != "*").then(|| n.to_owned());
-        let (push_type, threshold) = match rule.split_once(',') {
-            Some((t, th)) => (
-                t.trim().parse::<PushType>().map_err(|e| e.to_string())?,
-                th.trim()
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|f| f.is_finite() && *f >= 0.0)
-                    .ok_or_else(|| format!("{s:?}: threshold must be a number ≥ 0"))?,
-            ),
-            None => (
-                rule.trim().parse::<PushType>().map_err(|e| e.to_string())?,
-                0.0,
-            ),
-        };
         Ok(Self {
             thing: any(thing),
             property: any(property),
-            rule: PushRule {
-                push_type,
-                threshold,
-            },
+            rule: parse_rule(rule).map_err(|e| format!("{s:?}: {e}"))?,
         })
     }
 }
@@ -137,10 +138,7 @@ mod tests {
     fn subscription_rows() {
         let t = property_subscriptions_table(&[(
             "Temp".into(),
-            PushRule {
-                push_type: PushType::Value,
-                threshold: 1.5,
-            },
+            PushRule::new(PushType::Value).with_threshold(1.5),
         )]);
         assert_eq!(t.first("edgeName"), Some(&Value::string("Temp")));
         assert_eq!(t.first("pushType"), Some(&Value::string("VALUE")));

@@ -106,10 +106,13 @@ pub(crate) fn read<E: GrammarError>(c: &mut Cursor<'_>) -> Result<RawHeader, E> 
 /// Writes the header of a complete message (multipart byte 0).
 #[inline]
 pub(crate) fn put<B: BufMut>(buf: &mut B, h: &Header, code: MessageCode) {
-    buf.put_u8(h.version);
-    buf.put_u8(code.0);
-    buf.put_u32(h.request_id);
-    buf.put_u32(h.endpoint_id);
-    buf.put_u32(h.session_id);
-    buf.put_u8(0x00);
+    // Assembled in place and written with one `put_slice` (one capacity check).
+    let mut b = [0u8; HEADER_LEN];
+    b[0] = h.version;
+    b[1] = code.0;
+    b[2..6].copy_from_slice(&h.request_id.to_be_bytes());
+    b[6..10].copy_from_slice(&h.endpoint_id.to_be_bytes());
+    b[10..14].copy_from_slice(&h.session_id.to_be_bytes());
+    // b[14]: multipart byte 0.
+    buf.put_slice(&b);
 }

@@ -510,7 +510,12 @@ impl<'a> InfoTableRef<'a> {
     /// The cell of field `name` in row `row`.
     pub fn get(&self, row: usize, name: &[u8]) -> Option<ValueRef<'a>> {
         let col = self.field_index(name)?;
-        self.rows().nth(row)?.cells().nth(col)
+        let mut rows = self.rows();
+        for _ in 0..row {
+            rows.next()?;
+        }
+        // The row's cells up to `col` only, each read once.
+        rows.next_cells()?.nth(col)
     }
 
     /// The cell of field `name` in the first row.
@@ -665,6 +670,42 @@ pub struct Rows<'a> {
     c: Cursor<'a>,
     left: usize,
     depth: usize,
+}
+
+impl<'a> Rows<'a> {
+    /// The next row's cells, read from here on (the row itself is not read first); ends
+    /// this iterator.
+    fn next_cells(mut self) -> Option<Cells<'a>> {
+        self.left.checked_sub(1)?;
+        if self.c.u8::<Fail>("row marker").ok()? == 0 {
+            return None;
+        }
+        let left = self.c.u16::<Fail>("row cell count").ok()?;
+        Some(Cells {
+            c: self.c,
+            left,
+            depth: self.depth,
+        })
+    }
+
+    /// Reads the next row once, handing each cell to `visit` with its column; `None` after
+    /// the last row.
+    #[inline]
+    pub(crate) fn next_with(&mut self, mut visit: impl FnMut(usize, ValueRef<'a>)) -> Option<()> {
+        self.left = self.left.checked_sub(1)?;
+        if self.c.u8::<Fail>("row marker").ok()? == 0 {
+            self.left = 0;
+            return None;
+        }
+        let count = self.c.u16::<Fail>("row cell count").ok()?;
+        for i in 0..usize::from(count) {
+            visit(
+                i,
+                value::read::<Fail, _>(&mut self.c, self.depth, &mut View).ok()?,
+            );
+        }
+        Some(())
+    }
 }
 
 impl<'a> Iterator for Rows<'a> {

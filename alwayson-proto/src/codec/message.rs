@@ -293,7 +293,10 @@ fn owned_message(raw: RawHeader, parts: BodyParts<'_, InfoTable>, o: &Owned<'_>)
 }
 
 #[inline(always)]
-fn view_message<'a>(raw: RawHeader, parts: BodyParts<'a, InfoTableRef<'a>>) -> MessageRef<'a> {
+pub(crate) fn view_message<'a>(
+    raw: RawHeader,
+    parts: BodyParts<'a, InfoTableRef<'a>>,
+) -> MessageRef<'a> {
     MessageRef {
         header: raw.header,
         code: raw.code,
