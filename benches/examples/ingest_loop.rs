@@ -86,13 +86,13 @@ fn ingest(s: &mut PlatformSession, bytes: Bytes, read: bool) {
                 if read {
                     read_owned(&request);
                 }
-                s.respond(now, id, Response::success()).expect("respond");
+                s.respond(id, Response::success()).expect("respond");
             }
             Output::Event(PlatformEvent::Push { id, push }) => {
                 if read {
                     read_push(&push);
                 }
-                s.respond(now, id, Response::success()).expect("respond");
+                s.respond(id, Response::success()).expect("respond");
             }
             Output::Timeout(_) => break,
             other => {
