@@ -1,6 +1,7 @@
 //! A sequence of inputs to two `PlatformSession`s handed out by one `Endpoint` (application
 //! or app-key credential policy, fuzzed `Max-Frame-Size`): raw bytes, well-formed edge
-//! messages (AUTH with a good or bad key, BIND/UNBIND, requests, responses to the ids the
+//! messages (AUTH with a good or bad key, BIND/UNBIND, requests, pushes (with
+//! `push_events`: each must read as the owned request does), responses to the ids the
 //! platform sent, multipart chunks), time steps, timeouts, pings, closes, stray
 //! thing-taken relays, and the application's commands, all through `handle_input`. After
 //! every input both sessions are drained with `poll_output` and their endpoint events go
@@ -15,8 +16,8 @@ use alwayson_proto::platform::{
     PlatformSession, ThingRegistry,
 };
 use alwayson_proto::{
-    Auth, Bind, Body, Characteristic, Header, InfoTable, Input, Message, Method, Output, Request,
-    Response, StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID,
+    Auth, Bind, Body, Characteristic, Header, InfoTable, Input, Message, Method, Output,
+    PropertyUpdate, Request, Response, StatusCode, Transmit, Value, WireString, AUTH_SESSION_ID,
 };
 use arbitrary::Arbitrary;
 use bytes::Bytes;
@@ -148,6 +149,8 @@ fn config() -> PlatformConfig {
         .with_max_message_size(8192)
         .with_max_in_progress(4)
         .with_expiry(Duration::from_secs(50));
+    // Pushes (the POST requests below) take the borrowed path; other requests the owned one.
+    config.push_events = true;
     config
 }
 
@@ -215,6 +218,14 @@ fn drain(sides: &mut [Side; 2], endpoint: &mut Endpoint) {
                         side.auth_requests.push(request_id)
                     }
                     PlatformEvent::Request { id, .. } => side.incoming.push(id),
+                    PlatformEvent::Push { id, push } => {
+                        assert_eq!(push.request_id(), id);
+                        // Every update readable, each as the owned request reads it.
+                        let owned = push.to_request().property_updates();
+                        let updates: Vec<_> = push.updates().map(|u| u.to_owned()).collect();
+                        assert_eq!(Some(updates), owned, "push updates");
+                        side.incoming.push(id)
+                    }
                     PlatformEvent::Response { id, .. } => {
                         assert!(side.requests.contains(&id), "ended id {id} never returned");
                         let n = side.ended.entry(id).or_default();
@@ -271,6 +282,14 @@ fn edge_request(method: u8, thing: u8, params: bool) -> Request {
         2 => Method::Post,
         _ => Method::Delete,
     };
+    if method == Method::Post {
+        // An UpdateSubscribedPropertyValues push (several chunks with params).
+        let rows = if params { 6 } else { 1 };
+        let updates: Vec<PropertyUpdate> = (0..rows)
+            .map(|i| PropertyUpdate::new("p", Value::string("v".repeat(40 * i)), i as i64))
+            .collect();
+        return Request::push_properties(THINGS[usize::from(thing) % THINGS.len()], &updates);
+    }
     let params = params.then(|| InfoTable::single("p", Value::string("v".repeat(200))));
     Request::new(
         method,
