@@ -246,6 +246,17 @@ async fn http_client_ca_certs_verify_https_applications() {
             assert!(r.is_err(), "a self-signed application was accepted: {r:?}");
         }
         gateway.shutdown().await;
+        // The platform handles each connection on its own task: the next gateway's BIND of
+        // the same names (persisted in regs.json) is refused while this one's UNBIND is not
+        // yet processed, so wait until the platform has released them.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while ["Gw", "Signed1", "SelfSigned1"]
+            .iter()
+            .any(|n| platform.thing(n).is_some_and(|t| t.is_connected))
+        {
+            assert!(tokio::time::Instant::now() < deadline, "never unbound");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
     platform.shutdown().await;
     let _ = std::fs::remove_dir_all(dir);
