@@ -9,7 +9,7 @@
 #
 # Link: by default the edge is linked statically with musl (`--target
 # x86_64-unknown-linux-musl`, static-pie: no libc.so, ld.so or libgcc_s mapped, and musl's code
-# is a fraction of glibc's); the script adds the target with `rustup target add` when missing
+# is a fraction of glibc's; alwayson-edge-small's build.rs packs its relocations as DT_RELR); the script adds the target with `rustup target add` when missing
 # and falls back to the glibc dynamic build, saying so, when it cannot. ring's C and assembly
 # are compiled with `musl-gcc` when installed, else with the host `gcc` (ring's C needs no libc).
 #

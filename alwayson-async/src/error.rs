@@ -68,7 +68,7 @@ pub enum Error {
     /// The HTTP proxy could not be reached, refused the tunnel (407 or another status),
     /// or closed or garbled its answer; names the proxy, never its password. A connection
     /// failure, retried by the reconnect policy.
-    #[cfg(feature = "edge")]
+    #[cfg(feature = "proxy")]
     #[error(transparent)]
     Proxy(#[from] crate::edge::ProxyError),
 

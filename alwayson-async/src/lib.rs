@@ -21,12 +21,14 @@
 //!
 //! ## Cargo features
 //!
-//! `edge` ([`EdgeClient`] and everything behind it), `platform` ([`Platform`], its HTTP/1.1
-//! server on hyper, connection admission) and `tls` (rustls with the `ring` provider: `wss://`
-//! for the edge, TLS serving for the platform) are on by default; `legacy-tls` (OpenSSL
-//! acceptor for C SDK 1.3.x edges) is opt-in. An edge-only build (`default-features = false,
-//! features = ["edge", "tls"]`) compiles no platform, no hyper and no HTTP server. Without
-//! `tls` a `wss://` URL is refused with [`Error::Config`]. The runtime crates have the same
+//! `edge` ([`EdgeClient`] and everything behind it), `proxy` (the edge through an HTTP
+//! proxy: `EdgeClientBuilder::proxy`, `proxy_from_env`, `proxy_env`; implies `edge`),
+//! `platform` ([`Platform`], its HTTP/1.1 server on hyper, connection admission) and `tls`
+//! (rustls with the `ring` provider: `wss://` for the edge, TLS serving for the platform) are
+//! on by default; `legacy-tls` (OpenSSL acceptor for C SDK 1.3.x edges) is opt-in. An
+//! edge-only build (`default-features = false, features = ["edge", "tls"]`) compiles no
+//! platform, no hyper and no HTTP server, and no proxy support (url, idna, base64, httparse)
+//! unless `proxy` is added. Without `tls` a `wss://` URL is refused with [`Error::Config`]. The runtime crates have the same
 //! features and forward them here.
 //!
 //! A runtime crate implements [`Runtime`] for its executor (sockets, timer, spawn: about a

@@ -90,9 +90,10 @@
 //! ```
 //! ## Cargo features
 //!
-//! `edge`, `platform` and `tls` (rustls, `ring` provider) are on by default; an edge-only
-//! build (`default-features = false, features = ["edge", "tls"]`) compiles no platform and
-//! no HTTP server. `legacy-tls` (OpenSSL acceptor for C SDK 1.3.x edges) is opt-in.
+//! `edge`, `proxy` (the edge through an HTTP proxy), `platform` and `tls` (rustls, `ring`
+//! provider) are on by default; an edge-only build (`default-features = false, features =
+//! ["edge", "tls"]`) compiles no platform, no HTTP server and no proxy support (add `proxy`
+//! for it). `legacy-tls` (OpenSSL acceptor for C SDK 1.3.x edges) is opt-in.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -1,5 +1,6 @@
 //! The edge's websocket: URL, TCP, TLS and the upgrade request.
 
+#[cfg(feature = "proxy")]
 use super::proxy::{self, Proxy};
 use crate::error::{Error, Result};
 use crate::runtime::{deadline_after, timeout_at, Runtime};
@@ -8,7 +9,7 @@ use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::http::HeaderValue;
 use async_tungstenite::tungstenite::protocol::WebSocketConfig;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Where and how to connect.
 pub(crate) struct Target {
@@ -21,6 +22,7 @@ pub(crate) struct Target {
     pub ws_config: WebSocketConfig,
     pub connect_timeout: Duration,
     /// Tunnel through this HTTP proxy (CONNECT host:port).
+    #[cfg(feature = "proxy")]
     pub proxy: Option<Proxy>,
 }
 
@@ -83,15 +85,25 @@ fn io_or_tls(e: std::io::Error) -> Error {
 /// connect timeout.
 pub(crate) async fn open<R: Runtime>(target: Arc<Target>) -> Result<Box<Ws>> {
     let deadline = deadline_after(target.connect_timeout);
+    #[cfg(feature = "proxy")]
     let tcp = match &target.proxy {
         Some(p) => proxy::connect::<R>(p, &target.host, target.port, deadline).await?,
-        None => timeout_at::<R, _>(deadline, R::connect(&target.host, target.port))
-            .await
-            .ok_or(Error::Timeout)??,
+        None => direct::<R>(&target, deadline).await?,
     };
+    #[cfg(not(feature = "proxy"))]
+    let tcp = direct::<R>(&target, deadline).await?;
     timeout_at::<R, _>(deadline, handshake::<R>(&target, tcp))
         .await
         .ok_or(Error::Timeout)?
+}
+
+/// TCP connect to the platform itself.
+async fn direct<R: Runtime>(target: &Target, deadline: Option<Instant>) -> Result<R::TcpStream> {
+    Ok(
+        timeout_at::<R, _>(deadline, R::connect(&target.host, target.port))
+            .await
+            .ok_or(Error::Timeout)??,
+    )
 }
 
 async fn handshake<R: Runtime>(target: &Target, tcp: R::TcpStream) -> Result<Box<Ws>> {

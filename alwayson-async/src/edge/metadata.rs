@@ -14,8 +14,8 @@
 
 use alwayson_proto::edge::PushRule;
 use alwayson_proto::{BaseType, FieldDefinition, InfoTable, Value};
-use serde_json::{json, Map, Value as Json};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 /// Name of the built-in service.
 pub(crate) const GET_METADATA: &str = "GetMetadata";
@@ -37,23 +37,92 @@ pub(crate) struct Property<'a> {
     pub rule: PushRule,
 }
 
-fn fields(defs: &[FieldDefinition]) -> Json {
-    let map: Map<String, Json> = defs
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let name = f.name.to_str_lossy().into_owned();
-            let def = json!({
-                "name": name,
-                "description": f.description.to_str_lossy(),
-                "baseType": f.base_type.name(),
-                "ordinal": i,
-                "aspects": {},
-            });
-            (name, def)
-        })
-        .collect();
-    json!({ "fieldDefinitions": map })
+/// The document is written straight into a `String`: a handful of fixed keys around
+/// escaped names. (Building it as `serde_json::Value`s cost the small edge binary ~40 KB of
+/// `json!` expansions and map sorting, and the edge needs no other JSON.)
+struct Json(String);
+
+impl Json {
+    /// A JSON string literal (RFC 8259 §7: `"`, `\\` and control characters escaped).
+    fn string(&mut self, s: &str) {
+        self.0.push('"');
+        for c in s.chars() {
+            match c {
+                '"' => self.0.push_str("\\\""),
+                '\\' => self.0.push_str("\\\\"),
+                '\n' => self.0.push_str("\\n"),
+                '\r' => self.0.push_str("\\r"),
+                '\t' => self.0.push_str("\\t"),
+                c if c < ' ' => {
+                    let _ = write!(self.0, "\\u{:04x}", u32::from(c));
+                }
+                c => self.0.push(c),
+            }
+        }
+        self.0.push('"');
+    }
+
+    /// `"key":` (after a `,` unless first in its object).
+    fn key(&mut self, key: &str) {
+        if !self.0.ends_with('{') {
+            self.0.push(',');
+        }
+        self.string(key);
+        self.0.push(':');
+    }
+
+    /// `"key":"value"`.
+    fn field(&mut self, key: &str, value: &str) {
+        self.key(key);
+        self.string(value);
+    }
+
+    /// `"key":` followed by the raw JSON text `raw`.
+    fn raw(&mut self, key: &str, raw: &str) {
+        self.key(key);
+        self.0.push_str(raw);
+    }
+
+    /// `"key":number`, shortest round-trip form (a non-finite number is `null`, as serde_json
+    /// writes it).
+    fn number(&mut self, key: &str, n: f64) {
+        self.key(key);
+        if n.is_finite() {
+            // zmij (serde_json's own float printer): std's float formatting is ~13 KB more.
+            self.0.push_str(zmij::Buffer::new().format_finite(n));
+        } else {
+            self.0.push_str("null");
+        }
+    }
+
+    /// `"name":{"name":"name","description":"",` … (closed by the caller with `}`).
+    fn open_definition(&mut self, name: &str) {
+        self.key(name);
+        self.0.push('{');
+        self.field("name", name);
+        self.field("description", "");
+    }
+}
+
+/// `"key":{"fieldDefinitions":{…}}`, one definition per field with its ordinal.
+fn fields(json: &mut Json, key: &str, defs: &[FieldDefinition]) {
+    json.key(key);
+    json.0.push('{');
+    json.key("fieldDefinitions");
+    json.0.push('{');
+    for (i, f) in defs.iter().enumerate() {
+        let name = f.name.to_str_lossy();
+        json.key(&name);
+        json.0.push('{');
+        json.field("name", &name);
+        json.field("description", &f.description.to_str_lossy());
+        json.field("baseType", f.base_type.name());
+        json.key("ordinal");
+        let _ = write!(json.0, "{i}");
+        json.raw("aspects", "{}");
+        json.0.push('}');
+    }
+    json.0.push_str("}}");
 }
 
 /// The answer to `GetMetadata` for `thing`: its properties, the services it serves (with
@@ -65,76 +134,61 @@ pub(crate) fn document(
     services: &[&str],
     declared: Option<&Declared>,
 ) -> InfoTable {
-    let props: Map<String, Json> = properties
-        .iter()
-        .map(|p| {
-            let mut def = json!({
-                "name": p.name,
-                "description": "",
-                "aspects": {
-                    "pushType": p.rule.push_type.as_str(),
-                    "pushThreshold": p.rule.threshold,
-                },
-            });
-            if let Some(t) = p.base_type {
-                def["baseType"] = t.name().into();
-            }
-            (p.name.to_owned(), def)
-        })
-        .collect();
+    let mut json = Json(String::with_capacity(256));
+    json.0.push('{');
+    json.field("name", thing);
+    json.field("description", "");
+    json.raw("isSystemObject", "false");
+    json.key("propertyDefinitions");
+    json.0.push('{');
+    for p in properties {
+        json.open_definition(p.name);
+        if let Some(t) = p.base_type {
+            json.field("baseType", t.name());
+        }
+        json.key("aspects");
+        json.0.push('{');
+        json.field("pushType", p.rule.push_type.as_str());
+        json.number("pushThreshold", p.rule.threshold);
+        json.0.push_str("}}");
+    }
+    json.0.push('}');
     let mut names: Vec<&str> = services.to_vec();
     if let Some(d) = declared {
         names.extend(d.services.keys().map(String::as_str));
     }
     names.sort_unstable();
     names.dedup();
-    let services: Map<String, Json> = names
-        .into_iter()
-        .map(|name| {
-            let (inputs, output) = declared
-                .and_then(|d| d.services.get(name))
-                .map_or((&[][..], BaseType::Nothing), |(i, o)| (i.as_slice(), *o));
-            let def = json!({
-                "name": name,
-                "description": "",
-                "Inputs": fields(inputs),
-                "Outputs": {
-                    "name": "result",
-                    "description": "",
-                    "baseType": output.name(),
-                    "fieldDefinitions": {},
-                    "aspects": {},
-                },
-                "aspects": {},
-            });
-            (name.to_owned(), def)
-        })
-        .collect();
-    let events: Map<String, Json> = declared
-        .map(|d| {
-            d.events
-                .iter()
-                .map(|(name, data)| {
-                    let def = json!({
-                        "name": name,
-                        "description": "",
-                        "EventData": fields(data),
-                        "aspects": {},
-                    });
-                    (name.clone(), def)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let doc = json!({
-        "name": thing,
-        "description": "",
-        "isSystemObject": false,
-        "propertyDefinitions": props,
-        "serviceDefinitions": services,
-        "eventDefinitions": events,
-    });
-    InfoTable::single("result", Value::json(doc.to_string()))
+    json.key("serviceDefinitions");
+    json.0.push('{');
+    for name in names {
+        let (inputs, output) = declared
+            .and_then(|d| d.services.get(name))
+            .map_or((&[][..], BaseType::Nothing), |(i, o)| (i.as_slice(), *o));
+        json.open_definition(name);
+        fields(&mut json, "Inputs", inputs);
+        json.key("Outputs");
+        json.0.push('{');
+        json.field("name", "result");
+        json.field("description", "");
+        json.field("baseType", output.name());
+        json.raw("fieldDefinitions", "{}");
+        json.raw("aspects", "{}");
+        json.0.push('}');
+        json.raw("aspects", "{}");
+        json.0.push('}');
+    }
+    json.0.push('}');
+    json.key("eventDefinitions");
+    json.0.push('{');
+    for (name, data) in declared.iter().flat_map(|d| &d.events) {
+        json.open_definition(name);
+        fields(&mut json, "EventData", data);
+        json.raw("aspects", "{}");
+        json.0.push('}');
+    }
+    json.0.push_str("}}");
+    InfoTable::single("result", Value::json(json.0))
 }
 
 #[cfg(test)]
@@ -173,7 +227,7 @@ mod tests {
         let Some(Value::String(BaseType::Json, text)) = t.first("result") else {
             panic!("no JSON result: {t:?}");
         };
-        let doc: Json = serde_json::from_slice(text.as_bytes()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(text.as_bytes()).unwrap();
         assert_eq!(doc["name"], "Pump1");
         let temp = &doc["propertyDefinitions"]["temp"];
         assert_eq!(temp["baseType"], "NUMBER");
@@ -195,5 +249,49 @@ mod tests {
                 ["baseType"],
             "STRING"
         );
+        assert_eq!(doc["isSystemObject"], false);
+        assert_eq!(doc["description"], "");
+    }
+
+    #[test]
+    fn names_are_escaped_and_numbers_are_json() {
+        let odd = "a \"quoted\" \\ name\n\u{1}é";
+        let mut declared = Declared::default();
+        let mut field = FieldDefinition::new(odd, BaseType::String);
+        field.description = "tab\there".into();
+        declared.events.insert(odd.into(), vec![field]);
+        let t = document(
+            odd,
+            &[
+                Property {
+                    name: odd,
+                    base_type: None,
+                    rule: PushRule::new(PushType::Deadband).with_threshold(1e-7),
+                },
+                Property {
+                    name: "nan",
+                    base_type: Some(BaseType::Number),
+                    rule: PushRule::new(PushType::Value).with_threshold(f64::NAN),
+                },
+            ],
+            &[],
+            Some(&declared),
+        );
+        let Some(Value::String(BaseType::Json, text)) = t.first("result") else {
+            panic!("no JSON result: {t:?}");
+        };
+        let doc: serde_json::Value = serde_json::from_slice(text.as_bytes())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", text.to_str_lossy()));
+        assert_eq!(doc["name"], odd);
+        let prop = &doc["propertyDefinitions"][odd];
+        assert_eq!(prop["name"], odd);
+        assert!(prop.get("baseType").is_none(), "unknown type: no baseType");
+        assert_eq!(prop["aspects"]["pushType"], "DEADBAND");
+        assert_eq!(prop["aspects"]["pushThreshold"], 1e-7);
+        assert!(doc["propertyDefinitions"]["nan"]["aspects"]["pushThreshold"].is_null());
+        let field = &doc["eventDefinitions"][odd]["EventData"]["fieldDefinitions"][odd];
+        assert_eq!(field["ordinal"], 0);
+        assert_eq!(field["description"], "tab\there");
+        assert_eq!(doc["serviceDefinitions"], serde_json::json!({}));
     }
 }

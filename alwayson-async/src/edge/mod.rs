@@ -5,6 +5,7 @@ mod driver;
 mod link;
 mod metadata;
 pub mod offline;
+#[cfg(feature = "proxy")]
 pub mod proxy;
 mod push;
 mod thing;
@@ -15,6 +16,7 @@ pub use alwayson_proto::edge::{
     PushType,
 };
 pub use offline::OfflineStore;
+#[cfg(feature = "proxy")]
 pub use proxy::{Proxy, ProxyEnv, ProxyError};
 pub use push::PushStats;
 pub use thing::{Fallback, HandlerError, Thing};
@@ -465,6 +467,7 @@ pub struct EdgeClientBuilder<R> {
     connect_timeout: Duration,
     things: Vec<Thing>,
     offline: Option<OfflineStore>,
+    #[cfg(feature = "proxy")]
     proxy: ProxySetting,
     duty_cycle: Option<DutyCycle>,
     push_interval: Option<Duration>,
@@ -478,6 +481,7 @@ pub struct EdgeClientBuilder<R> {
 }
 
 /// How the edge reaches the platform: directly or through an HTTP proxy.
+#[cfg(feature = "proxy")]
 enum ProxySetting {
     Direct,
     Url(std::result::Result<Proxy, ProxyError>),
@@ -502,6 +506,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             connect_timeout: Duration::from_secs(10),
             things: Vec::new(),
             offline: None,
+            #[cfg(feature = "proxy")]
             proxy: ProxySetting::Direct,
             duty_cycle: None,
             push_interval: Some(Duration::from_secs(1)),
@@ -539,7 +544,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
 
     /// Connect through this HTTP proxy, `http://[user[:password]@]host[:port]`, with
     /// `CONNECT` (for `ws://` and `wss://`; TLS runs inside the tunnel) and Basic
-    /// authentication when credentials are given. An invalid URL fails
+    /// authentication when credentials are given (feature `proxy`). An invalid URL fails
     /// [`connect`](Self::connect) with [`Error::Proxy`]; a proxy that is down, answers 407
     /// or another refusal, or closes is a connection failure, retried with backoff.
     ///
@@ -552,6 +557,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     ///     .await?;
     /// # Ok(()) }
     /// ```
+    #[cfg(feature = "proxy")]
     pub fn proxy(mut self, url: impl AsRef<str>) -> Self {
         self.proxy = ProxySetting::Url(Proxy::parse(url.as_ref()));
         self
@@ -560,12 +566,15 @@ impl<R: Runtime> EdgeClientBuilder<R> {
     /// Use the proxy that `HTTPS_PROXY` (`wss://`) or `HTTP_PROXY` (`ws://`) name, unless
     /// `NO_PROXY` exempts the platform's host (lower-case names too; see [`ProxyEnv`]).
     /// The environment is read only when this is called: without it, it is ignored.
+    /// (Feature `proxy`.)
+    #[cfg(feature = "proxy")]
     pub fn proxy_from_env(self) -> Self {
         self.proxy_env(ProxyEnv::from_env())
     }
 
     /// Like [`proxy_from_env`](Self::proxy_from_env) with variables the application
-    /// supplies ([`ProxyEnv::from_vars`]).
+    /// supplies ([`ProxyEnv::from_vars`]). (Feature `proxy`.)
+    #[cfg(feature = "proxy")]
     pub fn proxy_env(mut self, env: ProxyEnv) -> Self {
         self.proxy = ProxySetting::Env(env);
         self
@@ -835,11 +844,13 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             Credentials::AppKey(k) => Some(k.to_str_lossy().into_owned()),
             _ => None,
         };
+        #[cfg(feature = "proxy")]
         let proxy = match std::mem::replace(&mut self.proxy, ProxySetting::Direct) {
             ProxySetting::Direct => None,
             ProxySetting::Url(p) => Some(p?),
             ProxySetting::Env(env) => env.proxy_for(&parsed.url)?,
         };
+        #[cfg(feature = "proxy")]
         if let Some(p) = &proxy {
             tracing::debug!(proxy = %p, "connecting through an HTTP proxy");
         }
@@ -852,6 +863,7 @@ impl<R: Runtime> EdgeClientBuilder<R> {
             max_frame_size: config.chunk_size,
             ws_config: crate::wsio::ws_config(config.max_message_size),
             connect_timeout: self.connect_timeout,
+            #[cfg(feature = "proxy")]
             proxy,
         };
         let things = Arc::new(Things::new(
