@@ -1,7 +1,7 @@
 //! Accept loop, TLS, HTTP/1.1 and the websocket upgrade on `/Thingworx/WS`.
 
 use super::admission::Ticket;
-use super::conn::run_connection;
+use super::conn::{run_connection, Conn};
 use super::hyper_io::HyperIo;
 use super::{ConnectionInfo, Platform, PlatformNotice, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
@@ -304,7 +304,11 @@ fn upgrade<R: Runtime>(
     // Until it authenticates, shedding this connection aborts its websocket task.
     let (abort, registration) = AbortHandle::new_pair();
     ticket.set_abort(abort);
-    let live = shared.clone();
+    let max_message_size = shared.config.max_message_size;
+    // Everything the connection keeps, in one box made now: the task's future below holds
+    // only pointers and the websocket (one idle connection's memory is mostly this task).
+    let conn = Conn::<R>::new(shared.clone(), info, session, ticket);
+    let endpoint = shared.clone();
     let task = async move {
         match on_upgrade.await {
             Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
@@ -320,40 +324,42 @@ fn upgrade<R: Runtime>(
                         io.0,
                         early,
                         Role::Server,
-                        Some(ws_config(shared.config.max_message_size)),
+                        Some(ws_config(max_message_size)),
                     )
                     .await;
-                    run_connection::<R>(shared.clone(), ws, info, session, ticket).await;
+                    run_connection::<R>(conn, ws).await;
                 }
                 Err(_) => {
                     tracing::warn!(%peer, "upgraded connection of an unexpected type");
-                    shared.endpoint().handle_event(id, EndpointEvent::Closed);
+                    endpoint.endpoint().handle_event(id, EndpointEvent::Closed);
                 }
             },
             Err(e) => {
                 tracing::debug!(%peer, error = %e, "websocket upgrade failed");
-                shared.endpoint().handle_event(id, EndpointEvent::Closed);
+                endpoint.endpoint().handle_event(id, EndpointEvent::Closed);
             }
         }
     };
-    R::spawn(async move {
-        if Abortable::new(task, registration).await.is_err() {
+    // No `async` wrapper around `task`: one would hold it twice (captured, then awaited).
+    R::spawn(Abortable::new(task, registration).map(move |ended| {
+        if ended.is_err() {
             tracing::debug!(%peer, conn = id, "pre-AUTH websocket shed to make room");
-            live.endpoint().handle_event(id, EndpointEvent::Closed);
-            live.conns
+            shared.endpoint().handle_event(id, EndpointEvent::Closed);
+            shared
+                .conns
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
-            live.notify(PlatformNotice::Closed {
+            shared.notify(PlatformNotice::Closed {
                 conn: id,
                 reason: CloseReason::Local("shed before AUTH: connection limit".into()),
             });
         }
-        live.live.modify(|n| {
+        shared.live.modify(|n| {
             *n -= 1;
             true
         });
-    });
+    }));
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = resp.headers_mut();
