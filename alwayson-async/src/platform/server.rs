@@ -2,6 +2,7 @@
 
 use super::admission::Ticket;
 use super::conn::{run_connection, Conn};
+use super::head::{read_head, Head, Prefixed, MAX_HEAD};
 use super::hyper_io::HyperIo;
 use super::{ConnectionInfo, Platform, PlatformNotice, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
@@ -118,7 +119,42 @@ async fn serve_tcp<R: Runtime>(
 
 async fn serve_http<R: Runtime>(
     shared: Arc<Shared>,
-    io: Box<dyn Io>,
+    mut io: Box<dyn Io>,
+    peer: SocketAddr,
+    ticket: Arc<Ticket>,
+) {
+    // The first request head is read here, into a buffer the size of what arrived; hyper
+    // (its 8 KiB buffers and its connection state, boxed) comes in once the head is
+    // complete, so a half-sent request holds little more than its bytes.
+    let header_timeout = shared.admission.limits().header_timeout;
+    let head = match timeout::<R, _>(header_timeout, read_head(&mut io)).await {
+        Some(Head::Complete(head)) => head,
+        Some(Head::Closed) => {
+            tracing::debug!(%peer, "HTTP connection closed before a complete request head");
+            return;
+        }
+        Some(Head::TooLarge) => {
+            tracing::debug!(%peer, limit = MAX_HEAD, "HTTP request head too large: answered 431");
+            return;
+        }
+        None => {
+            tracing::debug!(%peer, timeout = ?header_timeout, "HTTP header read timeout: closed");
+            return;
+        }
+    };
+    Box::pin(serve_hyper::<R>(
+        shared,
+        Prefixed::new(head, io),
+        peer,
+        ticket,
+    ))
+    .await;
+}
+
+/// Serves HTTP/1.1 with hyper on a connection whose first request head has arrived.
+async fn serve_hyper<R: Runtime>(
+    shared: Arc<Shared>,
+    io: Prefixed<Box<dyn Io>>,
     peer: SocketAddr,
     ticket: Arc<Ticket>,
 ) {
@@ -311,17 +347,20 @@ fn upgrade<R: Runtime>(
     let endpoint = shared.clone();
     let task = async move {
         match on_upgrade.await {
-            Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
+            Ok(upgraded) => match upgraded.downcast::<HyperIo<Prefixed<Box<dyn Io>>>>() {
                 Ok(parts) => {
                     // The socket itself, and whatever the edge sent after its upgrade
-                    // request that hyper had already read: copied, so that hyper's read
-                    // buffer (which `read_buf` points into) is freed now rather than held
-                    // for the connection's lifetime.
+                    // request: what hyper had already read (copied, so that hyper's read
+                    // buffer, which `read_buf` points into, is freed now rather than held
+                    // for the connection's lifetime), then what hyper had not yet read of
+                    // the bytes read with the head.
                     let hyper::upgrade::Parts { io, read_buf, .. } = parts;
-                    let early = read_buf.to_vec();
+                    let (unread, io) = io.0.into_parts();
+                    let mut early = read_buf.to_vec();
                     drop(read_buf);
+                    early.extend_from_slice(&unread);
                     let ws: Ws = WebSocketStream::from_partially_read(
-                        io.0,
+                        io,
                         early,
                         Role::Server,
                         Some(ws_config(max_message_size)),
