@@ -52,8 +52,10 @@ pub(crate) async fn read_head<T: AsyncRead + AsyncWrite + Unpin>(io: &mut T) -> 
         if head_end(&buf, scanned).is_some() {
             return Head::Complete(buf);
         }
-        // An empty line may straddle two reads: look again from the last two bytes.
+        // An empty line may straddle two reads: look again from the last two bytes. Until
+        // the next read, hold only what arrived (a half-sent head may be held long).
         scanned = buf.len().saturating_sub(2);
+        buf.shrink_to_fit();
     }
 }
 

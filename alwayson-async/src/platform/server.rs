@@ -94,10 +94,12 @@ async fn serve_tcp<R: Runtime>(
     peer: SocketAddr,
     ticket: Arc<Ticket>,
 ) {
+    // The TLS handshakes are boxed: inline, their state would be part of every plain
+    // connection's task as well (memory per connection before the protocol starts).
     #[cfg(feature = "legacy-tls")]
     if let Some(acceptor) = shared.legacy_tls.clone() {
         let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
-        match handshake.await {
+        match Box::pin(handshake).await {
             Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer, ticket).await,
             Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
             None => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -107,7 +109,7 @@ async fn serve_tcp<R: Runtime>(
     match shared.tls.clone() {
         Some(acceptor) => {
             let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
-            match handshake.await {
+            match Box::pin(handshake).await {
                 Some(Ok(tls)) => serve_http::<R>(shared, tls, peer, ticket).await,
                 Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 None => tracing::debug!(%peer, "TLS handshake timed out"),
