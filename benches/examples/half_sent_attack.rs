@@ -13,12 +13,15 @@
 //! ```text
 //! ulimit -n 20000   # or more; the example says what it could open
 //! cargo run --profile bench -p alwayson-benches --example half_sent_attack -- 20000
+//! # the same with the platform on jemalloc instead of glibc's malloc:
+//! cargo run --profile bench -p alwayson-benches --features jemalloc --example half_sent_attack
 //! ```
 //!
 //! Steps: baseline (VmRSS, 200 REST requests, 5 edges each connecting, authenticating and
 //! binding one thing, timed one after the other); the attacker opens its connections; with
 //! all of them sent, the same measurements again ("during"); then the attacker exits, and
-//! once the platform's descriptors are back, the measurements once more ("after").
+//! once the platform's descriptors are back, the measurements once more ("after"), and the
+//! platform's VmRSS every 5 s for 30 s (whether the allocator gives the memory back).
 //!
 //! A REST request is `GET /Thingworx/Things` on a fresh TCP connection with no HTTP handler
 //! installed: the platform's own HTTP layer answers (404), through the same admission,
@@ -31,6 +34,19 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+/// With `--features jemalloc`: an allocator that returns freed memory to the system
+/// (glibc's malloc keeps most of what the attack made the platform allocate).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The platform's allocator, as reported.
+const ALLOCATOR: &str = if cfg!(feature = "jemalloc") {
+    "jemalloc"
+} else {
+    "system (glibc malloc)"
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -208,7 +224,7 @@ fn report(tag: &str, p: &Probe) {
 async fn run(n: usize) -> Result<(), BoxError> {
     let limits = ConnectionLimits::new().header_timeout(HEADER_TIMEOUT);
     println!(
-        "platform limits: {} connections, {} pre-AUTH, header timeout {:?}",
+        "platform limits: {} connections, {} pre-AUTH, header timeout {:?}; allocator: {ALLOCATOR}",
         limits.max_connections, limits.max_pre_auth, limits.header_timeout
     );
     let platform = Platform::<Tokio>::builder()
@@ -289,6 +305,13 @@ async fn run(n: usize) -> Result<(), BoxError> {
         "the platform's descriptors were back {:.1} s after the attacker let go",
         settle.elapsed().as_secs_f64()
     );
+    // Does the memory come back later? (Freed memory the allocator keeps stays resident.)
+    let mut later = Vec::new();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        later.push(format!("{} KiB", proc_status("VmRSS:")));
+    }
+    println!("VmRSS every 5 s after: {}", later.join(", "));
     platform.shutdown().await;
     Ok(())
 }
