@@ -13,8 +13,10 @@
 //! ```text
 //! ulimit -n 20000   # or more; the example says what it could open
 //! cargo run --profile bench -p alwayson-benches --example half_sent_attack -- 20000
-//! # the same with the platform on jemalloc instead of glibc's malloc:
-//! cargo run --profile bench -p alwayson-benches --features jemalloc --example half_sent_attack
+//! # the same with the platform on jemalloc instead of glibc's malloc; its background
+//! # thread is what gives the memory back while the platform is idle:
+//! cargo build --profile bench -p alwayson-benches --features jemalloc --example half_sent_attack
+//! _RJEM_MALLOC_CONF=background_thread:true target/release/examples/half_sent_attack 20000
 //! ```
 //!
 //! Steps: baseline (VmRSS, 200 REST requests, 5 edges each connecting, authenticating and
