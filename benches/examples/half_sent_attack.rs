@@ -2,20 +2,28 @@
 //! edge connect + AUTH + BIND time and the platform's memory before, during and after.
 //!
 //! The platform (tokio, 2 workers, default connection limits but a 60 s header timeout so
-//! that "during" is well inside it) runs in this process; the attacker runs in a child
-//! process (this binary re-executed with `--attack N PORT`) that opens N TCP connections
-//! from 16 threads, sends each the first lines of a websocket upgrade request without the
-//! final empty line, and holds them. Each process needs one descriptor per connection.
+//! that "during" is well inside it) runs in this process; the attacker runs in child
+//! processes (this binary re-executed with `--attack N PORT`), each opening its share of the
+//! N TCP connections from 16 threads, sending each the first lines of a websocket upgrade
+//! request without the final empty line, and holding them. Each process needs one
+//! descriptor per connection, so the attack is split over as many children as it takes to
+//! keep each at most [`PER_CHILD`] (the hard `RLIMIT_NOFILE` here is 20 000 per process:
+//! one process could not hold 20 000).
 //!
 //! ```text
 //! ulimit -n 20000   # or more; the example says what it could open
-//! cargo run --profile bench -p alwayson-benches --example half_sent_attack -- 19000
+//! cargo run --profile bench -p alwayson-benches --example half_sent_attack -- 20000
+//! # the same with the platform on jemalloc instead of glibc's malloc; its background
+//! # thread is what gives the memory back while the platform is idle:
+//! cargo build --profile bench -p alwayson-benches --features jemalloc --example half_sent_attack
+//! _RJEM_MALLOC_CONF=background_thread:true target/release/examples/half_sent_attack 20000
 //! ```
 //!
 //! Steps: baseline (VmRSS, 200 REST requests, 5 edges each connecting, authenticating and
 //! binding one thing, timed one after the other); the attacker opens its connections; with
 //! all of them sent, the same measurements again ("during"); then the attacker exits, and
-//! once the platform's descriptors are back, the measurements once more ("after").
+//! once the platform's descriptors are back, the measurements once more ("after"), and the
+//! platform's VmRSS every 5 s for 30 s (whether the allocator gives the memory back).
 //!
 //! A REST request is `GET /Thingworx/Things` on a fresh TCP connection with no HTTP handler
 //! installed: the platform's own HTTP layer answers (404), through the same admission,
@@ -28,6 +36,19 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
+
+/// With `--features jemalloc`: an allocator that returns freed memory to the system
+/// (glibc's malloc keeps most of what the attack made the platform allocate).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// The platform's allocator, as reported.
+const ALLOCATOR: &str = if cfg!(feature = "jemalloc") {
+    "jemalloc"
+} else {
+    "system (glibc malloc)"
+};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -56,7 +77,7 @@ fn main() -> Result<(), BoxError> {
         let port: u16 = args.get(2).ok_or("--attack N PORT")?.parse()?;
         return attack(n, port);
     }
-    let n: usize = args.first().map_or(Ok(19_000), |a| a.parse())?;
+    let n: usize = args.first().map_or(Ok(20_000), |a| a.parse())?;
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -64,8 +85,11 @@ fn main() -> Result<(), BoxError> {
         .block_on(run(n))
 }
 
-/// Attacker threads opening connections at once.
+/// Attacker threads opening connections at once (per child).
 const ATTACK_THREADS: usize = 16;
+/// Most connections one attacker child opens (each needs a descriptor, under the
+/// process's limit with room).
+const PER_CHILD: usize = 9_000;
 
 /// Child: opens `n` connections with half an upgrade request each (from
 /// [`ATTACK_THREADS`] threads), prints `held K FAILED`, holds them until stdin closes.
@@ -202,7 +226,7 @@ fn report(tag: &str, p: &Probe) {
 async fn run(n: usize) -> Result<(), BoxError> {
     let limits = ConnectionLimits::new().header_timeout(HEADER_TIMEOUT);
     println!(
-        "platform limits: {} connections, {} pre-AUTH, header timeout {:?}",
+        "platform limits: {} connections, {} pre-AUTH, header timeout {:?}; allocator: {ALLOCATOR}",
         limits.max_connections, limits.max_pre_auth, limits.header_timeout
     );
     let platform = Platform::<Tokio>::builder()
@@ -216,22 +240,38 @@ async fn run(n: usize) -> Result<(), BoxError> {
     let before = measure(&platform, port, "before").await;
     report("before", &before);
 
+    // The attackers: N split evenly over as few children as keep each within PER_CHILD.
     let exe = std::env::current_exe()?;
-    let mut child = std::process::Command::new(exe)
-        .args(["--attack", &n.to_string(), &port.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()?;
-    let to_child = child.stdin.take().ok_or("no child stdin")?;
-    let mut from_child = BufReader::new(child.stdout.take().ok_or("no child stdout")?).lines();
+    let children = n.div_ceil(PER_CHILD).max(1);
     let attack_start = Instant::now();
-    let line = from_child.next().transpose()?.ok_or("attacker exited")?;
-    let held = line
-        .strip_prefix("held ")
-        .ok_or("unexpected line")?
-        .to_owned();
+    let mut attackers = Vec::with_capacity(children);
+    for c in 0..children {
+        let share = n / children + usize::from(c < n % children);
+        let mut child = std::process::Command::new(&exe)
+            .args(["--attack", &share.to_string(), &port.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let to_child = child.stdin.take().ok_or("no child stdin")?;
+        let from_child = BufReader::new(child.stdout.take().ok_or("no child stdout")?);
+        attackers.push((child, to_child, from_child));
+    }
+    let (mut held, mut failed) = (0usize, 0usize);
+    for (_, _, from_child) in &mut attackers {
+        let mut line = String::new();
+        from_child.read_line(&mut line)?;
+        let mut counts = line
+            .trim_end()
+            .strip_prefix("held ")
+            .ok_or("attacker exited or sent an unexpected line")?
+            .split(' ')
+            .map(str::parse::<usize>);
+        held += counts.next().ok_or("bad line")??;
+        failed += counts.next().ok_or("bad line")??;
+    }
     println!(
-        "attacker: {held} (held / failed) of {n} half-sent upgrades in {:.1} s",
+        "attackers: {children} processes opened {held} (held) / {failed} (failed) of {n} \
+         half-sent upgrades in {:.1} s",
         attack_start.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -243,11 +283,19 @@ async fn run(n: usize) -> Result<(), BoxError> {
         HEADER_TIMEOUT
     );
 
-    // The attacker lets go (its process exits: every connection ends); the platform closes
-    // its ends. (That the header timeout closes held connections is tested in the
+    // The attackers let go (their processes exit: every connection ends); the platform
+    // closes its ends. (That the header timeout closes held connections is tested in the
     // conformance suite.)
-    drop(to_child);
-    let _ = child.wait();
+    let children: Vec<_> = attackers
+        .into_iter()
+        .map(|(child, to_child, _)| {
+            drop(to_child);
+            child
+        })
+        .collect();
+    for mut child in children {
+        let _ = child.wait();
+    }
     let settle = Instant::now();
     while open_fds() > before.fds + 16 && settle.elapsed() < HEADER_TIMEOUT * 2 {
         tokio::time::sleep(Duration::from_millis(250)).await;
@@ -259,6 +307,13 @@ async fn run(n: usize) -> Result<(), BoxError> {
         "the platform's descriptors were back {:.1} s after the attacker let go",
         settle.elapsed().as_secs_f64()
     );
+    // Does the memory come back later? (Freed memory the allocator keeps stays resident.)
+    let mut later = Vec::new();
+    for _ in 0..6 {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        later.push(format!("{} KiB", proc_status("VmRSS:")));
+    }
+    println!("VmRSS every 5 s after: {}", later.join(", "));
     platform.shutdown().await;
     Ok(())
 }

@@ -41,7 +41,10 @@ enum Wake {
     Shutdown,
 }
 
-struct Conn<R> {
+/// One connection's state. Built (boxed) at the upgrade and driven by [`run_connection`]:
+/// the task's future then holds a pointer rather than a copy of the session at each of its
+/// await points (memory per idle connection).
+pub(crate) struct Conn<R> {
     shared: Arc<Shared>,
     info: ConnectionInfo,
     session: PlatformSession,
@@ -49,6 +52,8 @@ struct Conn<R> {
     deadline: Option<Instant>,
     pending: HashMap<u32, oneshot::Sender<Result<Response>>>,
     self_tx: mpsc::Sender<ConnCommand>,
+    /// Where [`ConnCommand`]s for this connection arrive.
+    rx: mpsc::Receiver<ConnCommand>,
     /// The websocket is gone (or a close was sent): stop after draining events.
     gone: bool,
     finished: bool,
@@ -61,40 +66,46 @@ struct Conn<R> {
     runtime: PhantomData<fn() -> R>,
 }
 
-pub(crate) async fn run_connection<R: Runtime>(
-    shared: Arc<Shared>,
-    mut ws: Ws,
-    info: ConnectionInfo,
-    session: PlatformSession,
-    ticket: Arc<Ticket>,
-) {
-    let (tx, mut rx) = mpsc::channel(128);
+impl<R: Runtime> Conn<R> {
+    /// The state of a connection whose websocket is being upgraded.
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        info: ConnectionInfo,
+        session: PlatformSession,
+        ticket: Arc<Ticket>,
+    ) -> Box<Self> {
+        let (self_tx, rx) = mpsc::channel(128);
+        Box::new(Self {
+            shared,
+            info,
+            session,
+            deadline: None,
+            pending: HashMap::new(),
+            self_tx,
+            rx,
+            gone: false,
+            finished: false,
+            closed_by_us: false,
+            ticket,
+            transport_error: None,
+            runtime: PhantomData,
+        })
+    }
+}
+
+pub(crate) async fn run_connection<R: Runtime>(mut conn: Box<Conn<R>>, mut ws: Ws) {
+    let shared = conn.shared.clone();
     shared
         .conns
         .write()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(info.id, tx.clone());
+        .insert(conn.info.id, conn.self_tx.clone());
     shared.notify(PlatformNotice::Opened {
-        conn: info.id,
-        peer: info.peer,
+        conn: conn.info.id,
+        peer: conn.info.peer,
     });
-    let chunk_size = session.chunk_size();
-    let mut conn = Conn::<R> {
-        shared: shared.clone(),
-        info,
-        session,
-        deadline: None,
-        pending: HashMap::new(),
-        self_tx: tx,
-        gone: false,
-        finished: false,
-        closed_by_us: false,
-        ticket,
-        transport_error: None,
-        runtime: PhantomData,
-    };
     let mut shutting_down = false;
-    tracing::debug!(conn = conn.info.id, peer = %conn.info.peer, chunk_size, "connection opened");
+    tracing::debug!(conn = conn.info.id, peer = %conn.info.peer, chunk_size = conn.session.chunk_size(), "connection opened");
 
     let mut turn = 0u8;
     // Made once: it is polled on every wake-up until the platform shuts down.
@@ -107,7 +118,7 @@ pub(crate) async fn run_connection<R: Runtime>(
             turn = turn.wrapping_add(1);
             let ws_first = turn % 2 == 0;
             let mut timer = std::pin::pin!(sleep_until::<R>(deadline));
-            let (ws, rx) = (&mut ws, &mut rx);
+            let (ws, rx) = (&mut ws, &mut conn.rx);
             std::future::poll_fn(|cx| {
                 for i in 0..2 {
                     if (i == 0) == ws_first {
@@ -145,7 +156,7 @@ pub(crate) async fn run_connection<R: Runtime>(
             Wake::Command(cmd) => {
                 conn.on_command(cmd);
                 for _ in 0..BATCH {
-                    match rx.try_recv() {
+                    match conn.rx.try_recv() {
                         Ok(cmd) => conn.on_command(cmd),
                         _ => break,
                     }
@@ -406,7 +417,9 @@ impl<R: Runtime> Pumped for ConnIo<'_, R> {
 
     async fn close(&mut self, code: u16, reason: String) {
         if !self.conn.gone {
-            send_close::<R>(self.ws, code, reason).await;
+            // Boxed: the bounded close (a timer and the close frame) happens once per
+            // connection; inline it would be part of every idle connection's task.
+            Box::pin(send_close::<R>(self.ws, code, reason)).await;
             self.conn.closed_by_us = true;
             self.conn.on_ws(None);
         }

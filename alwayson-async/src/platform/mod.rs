@@ -5,6 +5,7 @@
 mod admission;
 mod conn;
 mod handler;
+mod head;
 mod hyper_io;
 mod server;
 mod sweep;

@@ -1,7 +1,8 @@
 //! Accept loop, TLS, HTTP/1.1 and the websocket upgrade on `/Thingworx/WS`.
 
 use super::admission::Ticket;
-use super::conn::run_connection;
+use super::conn::{run_connection, Conn};
+use super::head::{read_head, Head, Prefixed, MAX_HEAD};
 use super::hyper_io::HyperIo;
 use super::{ConnectionInfo, Platform, Shared, WS_PATH};
 use crate::runtime::{timeout, Runtime};
@@ -93,10 +94,12 @@ async fn serve_tcp<R: Runtime>(
     peer: SocketAddr,
     ticket: Arc<Ticket>,
 ) {
+    // The TLS handshakes are boxed: inline, their state would be part of every plain
+    // connection's task as well (memory per connection before the protocol starts).
     #[cfg(feature = "legacy-tls")]
     if let Some(acceptor) = shared.legacy_tls.clone() {
         let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
-        match handshake.await {
+        match Box::pin(handshake).await {
             Some(Ok(tls)) => serve_http::<R>(shared, Box::new(tls), peer, ticket).await,
             Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
             None => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -106,7 +109,7 @@ async fn serve_tcp<R: Runtime>(
     match shared.tls.clone() {
         Some(acceptor) => {
             let handshake = timeout::<R, _>(shared.config.auth_timeout, acceptor.accept(tcp));
-            match handshake.await {
+            match Box::pin(handshake).await {
                 Some(Ok(tls)) => serve_http::<R>(shared, tls, peer, ticket).await,
                 Some(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                 None => tracing::debug!(%peer, "TLS handshake timed out"),
@@ -118,7 +121,42 @@ async fn serve_tcp<R: Runtime>(
 
 async fn serve_http<R: Runtime>(
     shared: Arc<Shared>,
-    io: Box<dyn Io>,
+    mut io: Box<dyn Io>,
+    peer: SocketAddr,
+    ticket: Arc<Ticket>,
+) {
+    // The first request head is read here, into a buffer the size of what arrived; hyper
+    // (its 8 KiB buffers and its connection state, boxed) comes in once the head is
+    // complete, so a half-sent request holds little more than its bytes.
+    let header_timeout = shared.admission.limits().header_timeout;
+    let head = match timeout::<R, _>(header_timeout, read_head(&mut io)).await {
+        Some(Head::Complete(head)) => head,
+        Some(Head::Closed) => {
+            tracing::debug!(%peer, "HTTP connection closed before a complete request head");
+            return;
+        }
+        Some(Head::TooLarge) => {
+            tracing::debug!(%peer, limit = MAX_HEAD, "HTTP request head too large: answered 431");
+            return;
+        }
+        None => {
+            tracing::debug!(%peer, timeout = ?header_timeout, "HTTP header read timeout: closed");
+            return;
+        }
+    };
+    Box::pin(serve_hyper::<R>(
+        shared,
+        Prefixed::new(head, io),
+        peer,
+        ticket,
+    ))
+    .await;
+}
+
+/// Serves HTTP/1.1 with hyper on a connection whose first request head has arrived.
+async fn serve_hyper<R: Runtime>(
+    shared: Arc<Shared>,
+    io: Prefixed<Box<dyn Io>>,
     peer: SocketAddr,
     ticket: Arc<Ticket>,
 ) {
@@ -304,53 +342,62 @@ fn upgrade<R: Runtime>(
     // Until it authenticates, shedding this connection aborts its websocket task.
     let (abort, registration) = AbortHandle::new_pair();
     ticket.set_abort(abort);
-    let live = shared.clone();
+    let max_message_size = shared.config.max_message_size;
+    // Everything the connection keeps, in one box made now: the task's future below holds
+    // only pointers and the websocket (one idle connection's memory is mostly this task).
+    let conn = Conn::<R>::new(shared.clone(), info, session, ticket);
+    let endpoint = shared.clone();
     let task = async move {
         match on_upgrade.await {
-            Ok(upgraded) => match upgraded.downcast::<HyperIo<Box<dyn Io>>>() {
+            Ok(upgraded) => match upgraded.downcast::<HyperIo<Prefixed<Box<dyn Io>>>>() {
                 Ok(parts) => {
                     // The socket itself, and whatever the edge sent after its upgrade
-                    // request that hyper had already read: copied, so that hyper's read
-                    // buffer (which `read_buf` points into) is freed now rather than held
-                    // for the connection's lifetime.
+                    // request: what hyper had already read (copied, so that hyper's read
+                    // buffer, which `read_buf` points into, is freed now rather than held
+                    // for the connection's lifetime), then what hyper had not yet read of
+                    // the bytes read with the head.
                     let hyper::upgrade::Parts { io, read_buf, .. } = parts;
-                    let early = read_buf.to_vec();
+                    let (unread, io) = io.0.into_parts();
+                    let mut early = read_buf.to_vec();
                     drop(read_buf);
+                    early.extend_from_slice(&unread);
                     let ws: Ws = WebSocketStream::from_partially_read(
-                        io.0,
+                        io,
                         early,
                         Role::Server,
-                        Some(ws_config(shared.config.max_message_size)),
+                        Some(ws_config(max_message_size)),
                     )
                     .await;
-                    run_connection::<R>(shared.clone(), ws, info, session, ticket).await;
+                    run_connection::<R>(conn, ws).await;
                 }
                 Err(_) => {
                     tracing::warn!(%peer, "upgraded connection of an unexpected type");
-                    shared.endpoint().handle_event(id, EndpointEvent::Closed);
+                    endpoint.endpoint().handle_event(id, EndpointEvent::Closed);
                 }
             },
             Err(e) => {
                 tracing::debug!(%peer, error = %e, "websocket upgrade failed");
-                shared.endpoint().handle_event(id, EndpointEvent::Closed);
+                endpoint.endpoint().handle_event(id, EndpointEvent::Closed);
             }
         }
     };
-    R::spawn(async move {
-        if Abortable::new(task, registration).await.is_err() {
-            live.endpoint().handle_event(id, EndpointEvent::Closed);
-            live.conns
+    // No `async` wrapper around `task`: one would hold it twice (captured, then awaited).
+    R::spawn(Abortable::new(task, registration).map(move |ended| {
+        if ended.is_err() {
+            shared.endpoint().handle_event(id, EndpointEvent::Closed);
+            shared
+                .conns
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .remove(&id);
             let reason = CloseReason::Local("shed before AUTH: connection limit".into());
-            live.closed(id, peer, reason);
+            shared.closed(id, peer, reason);
         }
-        live.live.modify(|n| {
+        shared.live.modify(|n| {
             *n -= 1;
             true
         });
-    });
+    }));
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = resp.headers_mut();
